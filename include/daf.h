@@ -1,0 +1,346 @@
+/*
+ * daf.h — libdaf, the Dynamic Activation Framework: keep a training loop's saved activations
+ * quantized (1–8 bits per value) and bit-packed, and get them back in the backward pass.
+ *
+ * This header is the whole public ABI and its manual. Method: DAF, arXiv 2507.07149
+ * ("An Efficient End-to-End Dynamic Activation Framework for on-Device DNN Training").
+ *
+ * Conventions used by every call below
+ *  - Every fallible call returns an int status: DAF_OK (0) or a negative DAF_E_* code. Codes
+ *    never change value once released. daf_status_name() and daf_status_message() describe a
+ *    code; daf_last_error() says what exactly was wrong with the calling thread's last failure.
+ *  - No call aborts the process for any argument: NULL, out-of-range, overflowing, misaligned
+ *    and stale arguments return a status. (A pointer that is non-NULL but points at memory the
+ *    process cannot read or write is outside what any C library can detect.)
+ *  - float pointers must be aligned to 4 bytes (DAF_E_MISALIGNED otherwise); packed blobs may
+ *    have any alignment. A pointer may be NULL when its element count is 0.
+ *  - Option and result structs start with `uint32_t struct_size`, are filled by their _init
+ *    function (or set struct_size = sizeof(the struct)), and only ever grow by appending fields.
+ *    A struct_size smaller than the 0.1.0 struct, or 0, gives DAF_E_STRUCT_SIZE. A larger one
+ *    (from a newer header) is accepted when every byte this library does not know is zero
+ *    (inputs), and those bytes are zeroed (outputs).
+ *  - On failure, output buffers and out-parameters hold unspecified contents unless the call
+ *    says otherwise; the library never writes past the sizes you give it.
+ *  - "Since" gives the version in which a call appeared.
+ *
+ * Threads: the stateless codec calls are safe from any number of threads. A context is safe to
+ * use from several threads at once; separate contexts are independent. libdaf 0.1 starts no
+ * threads of its own, so it never competes with OpenBLAS or OpenMP threads in your process.
+ */
+#ifndef DAF_H
+#define DAF_H
+
+#include <stddef.h>
+#include <stdint.h>
+
+#ifdef __cplusplus
+extern "C" {
+#endif
+
+/* ---------------------------------------------------------------------------------------------
+ * Version
+ * ------------------------------------------------------------------------------------------- */
+
+#define DAF_VERSION_MAJOR 0
+#define DAF_VERSION_MINOR 1
+#define DAF_VERSION_PATCH 0
+/** MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0. */
+#define DAF_VERSION_NUMBER (DAF_VERSION_MAJOR * 10000 + DAF_VERSION_MINOR * 100 + DAF_VERSION_PATCH)
+#define DAF_VERSION_STRING "0.1.0"
+
+/** The library's version as DAF_VERSION_NUMBER computes it; compare with the header's macro to
+ *  detect a header/library mismatch. Thread-safe. Since 0.1.0. */
+uint32_t daf_version_number(void);
+
+/** The library's version as "MAJOR.MINOR.PATCH"; a static string, never NULL. Since 0.1.0. */
+const char *daf_version_string(void);
+
+/* ---------------------------------------------------------------------------------------------
+ * Status codes
+ *
+ * One list, X(name, value, message), generates the enum here and the strings in the library.
+ * Values are frozen: a released code never changes value or meaning; new codes are appended.
+ * ------------------------------------------------------------------------------------------- */
+
+#define DAF_STATUS_LIST(X)                                                                        \
+    X(DAF_OK, 0, "success")                                                                       \
+    X(DAF_E_NULL_ARGUMENT, -1, "a required pointer argument is NULL")                              \
+    X(DAF_E_INVALID_ARGUMENT, -2, "an argument is outside its documented range")                   \
+    X(DAF_E_STRUCT_SIZE, -3, "struct_size is not one this library understands")                    \
+    X(DAF_E_OVERFLOW, -4, "an element count or byte size is too large to represent")               \
+    X(DAF_E_MISALIGNED, -5, "a float pointer is not aligned to 4 bytes")                           \
+    X(DAF_E_DST_TOO_SMALL, -6, "the destination buffer is too small")                              \
+    X(DAF_E_CORRUPT, -7, "the packed data is truncated, corrupted or not a libdaf blob")           \
+    X(DAF_E_UNSUPPORTED_FORMAT, -8, "the packed data uses a format version this library cannot read") \
+    X(DAF_E_SIZE_MISMATCH, -9, "the element count does not match the saved tensor")                \
+    X(DAF_E_OUT_OF_RANGE, -10, "the element range lies outside the tensor")                        \
+    X(DAF_E_NO_MEMORY, -11, "memory could not be allocated")                                       \
+    X(DAF_E_INVALID_CONTEXT, -12, "the pointer is not a live libdaf context")                      \
+    X(DAF_E_UNKNOWN_HANDLE, -13, "the handle is 0, released, or belongs to another context")       \
+    X(DAF_E_INTERNAL, -14, "internal error in libdaf (a bug: please report it)")
+
+#define DAF_STATUS_ENUM_ENTRY_(name, value, message) name = value,
+/** Status codes returned by every fallible call (as int). */
+typedef enum daf_status { DAF_STATUS_LIST(DAF_STATUS_ENUM_ENTRY_) } daf_status;
+#undef DAF_STATUS_ENUM_ENTRY_
+
+/** The code's name, e.g. "DAF_E_CORRUPT"; "DAF_E_UNKNOWN_STATUS" for a value not in the list.
+ *  Static string, never NULL. Thread-safe. Since 0.1.0. */
+const char *daf_status_name(int status);
+
+/** A one-line English description of the code; for an unknown value a description saying so.
+ *  Static string, never NULL. Thread-safe. Since 0.1.0. */
+const char *daf_status_message(int status);
+
+/* ---------------------------------------------------------------------------------------------
+ * Quantize-pack codec (stateless)
+ *
+ * A tensor of `count` floats is cut into groups of `group_size` consecutive values (the last
+ * group may be shorter). Each group stores its minimum and its scale = (max - min) / (2^bits - 1)
+ * over its finite values, and one code q in [0, 2^bits - 1] per value; the value comes back as
+ * min + q * scale. With nearest rounding the error is at most scale / 2 per value (plus float
+ * rounding of the final multiply-add); a group whose finite values are all equal comes back
+ * exactly. NaN, +Inf and -Inf are kept aside bit-exactly (see the format below) and come back
+ * exactly where they were; the rest of their group is quantized as usual.
+ *
+ * Stochastic rounding rounds up with probability equal to the fractional part, so the mean
+ * error tends to 0; its random numbers come from a counter-based hash of (seed, element index),
+ * so the output bytes are the same for the same seed whatever the thread count or chunking.
+ *
+ * Packed blob, format version 1. All integers little-endian; floats IEEE-754 binary32.
+ *   offset  size  field
+ *        0     4  magic "DAFQ" (0x44 0x41 0x46 0x51)
+ *        4     2  format version (1)
+ *        6     1  bits (1..8)
+ *        7     1  rounding (daf_rounding)
+ *        8     4  group_size G (multiple of 16, 16..65536)
+ *       12     4  lanes (16): the interleave width of the code layout
+ *       16     8  count N (elements)
+ *       24     8  nonfinite count X
+ *       32     8  seed (stochastic rounding; 0 for nearest)
+ *       40     8  total blob size in bytes
+ *       48    12  reserved, zero
+ *       60     4  FNV-1a 32-bit hash of bytes 0..59
+ *   64: group table, ceil(N / G) entries of { float min; float scale; } (8 bytes each)
+ *   D = 64 + (group table bytes rounded up to a multiple of 64): the codes, group after group.
+ *       Layout of one group of n values ("unified", lane-interleaved, DAF §4.2): with
+ *       b = bits and P = floor(32 / b) codes per 32-bit word, value r of the group
+ *       (0 <= r < n) sits in lane l = r % 16, row k = r / 16, in the little-endian uint32 word
+ *       number (k / P) * 16 + l of the group, at bit (k % P) * b. A group takes
+ *       ceil(ceil(n / 16) / P) * 16 words; unused bits are zero. Sixteen SIMD lanes thus pack
+ *       and unpack sixteen neighbouring values with no transposition. (For b = 3, 5, 6, 7 the
+ *       unused bits cost space: a 6- or 7-bit code takes as many bytes as an 8-bit one.)
+ *   E = D + code bytes: X uint64 element indices (strictly ascending), then X uint32 raw bit
+ *       patterns of the non-finite values at those indices. Their codes in the data are 0.
+ *   Total size = E + 12 * X.
+ *
+ * Encoding, exactly (so another implementation can reproduce the bytes): over the group's
+ * finite values lo = min, hi = max (each + 0.0f, so -0 becomes +0), L = 2^bits - 1;
+ * scale = (hi - lo) / L, or hi / L - lo / L when hi - lo overflows (clamped to FLT_MAX);
+ * a group without finite values stores lo = scale = 0. If scale > 0, t = (x - lo) * (1 / scale),
+ * or (x - lo) / scale when 1 / scale overflows; else t = 0. t is clamped to [0, L].
+ * Nearest: q = t rounded half to even. Stochastic: h = lowbias32(i_lo ^ k), with i the element
+ * index, k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(i_hi))) and lowbias32 the
+ * integer hash of C. Wellons' hash-prospector; u = asfloat(0x3F800000 | (h >> 9)) - 1 in [0, 1);
+ * q = min(floor(t + u), L).
+ * ------------------------------------------------------------------------------------------- */
+
+/** Rounding modes. */
+typedef enum daf_rounding {
+    DAF_ROUND_NEAREST = 0,    /**< round half to even; error <= scale / 2 */
+    DAF_ROUND_STOCHASTIC = 1  /**< unbiased; error < scale; reproducible from the seed */
+} daf_rounding;
+
+#define DAF_MIN_BITS 1
+#define DAF_MAX_BITS 8
+/** Values interleaved by the packed layout; group sizes are multiples of it. */
+#define DAF_LANES 16
+#define DAF_MIN_GROUP_SIZE 16
+#define DAF_MAX_GROUP_SIZE 65536
+#define DAF_DEFAULT_BITS 2
+#define DAF_DEFAULT_GROUP_SIZE 256
+#define DAF_PACKED_HEADER_BYTES 64
+/** Extra bytes a packed blob needs per NaN or ±Inf value. */
+#define DAF_PACKED_NONFINITE_BYTES 12
+#define DAF_PACKED_FORMAT_VERSION 1
+
+/** How to quantize: fill with daf_quantize_params_init, then change fields. Since 0.1.0. */
+typedef struct daf_quantize_params {
+    uint32_t struct_size; /**< sizeof(daf_quantize_params) */
+    uint32_t bits;        /**< 1..8; default DAF_DEFAULT_BITS (2) */
+    uint32_t group_size;  /**< multiple of 16 in [16, 65536]; default 256 */
+    uint32_t rounding;    /**< a daf_rounding; default DAF_ROUND_NEAREST */
+    uint64_t seed;        /**< stochastic rounding seed; default 0 */
+} daf_quantize_params;
+
+/** Fills *params with the defaults and sets struct_size. Returns DAF_OK, or DAF_E_NULL_ARGUMENT.
+ *  Thread-safe. Since 0.1.0. */
+int daf_quantize_params_init(daf_quantize_params *params);
+
+/** Size in bytes of the packed blob for `count` finite values (each NaN/±Inf adds
+ *  DAF_PACKED_NONFINITE_BYTES; daf_packed_size gives the exact size for given data). Returns 0
+ *  when bits or group_size is out of range or the size would overflow (a valid size is always
+ *  >= DAF_PACKED_HEADER_BYTES). Thread-safe. Since 0.1.0. */
+size_t daf_packed_bound(size_t count, uint32_t bits, uint32_t group_size);
+
+/** Exact size in bytes daf_quantize_pack needs for these values and params, in *out_size.
+ *  Reads src once. Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_STRUCT_SIZE,
+ *  DAF_E_INVALID_ARGUMENT (bits, group_size, rounding), DAF_E_OVERFLOW. Thread-safe. Since 0.1.0. */
+int daf_packed_size(const float *src, size_t count, const daf_quantize_params *params,
+                    size_t *out_size);
+
+/** Quantizes and packs src[0..count) into dst (the caller's buffer of dst_capacity bytes).
+ *  params may be NULL for the defaults. On success *dst_size is the blob's size. If dst is too
+ *  small, returns DAF_E_DST_TOO_SMALL, sets *dst_size to the size needed and leaves dst alone.
+ *  Errors: DAF_E_NULL_ARGUMENT (src with count > 0, dst, dst_size), DAF_E_MISALIGNED (src),
+ *  DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT, DAF_E_OVERFLOW, DAF_E_DST_TOO_SMALL.
+ *  src and dst must not overlap. Thread-safe. Since 0.1.0. */
+int daf_quantize_pack(const float *src, size_t count, const daf_quantize_params *params,
+                      void *dst, size_t dst_capacity, size_t *dst_size);
+
+/** Unpacks and dequantizes a whole blob into dst[0..count); count must equal the blob's count.
+ *  src_size may exceed the blob's size (trailing bytes are ignored). The blob is validated
+ *  before dst is written: header hash, sizes, group table, non-finite list.
+ *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED (dst), DAF_E_CORRUPT,
+ *  DAF_E_UNSUPPORTED_FORMAT, DAF_E_SIZE_MISMATCH. Thread-safe. Since 0.1.0. */
+int daf_unpack_dequantize(const void *src, size_t src_size, float *dst, size_t count);
+
+/** Like daf_unpack_dequantize for elements [first, first + count) only, written to
+ *  dst[0..count): the values are identical to the full unpack's, and only the groups that
+ *  overlap the range are read (a tile of rows without unpacking the tensor).
+ *  Errors: as daf_unpack_dequantize, and DAF_E_OUT_OF_RANGE when first + count exceeds the
+ *  blob's count. Thread-safe. Since 0.1.0. */
+int daf_unpack_dequantize_range(const void *src, size_t src_size, size_t first, size_t count,
+                                float *dst);
+
+/** What a packed blob holds (filled by daf_packed_info). Since 0.1.0. */
+typedef struct daf_blob_info {
+    uint32_t struct_size;    /**< set by the caller: sizeof(daf_blob_info) */
+    uint32_t format_version;
+    uint32_t bits;
+    uint32_t group_size;
+    uint32_t rounding;
+    uint32_t reserved;       /**< 0 */
+    uint64_t count;          /**< elements */
+    uint64_t nonfinite_count;
+    uint64_t seed;
+    uint64_t packed_size;    /**< bytes of the blob */
+} daf_blob_info;
+
+/** Validates a blob's header and layout (not its codes) and describes it in *info (whose
+ *  struct_size the caller sets). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE, DAF_E_CORRUPT,
+ *  DAF_E_UNSUPPORTED_FORMAT. Thread-safe. Since 0.1.0. */
+int daf_packed_info(const void *src, size_t src_size, daf_blob_info *info);
+
+/** Minimum and maximum of the finite values of src[0..count) (NaN and ±Inf are skipped).
+ *  With no finite value (or count 0) both are NaN. Errors: DAF_E_NULL_ARGUMENT,
+ *  DAF_E_MISALIGNED. Thread-safe. Since 0.1.0. */
+int daf_minmax(const float *src, size_t count, float *out_min, float *out_max);
+
+/* ---------------------------------------------------------------------------------------------
+ * Activation save / restore (context)
+ *
+ * forward:  y = layer(x);  daf_save(ctx, x, n, &params, &h);      x's buffer may be reused now
+ * backward: daf_restore(ctx, h, tmp, n);  dx = layer_backward(tmp, dy);  daf_release(ctx, h);
+ *
+ * A handle is a nonzero 64-bit value unique within the process: a released handle is never
+ * reused, so a stale, released, zero or other context's handle gives DAF_E_UNKNOWN_HANDLE.
+ * 0.1 keeps the packed blobs in ordinary heap memory; budgets and eviction come with the pool.
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct daf_context daf_context;
+typedef uint64_t daf_handle;
+
+/** Options for daf_create: fill with daf_options_init, then change fields. Since 0.1.0. */
+typedef struct daf_options {
+    uint32_t struct_size; /**< sizeof(daf_options) */
+    uint32_t bits;        /**< default bits for saves, 1..8; default 2 */
+    uint32_t group_size;  /**< multiple of 16 in [16, 65536]; default 256 */
+    uint32_t rounding;    /**< a daf_rounding; default DAF_ROUND_NEAREST */
+    uint64_t seed;        /**< stochastic rounding: save number s uses seed + s; default 0 */
+} daf_options;
+
+/** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
+int daf_options_init(daf_options *options);
+
+/** Creates a context in *out_ctx (set to NULL on failure). options may be NULL (defaults).
+ *  Errors: DAF_E_NULL_ARGUMENT (out_ctx), DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT,
+ *  DAF_E_NO_MEMORY. Thread-safe. Since 0.1.0. */
+int daf_create(const daf_options *options, daf_context **out_ctx);
+
+/** Destroys a context and frees everything it holds; its handles become unknown. NULL is a
+ *  no-op returning DAF_OK; a pointer that is not a live context gives DAF_E_INVALID_CONTEXT
+ *  (so a double destroy is reported, not a crash). Calls already running on the context in
+ *  other threads finish safely. Thread-safe. Since 0.1.0. */
+int daf_destroy(daf_context *ctx);
+
+/** Per-save parameters: fill with daf_save_params_init. Since 0.1.0. */
+typedef struct daf_save_params {
+    uint32_t struct_size; /**< sizeof(daf_save_params) */
+    uint32_t bits;        /**< 0 = the context's default, else 1..8 */
+    float importance;     /**< finite; higher = keep longer under memory pressure; default 0 */
+} daf_save_params;
+
+/** Fills *params with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
+int daf_save_params_init(daf_save_params *params);
+
+/** Quantizes, packs and keeps src[0..count); returns its handle in *out_handle (0 on failure).
+ *  src is only read during the call. params may be NULL (context defaults).
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_STRUCT_SIZE,
+ *  DAF_E_INVALID_ARGUMENT (bits, non-finite importance), DAF_E_OVERFLOW, DAF_E_NO_MEMORY.
+ *  Thread-safe. Since 0.1.0. */
+int daf_save(daf_context *ctx, const float *src, size_t count, const daf_save_params *params,
+             daf_handle *out_handle);
+
+/** Writes the saved tensor's values to dst[0..count); count must equal the saved count. The
+ *  entry stays saved (restore it again, or release it). Errors: DAF_E_INVALID_CONTEXT,
+ *  DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_SIZE_MISMATCH.
+ *  Thread-safe, also concurrently with daf_release of the same handle (one of them wins).
+ *  Since 0.1.0. */
+int daf_restore(daf_context *ctx, daf_handle handle, float *dst, size_t count);
+
+/** Writes elements [first, first + count) of the saved tensor to dst[0..count), identical to
+ *  the same range of a full restore. Errors: as daf_restore, with DAF_E_OUT_OF_RANGE when the
+ *  range exceeds the saved count. Thread-safe. Since 0.1.0. */
+int daf_restore_range(daf_context *ctx, daf_handle handle, size_t first, size_t count,
+                      float *dst);
+
+/** Frees a saved entry; the handle becomes unknown. Errors: DAF_E_INVALID_CONTEXT,
+ *  DAF_E_UNKNOWN_HANDLE (also for a second release). Thread-safe. Since 0.1.0. */
+int daf_release(daf_context *ctx, daf_handle handle);
+
+/** Changes an entry's importance (finite; higher = keep longer). Errors:
+ *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_INVALID_ARGUMENT. Thread-safe.
+ *  Since 0.1.0. */
+int daf_set_importance(daf_context *ctx, daf_handle handle, float importance);
+
+/** Context figures (filled by daf_stats; the caller sets struct_size). Since 0.1.0. */
+typedef struct daf_context_stats {
+    uint32_t struct_size;       /**< set by the caller: sizeof(daf_context_stats) */
+    uint32_t reserved;          /**< 0 */
+    uint64_t live_entries;      /**< saved and not yet released */
+    uint64_t live_packed_bytes; /**< bytes of their packed blobs */
+    uint64_t live_fp32_bytes;   /**< bytes the same tensors take as float32 */
+    uint64_t peak_packed_bytes; /**< highest live_packed_bytes so far */
+    uint64_t peak_fp32_bytes;   /**< highest live_fp32_bytes so far */
+    uint64_t saves;             /**< successful daf_save calls */
+    uint64_t restores;          /**< successful daf_restore and daf_restore_range calls */
+    uint64_t releases;          /**< successful daf_release calls */
+} daf_context_stats;
+
+/** Copies the context's figures into *stats (one consistent snapshot). Errors:
+ *  DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
+int daf_stats(daf_context *ctx, daf_context_stats *stats);
+
+/** What was wrong with the calling thread's most recent failed call: which argument, which
+ *  limit. For ctx non-NULL, the message is the thread's last failure if that call was on ctx
+ *  (else ""); for ctx NULL, the thread's last failure of a call that takes no context (codec
+ *  calls, daf_create). Never NULL; the text stays valid until the same thread's next failed
+ *  libdaf call. Since 0.1.0. */
+const char *daf_last_error(const daf_context *ctx);
+
+#ifdef __cplusplus
+} /* extern "C" */
+#endif
+
+#endif /* DAF_H */
