@@ -1,0 +1,145 @@
+// The whole-tensor codec: group by group, reduce, fit, encode (pack) or validate and decode
+// (unpack, whole or a range), plus the non-finite side list. Chooses the SIMD kernel for full
+// groups and the scalar reference for the short last group; tests can force the reference.
+// Single-threaded: callers own the threads.
+
+import CDAF
+
+enum Kernels {
+    case reference
+    case simd
+}
+
+enum Codec {
+    /// Exact packed size of these values.
+    static func packedSize(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec) throws(DAFError) -> Int {
+        _ = try PackedLayout(count: count, spec: spec, nonfinite: 0)
+        let nonfinite = count == 0 ? 0 : FiniteMinMax.simd(values!, count: count).nonfinite
+        return try PackedLayout(count: count, spec: spec, nonfinite: nonfinite).totalSize
+    }
+
+    /// Packs values into dst (capacity bytes); returns the blob's size. On DAF_E_DST_TOO_SMALL
+    /// the error's `needed` is the size required; dst may have been written.
+    static func pack(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec,
+                     into dst: UnsafeMutableRawPointer, capacity: Int, kernels: Kernels = .simd) throws(DAFError) -> Int {
+        let finiteLayout = try PackedLayout(count: count, spec: spec, nonfinite: 0)
+        guard capacity >= finiteLayout.totalSize else {
+            throw .tooSmall(capacity: capacity, needed: try packedSize(values, count: count, spec: spec))
+        }
+        let tableEnd = finiteLayout.groupTableOffset(finiteLayout.groups)
+        (dst + tableEnd).initializeMemory(as: UInt8.self, repeating: 0, count: finiteLayout.dataOffset - tableEnd)
+
+        var nonfinite: [(index: UInt64, bits: UInt32)] = []
+        for g in 0..<finiteLayout.groups {
+            let (first, n) = finiteLayout.groupRange(g)
+            let groupValues = values! + first
+            let fast = kernels == .simd && n == spec.groupSize
+            let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
+            let params = GroupParams.fit(lo: range.lo, hi: range.hi, levels: spec.levels)
+            let entry = finiteLayout.groupTableOffset(g)
+            dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
+            dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
+            let words = dst + finiteLayout.groupDataOffset(g)
+            if fast {
+                SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec, words: words)
+            } else {
+                ScalarGroupKernels.encode(groupValues, count: n, firstIndex: first, params: params, spec: spec, words: words)
+            }
+            if range.nonfinite > 0 {
+                for r in 0..<n where !groupValues[r].isFinite {
+                    nonfinite.append((UInt64(first + r), groupValues[r].bitPattern))
+                }
+            }
+        }
+
+        let layout = try PackedLayout(count: count, spec: spec, nonfinite: nonfinite.count)
+        guard capacity >= layout.totalSize else { throw .tooSmall(capacity: capacity, needed: layout.totalSize) }
+        for (i, entry) in nonfinite.enumerated() {
+            dst.storeBytes(of: entry.index.littleEndian, toByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self)
+            dst.storeBytes(of: entry.bits.littleEndian, toByteOffset: layout.nonfiniteBitsOffset + i * 4, as: UInt32.self)
+        }
+        BlobHeader(spec: spec, layout: layout).write(to: dst)
+        return layout.totalSize
+    }
+
+    /// Decodes the whole blob; count must match.
+    static func unpack(_ blob: UnsafeRawPointer, size: Int, into dst: UnsafeMutablePointer<Float>?, count: Int,
+                       kernels: Kernels = .simd) throws(DAFError) {
+        let header = try BlobHeader.read(blob, size: size)
+        guard count == header.layout.count else {
+            throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but the blob holds \(header.layout.count) values")
+        }
+        try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels)
+    }
+
+    /// Decodes values [first, first + count); identical to the same range of `unpack`.
+    static func unpackRange(_ blob: UnsafeRawPointer, size: Int, first: Int, count: Int,
+                            into dst: UnsafeMutablePointer<Float>?, kernels: Kernels = .simd) throws(DAFError) {
+        let header = try BlobHeader.read(blob, size: size)
+        let total = header.layout.count
+        guard first <= total, count <= total - first else {
+            throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of the blob")
+        }
+        try decode(blob, header: header, first: first, count: count, into: dst, kernels: kernels)
+    }
+
+    private static func groupParams(_ blob: UnsafeRawPointer, _ layout: PackedLayout, _ g: Int) -> GroupParams {
+        let entry = layout.groupTableOffset(g)
+        return GroupParams(
+            minimum: Float(bitPattern: UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: entry, as: UInt32.self))),
+            scale: Float(bitPattern: UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: entry + 4, as: UInt32.self))))
+    }
+
+    /// Validates what the range needs (group entries, the non-finite list), then decodes it.
+    private static func decode(_ blob: UnsafeRawPointer, header: BlobHeader, first: Int, count: Int,
+                               into dst: UnsafeMutablePointer<Float>?, kernels: Kernels) throws(DAFError) {
+        guard count > 0, let dst else { return }
+        let layout = header.layout, spec = header.spec
+        let end = first + count
+        let groups = (first / spec.groupSize)...((end - 1) / spec.groupSize)
+        for g in groups where !groupParams(blob, layout, g).isPlausible(levels: spec.levels) {
+            throw .corrupt("group \(g) has an impossible minimum or scale")
+        }
+        let nonfinite = try nonfiniteIndexRange(blob, layout, first: first, end: end)
+
+        for g in groups {
+            let (groupFirst, n) = layout.groupRange(g)
+            let params = groupParams(blob, layout, g)
+            let words = blob + layout.groupDataOffset(g)
+            let from = max(first, groupFirst) - groupFirst, to = min(end, groupFirst + n) - groupFirst
+            let out = dst + (groupFirst + from - first)
+            if kernels == .simd, n == spec.groupSize, from == 0, to == n {
+                SIMDGroupKernels.decode(words: words, params: params, spec: spec, into: out)
+            } else {
+                ScalarGroupKernels.decode(words: words, from: from, to: to, params: params, spec: spec, into: out)
+            }
+        }
+        for i in nonfinite {
+            let index = Int(UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self)))
+            let bits = UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteBitsOffset + i * 4, as: UInt32.self))
+            dst[index - first] = Float(bitPattern: bits)
+        }
+    }
+
+    /// Checks the whole non-finite list (strictly ascending, in range, non-finite bit patterns)
+    /// and returns the positions in it whose indices fall in [first, end).
+    private static func nonfiniteIndexRange(_ blob: UnsafeRawPointer, _ layout: PackedLayout,
+                                            first: Int, end: Int) throws(DAFError) -> Range<Int> {
+        var lower = layout.nonfinite, upper = layout.nonfinite
+        var previous: UInt64? = nil
+        for i in 0..<layout.nonfinite {
+            let index = UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self))
+            let bits = UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteBitsOffset + i * 4, as: UInt32.self))
+            guard index < UInt64(layout.count), previous.map({ index > $0 }) ?? true else {
+                throw .corrupt("non-finite list entry \(i) (index \(index)) is out of order or out of range")
+            }
+            guard bits & 0x7F80_0000 == 0x7F80_0000 else {
+                throw .corrupt("non-finite list entry \(i) holds a finite value")
+            }
+            previous = index
+            if lower == layout.nonfinite, index >= UInt64(first) { lower = i }
+            if upper == layout.nonfinite, index >= UInt64(end) { upper = i }
+        }
+        return lower..<max(lower, upper)
+    }
+}

@@ -1,0 +1,114 @@
+// SIMD16 kernels for one full group (its size a multiple of 16): sixteen neighbouring values
+// are sixteen lanes, and a lane's codes are stacked in its own 32-bit words, so packing and
+// unpacking need no shuffles ("unified layout", DAF §4.2). Identical bytes and values to
+// ScalarGroupKernels, which stays beside them as the reference.
+
+enum SIMDGroupKernels {
+    typealias Floats = SIMD16<Float>
+    typealias Words = SIMD16<UInt32>
+
+    /// 1.5 * 2^23: adding it rounds a float in [0, 2^22) to an integer (half to even) that then
+    /// sits in the low mantissa bits (TOOLCHAIN.md: SIMD float-to-int conversion is slow).
+    static let roundingMagic: Float = 12_582_912
+    static let roundingMagicBits = UInt32(0x4B40_0000)
+    /// 2^23: or-ing a small integer into its mantissa gives 2^23 + q exactly.
+    static let integerMagicBits = UInt32(0x4B00_0000)
+    static let laneIndices = Words(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+
+    /// Encodes groupSize values (global index of the first: firstIndex) into the group's words.
+    static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, params: GroupParams, spec: QuantSpec,
+                       words: UnsafeMutableRawPointer) {
+        let encoder = GroupEncoder(params, levels: spec.levels)
+        switch spec.rounding {
+        case .nearest:
+            encodeRows(values, spec: spec, words: words) { _, x in nearestCodes(x, encoder) }
+        case .stochastic:
+            var keyHigh = UInt32(truncatingIfNeeded: UInt64(firstIndex) >> 32)
+            var key = StochasticHash.key(seed: spec.seed, indexHigh: keyHigh)
+            encodeRows(values, spec: spec, words: words) { row, x in
+                // A row never crosses a 2^32 boundary of the index (rows start at multiples of 16).
+                let index = UInt64(firstIndex + row * 16)
+                let high = UInt32(truncatingIfNeeded: index >> 32)
+                if high != keyHigh {
+                    keyHigh = high
+                    key = StochasticHash.key(seed: spec.seed, indexHigh: high)
+                }
+                let u = StochasticHash.uniform(lowIndices: Words(repeating: UInt32(truncatingIfNeeded: index)) &+ laneIndices, key: key)
+                return stochasticCodes(x, u, encoder)
+            }
+        }
+    }
+
+    /// The row loop shared by both roundings: codes of row k go to word row k / P at bit (k % P) * bits.
+    @inline(__always)
+    private static func encodeRows(_ values: UnsafePointer<Float>, spec: QuantSpec, words: UnsafeMutableRawPointer,
+                                   codes: (Int, Floats) -> Words) {
+        let rows = spec.groupSize / 16, perWord = spec.codesPerWord
+        let source = UnsafeRawPointer(values)
+        var row = 0, wordRow = 0
+        while row < rows {
+            var packed = Words(repeating: 0)
+            var shift: UInt32 = 0
+            let end = min(row + perWord, rows)
+            while row < end {
+                let x = source.loadUnaligned(fromByteOffset: row * 64, as: Floats.self)
+                packed |= codes(row, x) &<< Words(repeating: shift)
+                shift &+= UInt32(spec.bits)
+                row += 1
+            }
+            words.storeBytes(of: packed, toByteOffset: wordRow * 64, as: Words.self)
+            wordRow += 1
+        }
+    }
+
+    /// Position on the code scale, clamped to [0, top] as GroupEncoder.position does; NaN for
+    /// non-finite lanes (masked out by the callers).
+    @inline(__always)
+    private static func positions(_ x: Floats, _ e: GroupEncoder) -> Floats {
+        var t = e.divides ? (x - e.minimum) / e.scale : (x - e.minimum) * e.inverse
+        t.replace(with: 0, where: t .< 0)
+        t.replace(with: e.top, where: t .> e.top)
+        return t
+    }
+
+    @inline(__always)
+    private static func nearestCodes(_ x: Floats, _ e: GroupEncoder) -> Words {
+        let t = positions(x, e)
+        var q = unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
+        q.replace(with: 0, where: .!FiniteMinMax.isFinite(x))
+        return q
+    }
+
+    @inline(__always)
+    private static func stochasticCodes(_ x: Floats, _ u: Floats, _ e: GroupEncoder) -> Words {
+        let v = positions(x, e) + u
+        var r = (v + roundingMagic) - roundingMagic
+        r.replace(with: r - 1, where: r .> v) // round-to-nearest, then step down: floor
+        var q = unsafeBitCast(r + roundingMagic, to: Words.self) &- roundingMagicBits
+        let top = Words(repeating: UInt32(e.top))
+        q.replace(with: top, where: q .> top)
+        q.replace(with: 0, where: .!FiniteMinMax.isFinite(x))
+        return q
+    }
+
+    /// Decodes a full group's groupSize values into dst.
+    static func decode(words: UnsafeRawPointer, params: GroupParams, spec: QuantSpec, into dst: UnsafeMutablePointer<Float>) {
+        let rows = spec.groupSize / 16, perWord = spec.codesPerWord
+        let mask = Words(repeating: UInt32(spec.levels))
+        let output = UnsafeMutableRawPointer(dst)
+        var row = 0, wordRow = 0
+        while row < rows {
+            let packed = words.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
+            var shift: UInt32 = 0
+            let end = min(row + perWord, rows)
+            while row < end {
+                let q = (packed &>> Words(repeating: shift)) & mask
+                let f = unsafeBitCast(q | integerMagicBits, to: Floats.self) - 8_388_608
+                output.storeBytes(of: params.minimum + f * params.scale, toByteOffset: row * 64, as: Floats.self)
+                shift &+= UInt32(spec.bits)
+                row += 1
+            }
+            wordRow += 1
+        }
+    }
+}

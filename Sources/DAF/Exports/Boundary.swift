@@ -1,0 +1,64 @@
+// What every exported function does at the C boundary: check pointers, counts and alignment,
+// unwrap the context id, run the Swift core, and turn a DAFError into its status plus the
+// thread's detail message. Nothing Swift (error, trap, String) gets past these helpers.
+import CDAF
+
+let contexts = ObjectRegistry<ActivationStore>()
+
+/// Owner tag of daf_last_error for calls that take no context.
+let noContext: UInt = 0
+
+/// Runs `body`; returns DAF_OK, or records the error for `owner` and returns its status.
+@inline(__always)
+func boundary(owner: UInt = noContext, _ body: () throws(DAFError) -> Void) -> Int32 {
+    do {
+        try body()
+        return DAF_OK.code
+    } catch {
+        LastError.record(error.detail, owner: owner)
+        return error.status
+    }
+}
+
+/// Runs `body` on the live context behind `ctx`.
+@inline(__always)
+func withContext(_ ctx: OpaquePointer?, _ body: (ActivationStore) throws(DAFError) -> Void) -> Int32 {
+    let id = UInt(bitPattern: ctx)
+    return boundary(owner: id) { () throws(DAFError) in
+        guard let store = contexts.lookup(id) else {
+            throw DAFError(DAF_E_INVALID_CONTEXT, ctx == nil ? "ctx is NULL" : "ctx is not a live context (destroyed, or never created)")
+        }
+        try body(store)
+    }
+}
+
+/// A C size_t arrives as Int: SIZE_MAX is -1 here. Counts beyond 2^58 are refused.
+func checkedCount(_ count: Int, _ name: String) throws(DAFError) -> Int {
+    guard count >= 0, count <= PackedLayout.maxCount else {
+        throw .overflow("\(name) is \(UInt(bitPattern: count)); at most 2^58 values")
+    }
+    return count
+}
+
+/// A float array argument: non-NULL unless count is 0, and 4-byte aligned.
+func checkFloats<P: _Pointer>(_ pointer: P?, count: Int, _ name: String) throws(DAFError) {
+    guard let pointer else {
+        if count == 0 { return }
+        throw .null(name)
+    }
+    guard Int(bitPattern: pointer) % MemoryLayout<Float>.alignment == 0 else {
+        throw DAFError(DAF_E_MISALIGNED, "\(name) (\(pointer)) is not aligned to 4 bytes")
+    }
+}
+
+/// A required pointer argument.
+func required<T>(_ pointer: T?, _ name: String) throws(DAFError) -> T {
+    guard let pointer else { throw .null(name) }
+    return pointer
+}
+
+/// Reads an optional input struct: NULL means `defaults`.
+func readOptional<T>(_ pointer: UnsafePointer<T>?, defaults: T, name: String) throws(DAFError) -> T {
+    guard let pointer else { return defaults }
+    return try readVersioned(UnsafeRawPointer(pointer), defaults: defaults, name: name)
+}

@@ -1,0 +1,107 @@
+// Exports: the stateless quantize-pack codec of include/daf.h. Each checks its arguments and
+// calls Codec; the detail message of a failure goes to daf_last_error(NULL).
+import CDAF
+
+@c @implementation
+public func daf_quantize_params_init(_ params: UnsafeMutablePointer<daf_quantize_params>?) -> Int32 {
+    boundary { () throws(DAFError) in
+        try required(params, "params").pointee = QuantSpec.defaultParams
+    }
+}
+
+@c @implementation
+public func daf_packed_bound(_ count: Int, _ bits: UInt32, _ groupSize: UInt32) -> Int {
+    guard QuantSpec.isValid(bits: bits), QuantSpec.isValid(groupSize: groupSize), count >= 0,
+          let layout = try? PackedLayout(count: count, bits: Int(bits), groupSize: Int(groupSize), nonfinite: 0)
+    else { return 0 }
+    return layout.totalSize
+}
+
+/// The spec of a codec call: params NULL means the defaults.
+private func codecSpec(_ params: UnsafePointer<daf_quantize_params>?) throws(DAFError) -> QuantSpec {
+    try QuantSpec(readOptional(params, defaults: QuantSpec.defaultParams, name: "daf_quantize_params"))
+}
+
+@c @implementation
+public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
+                            _ outSize: UnsafeMutablePointer<Int>?) -> Int32 {
+    boundary { () throws(DAFError) in
+        let out = try required(outSize, "out_size")
+        let count = try checkedCount(count, "count")
+        try checkFloats(src, count: count, "src")
+        out.pointee = try Codec.packedSize(src, count: count, spec: codecSpec(params))
+    }
+}
+
+@c @implementation
+public func daf_quantize_pack(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
+                              _ dst: UnsafeMutableRawPointer?, _ dstCapacity: Int, _ dstSize: UnsafeMutablePointer<Int>?) -> Int32 {
+    boundary { () throws(DAFError) in
+        let size = try required(dstSize, "dst_size")
+        let count = try checkedCount(count, "count")
+        try checkFloats(src, count: count, "src")
+        let dst = try required(dst, "dst")
+        guard dstCapacity >= 0 else { throw .overflow("dst_capacity is \(UInt(bitPattern: dstCapacity))") }
+        do throws(DAFError) {
+            size.pointee = try Codec.pack(src, count: count, spec: codecSpec(params), into: dst, capacity: dstCapacity)
+        } catch where error.status == DAF_E_DST_TOO_SMALL.code {
+            size.pointee = error.needed
+            throw error
+        }
+    }
+}
+
+/// src_size as given by C; SIZE_MAX (-1 here) is as good as "large enough".
+private func blobSize(_ size: Int) -> Int { size < 0 ? Int.max : size }
+
+@c @implementation
+public func daf_unpack_dequantize(_ src: UnsafeRawPointer?, _ srcSize: Int, _ dst: UnsafeMutablePointer<Float>?, _ count: Int) -> Int32 {
+    boundary { () throws(DAFError) in
+        let src = try required(src, "src")
+        let count = try checkedCount(count, "count")
+        try checkFloats(dst, count: count, "dst")
+        try Codec.unpack(src, size: blobSize(srcSize), into: dst, count: count)
+    }
+}
+
+@c @implementation
+public func daf_unpack_dequantize_range(_ src: UnsafeRawPointer?, _ srcSize: Int, _ first: Int, _ count: Int,
+                                        _ dst: UnsafeMutablePointer<Float>?) -> Int32 {
+    boundary { () throws(DAFError) in
+        let src = try required(src, "src")
+        let count = try checkedCount(count, "count")
+        guard first >= 0 else {
+            throw DAFError(DAF_E_OUT_OF_RANGE, "first is \(UInt(bitPattern: first)), beyond any tensor")
+        }
+        try checkFloats(dst, count: count, "dst")
+        try Codec.unpackRange(src, size: blobSize(srcSize), first: first, count: count, into: dst)
+    }
+}
+
+@c @implementation
+public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: UnsafeMutablePointer<daf_blob_info>?) -> Int32 {
+    boundary { () throws(DAFError) in
+        let src = try required(src, "src")
+        let info = try required(info, "info")
+        let header = try BlobHeader.read(src, size: blobSize(srcSize))
+        let value = daf_blob_info(
+            struct_size: 0, format_version: UInt32(BlobHeader.formatVersion), bits: UInt32(header.spec.bits),
+            group_size: UInt32(header.spec.groupSize), rounding: UInt32(header.spec.rounding.rawValue), reserved: 0,
+            count: UInt64(header.layout.count), nonfinite_count: UInt64(header.layout.nonfinite),
+            seed: header.spec.seed, packed_size: UInt64(header.layout.totalSize))
+        try writeVersioned(value, to: UnsafeMutableRawPointer(info), name: "daf_blob_info")
+    }
+}
+
+@c @implementation
+public func daf_minmax(_ src: UnsafePointer<Float>?, _ count: Int, _ outMin: UnsafeMutablePointer<Float>?,
+                       _ outMax: UnsafeMutablePointer<Float>?) -> Int32 {
+    boundary { () throws(DAFError) in
+        let outMin = try required(outMin, "out_min"), outMax = try required(outMax, "out_max")
+        let count = try checkedCount(count, "count")
+        try checkFloats(src, count: count, "src")
+        let range = count == 0 ? FiniteMinMax() : FiniteMinMax.simd(src!, count: count)
+        outMin.pointee = range.hasFinite ? range.lo + 0 : .nan
+        outMax.pointee = range.hasFinite ? range.hi + 0 : .nan
+    }
+}

@@ -1,0 +1,81 @@
+// Minimum and maximum over the finite values of a float range, and how many values are NaN or
+// ±Inf: the reduction every group needs before it can be quantized (DAF §4.1). A scalar
+// reference and a SIMD16 kernel; both return the same min and max (the sign of a zero may
+// differ, which GroupParams.fit normalizes).
+
+struct FiniteMinMax: Equatable {
+    var lo: Float = .infinity
+    var hi: Float = -.infinity
+    var nonfinite: Int = 0
+
+    var hasFinite: Bool { lo <= hi }
+
+    mutating func merge(_ other: FiniteMinMax) {
+        if other.lo < lo { lo = other.lo }
+        if other.hi > hi { hi = other.hi }
+        nonfinite += other.nonfinite
+    }
+
+    /// Reference: one value at a time.
+    static func scalar(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
+        var result = FiniteMinMax()
+        for i in 0..<count {
+            let x = values[i]
+            if !x.isFinite { result.nonfinite += 1; continue }
+            if x < result.lo { result.lo = x }
+            if x > result.hi { result.hi = x }
+        }
+        return result
+    }
+
+    /// Sixteen lanes at a time, the tail by the reference.
+    static func simd(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
+        let lanes = 16
+        let rows = count / lanes
+        var lo = SIMD16<Float>(repeating: .infinity)
+        var hi = SIMD16<Float>(repeating: -.infinity)
+        var nonfinite = SIMD16<UInt32>(repeating: 0)
+        let raw = UnsafeRawPointer(values)
+        for row in 0..<rows {
+            let x = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            let finite = isFinite(x)
+            lo.replace(with: x, where: finite .& (x .< lo))
+            hi.replace(with: x, where: finite .& (x .> hi))
+            nonfinite &+= SIMD16<UInt32>(repeating: 1).replacing(with: 0, where: finite)
+        }
+        var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi),
+                                  nonfinite: Int(nonfinite.wrappedSum()))
+        result.merge(scalar(values + rows * lanes, count: count - rows * lanes))
+        return result
+    }
+
+    /// Lanes holding a finite value (exponent not all ones).
+    @inline(__always)
+    static func isFinite(_ x: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
+        let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
+        return (bits & 0x7F80_0000) .!= 0x7F80_0000
+    }
+
+    // Halving trees with replace(where:): SIMD .min()/.max() compile to slow code (TOOLCHAIN.md).
+    @inline(__always)
+    static func horizontalMin(_ v: SIMD16<Float>) -> Float {
+        var a = v.lowHalf, b = v.highHalf
+        a.replace(with: b, where: b .< a)
+        var c = a.lowHalf, d = a.highHalf
+        c.replace(with: d, where: d .< c)
+        var e = c.lowHalf, f = c.highHalf
+        e.replace(with: f, where: f .< e)
+        return e[1] < e[0] ? e[1] : e[0]
+    }
+
+    @inline(__always)
+    static func horizontalMax(_ v: SIMD16<Float>) -> Float {
+        var a = v.lowHalf, b = v.highHalf
+        a.replace(with: b, where: b .> a)
+        var c = a.lowHalf, d = a.highHalf
+        c.replace(with: d, where: d .> c)
+        var e = c.lowHalf, f = c.highHalf
+        e.replace(with: f, where: f .> e)
+        return e[1] > e[0] ? e[1] : e[0]
+    }
+}
