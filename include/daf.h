@@ -13,7 +13,8 @@
  *    and stale arguments return a status. (A pointer that is non-NULL but points at memory the
  *    process cannot read or write is outside what any C library can detect.)
  *  - float pointers must be aligned to 4 bytes (DAF_E_MISALIGNED otherwise); packed blobs may
- *    have any alignment. A pointer may be NULL when its element count is 0.
+ *    have any alignment. A pointer may be NULL when its element count is 0. A tensor holds at
+ *    most 2^58 values (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
  *  - Option and result structs start with `uint32_t struct_size`, are filled by their _init
  *    function (or set struct_size = sizeof(the struct)), and only ever grow by appending fields.
  *    A struct_size smaller than the 0.1.0 struct, or 0, gives DAF_E_STRUCT_SIZE. A larger one
@@ -100,7 +101,7 @@ const char *daf_status_message(int status);
  * over its finite values, and one code q in [0, 2^bits - 1] per value; the value comes back as
  * min + q * scale. With nearest rounding the error is at most scale / 2 per value (plus float
  * rounding of the final multiply-add); a group whose finite values are all equal comes back
- * exactly. NaN, +Inf and -Inf are kept aside bit-exactly (see the format below) and come back
+ * exactly. Decoded values of finite inputs are always finite, also for ranges near FLT_MAX. NaN, +Inf and -Inf are kept aside bit-exactly (see the format below) and come back
  * exactly where they were; the rest of their group is quantized as usual.
  *
  * Stochastic rounding rounds up with probability equal to the fractional part, so the mean
@@ -122,23 +123,27 @@ const char *daf_status_message(int status);
  *       48    12  reserved, zero
  *       60     4  FNV-1a 32-bit hash of bytes 0..59
  *   64: group table, ceil(N / G) entries of { float min; float scale; } (8 bytes each)
- *   D = 64 + (group table bytes rounded up to a multiple of 64): the codes, group after group.
- *       Layout of one group of n values ("unified", lane-interleaved, DAF §4.2): with
- *       b = bits and P = floor(32 / b) codes per 32-bit word, value r of the group
- *       (0 <= r < n) sits in lane l = r % 16, row k = r / 16, in the little-endian uint32 word
- *       number (k / P) * 16 + l of the group, at bit (k % P) * b. A group takes
- *       ceil(ceil(n / 16) / P) * 16 words; unused bits are zero. Sixteen SIMD lanes thus pack
- *       and unpack sixteen neighbouring values with no transposition. (For b = 3, 5, 6, 7 the
- *       unused bits cost space: a 6- or 7-bit code takes as many bytes as an 8-bit one.)
+ *   D = 64 + (group table bytes rounded up to a multiple of 64): the codes of all N values
+ *       as one "unified", lane-interleaved stream (DAF §4.2). With b = bits and
+ *       P = floor(32 / b) codes per 32-bit word, value i (0 <= i < N) sits in lane
+ *       l = i % 16 of row k = i / 16, in little-endian uint32 word number (k / P) * 16 + l,
+ *       at bit (k % P) * b. The stream has ceil(ceil(N / 16) / P) * 16 words; unused bits are
+ *       zero. Sixteen SIMD lanes thus pack and unpack sixteen neighbouring values with no
+ *       transposition, and any row range can be read on its own. (For b = 3, 5, 6, 7 the
+ *       32 % b spare bits of each word cost space: 6 and 7 bits take as much as 8.)
  *   E = D + code bytes: X uint64 element indices (strictly ascending), then X uint32 raw bit
  *       patterns of the non-finite values at those indices. Their codes in the data are 0.
  *   Total size = E + 12 * X.
  *
  * Encoding, exactly (so another implementation can reproduce the bytes): over the group's
- * finite values lo = min, hi = max (each + 0.0f, so -0 becomes +0), L = 2^bits - 1;
- * scale = (hi - lo) / L, or hi / L - lo / L when hi - lo overflows (clamped to FLT_MAX);
- * a group without finite values stores lo = scale = 0. If scale > 0, t = (x - lo) * (1 / scale),
- * or (x - lo) / scale when 1 / scale overflows; else t = 0. t is clamped to [0, L].
+ * finite values lo = min, hi = max (each + 0.0f, so -0 becomes +0), L = 2^bits - 1. Normally
+ * min = lo, scale = (hi - lo) / L, and a value decodes as min + q * scale. If hi - lo
+ * overflows (a range wider than FLT_MAX) the group is "wide": min = lo / 2,
+ * scale = -((hi / 2 - lo / 2) / L) (negative marks it), and a value decodes as
+ * 2 * (min + q * |scale|). Either way, while code L would decode to ±Inf, |scale| steps one
+ * ulp toward 0. A group without finite values stores min = scale = 0. With s = |scale| and
+ * x' = x (x / 2 for a wide group): if s > 0, t = (x' - min) * (1 / s), or (x' - min) / s when
+ * 1 / s overflows; else t = 0. t is clamped to [0, L].
  * Nearest: q = t rounded half to even. Stochastic: h = lowbias32(i_lo ^ k), with i the element
  * index, k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(i_hi))) and lowbias32 the
  * integer hash of C. Wellons' hash-prospector; u = asfloat(0x3F800000 | (h >> 9)) - 1 in [0, 1);
@@ -191,7 +196,8 @@ int daf_packed_size(const float *src, size_t count, const daf_quantize_params *p
 
 /** Quantizes and packs src[0..count) into dst (the caller's buffer of dst_capacity bytes).
  *  params may be NULL for the defaults. On success *dst_size is the blob's size. If dst is too
- *  small, returns DAF_E_DST_TOO_SMALL, sets *dst_size to the size needed and leaves dst alone.
+ *  small, returns DAF_E_DST_TOO_SMALL and sets *dst_size to the size needed (dst's contents
+ *  are then unspecified).
  *  Errors: DAF_E_NULL_ARGUMENT (src with count > 0, dst, dst_size), DAF_E_MISALIGNED (src),
  *  DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT, DAF_E_OVERFLOW, DAF_E_DST_TOO_SMALL.
  *  src and dst must not overlap. Thread-safe. Since 0.1.0. */

@@ -39,11 +39,11 @@ enum Codec {
             let entry = finiteLayout.groupTableOffset(g)
             dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
             dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
-            let words = dst + finiteLayout.groupDataOffset(g)
+            let stream = dst + finiteLayout.dataOffset
             if fast {
-                SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec, words: words)
+                SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec, stream: stream)
             } else {
-                ScalarGroupKernels.encode(groupValues, count: n, firstIndex: first, params: params, spec: spec, words: words)
+                ScalarGroupKernels.encode(groupValues, count: n, firstIndex: first, params: params, spec: spec, stream: stream)
             }
             if range.nonfinite > 0 {
                 for r in 0..<n where !groupValues[r].isFinite {
@@ -105,13 +105,13 @@ enum Codec {
         for g in groups {
             let (groupFirst, n) = layout.groupRange(g)
             let params = groupParams(blob, layout, g)
-            let words = blob + layout.groupDataOffset(g)
-            let from = max(first, groupFirst) - groupFirst, to = min(end, groupFirst + n) - groupFirst
-            let out = dst + (groupFirst + from - first)
-            if kernels == .simd, n == spec.groupSize, from == 0, to == n {
-                SIMDGroupKernels.decode(words: words, params: params, spec: spec, into: out)
+            let stream = blob + layout.dataOffset
+            let from = max(first, groupFirst), to = min(end, groupFirst + n)
+            let out = dst + (from - first)
+            if kernels == .simd, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
+                SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out)
             } else {
-                ScalarGroupKernels.decode(words: words, from: from, to: to, params: params, spec: spec, into: out)
+                ScalarGroupKernels.decode(stream: stream, from: from, to: to, params: params, spec: spec, into: out)
             }
         }
         for i in nonfinite {

@@ -1,7 +1,7 @@
 // SIMD16 kernels for one full group (its size a multiple of 16): sixteen neighbouring values
 // are sixteen lanes, and a lane's codes are stacked in its own 32-bit words, so packing and
 // unpacking need no shuffles ("unified layout", DAF §4.2). Identical bytes and values to
-// ScalarGroupKernels, which stays beside them as the reference.
+// ScalarGroupKernels, which stays beside them as the reference (and states the sharing rule).
 
 enum SIMDGroupKernels {
     typealias Floats = SIMD16<Float>
@@ -15,17 +15,17 @@ enum SIMDGroupKernels {
     static let integerMagicBits = UInt32(0x4B00_0000)
     static let laneIndices = Words(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
-    /// Encodes groupSize values (global index of the first: firstIndex) into the group's words.
+    /// Encodes the groupSize values starting at tensor index firstIndex into `stream`.
     static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, params: GroupParams, spec: QuantSpec,
-                       words: UnsafeMutableRawPointer) {
+                       stream: UnsafeMutableRawPointer) {
         let encoder = GroupEncoder(params, levels: spec.levels)
         switch spec.rounding {
         case .nearest:
-            encodeRows(values, spec: spec, words: words) { _, x in nearestCodes(x, encoder) }
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream) { _, x in nearestCodes(x, encoder) }
         case .stochastic:
             var keyHigh = UInt32(truncatingIfNeeded: UInt64(firstIndex) >> 32)
             var key = StochasticHash.key(seed: spec.seed, indexHigh: keyHigh)
-            encodeRows(values, spec: spec, words: words) { row, x in
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream) { row, x in
                 // A row never crosses a 2^32 boundary of the index (rows start at multiples of 16).
                 let index = UInt64(firstIndex + row * 16)
                 let high = UInt32(truncatingIfNeeded: index >> 32)
@@ -39,25 +39,27 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// The row loop shared by both roundings: codes of row k go to word row k / P at bit (k % P) * bits.
+    /// The row loop shared by both roundings: tensor row k goes to word row k / P at bit (k % P) * bits.
     @inline(__always)
-    private static func encodeRows(_ values: UnsafePointer<Float>, spec: QuantSpec, words: UnsafeMutableRawPointer,
-                                   codes: (Int, Floats) -> Words) {
-        let rows = spec.groupSize / 16, perWord = spec.codesPerWord
+    private static func encodeRows(_ values: UnsafePointer<Float>, firstIndex: Int, spec: QuantSpec,
+                                   stream: UnsafeMutableRawPointer, codes: (Int, Floats) -> Words) {
+        let rows = spec.groupSize / 16, perWord = spec.codesPerWord, bits = UInt32(spec.bits)
         let source = UnsafeRawPointer(values)
-        var row = 0, wordRow = 0
-        while row < rows {
-            var packed = Words(repeating: 0)
-            var shift: UInt32 = 0
-            let end = min(row + perWord, rows)
-            while row < end {
-                let x = source.loadUnaligned(fromByteOffset: row * 64, as: Floats.self)
-                packed |= codes(row, x) &<< Words(repeating: shift)
-                shift &+= UInt32(spec.bits)
-                row += 1
+        let firstRow = firstIndex / 16
+        var wordRow = firstRow / perWord
+        var slotInWord = firstRow % perWord
+        // The first word row may hold the previous group's codes already.
+        var packed = slotInWord == 0 ? Words(repeating: 0) : stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
+        for row in 0..<rows {
+            let x = source.loadUnaligned(fromByteOffset: row * 64, as: Floats.self)
+            packed |= codes(row, x) &<< Words(repeating: UInt32(slotInWord) &* bits)
+            slotInWord += 1
+            if slotInWord == perWord || row == rows - 1 {
+                stream.storeBytes(of: packed, toByteOffset: wordRow * 64, as: Words.self)
+                packed = Words(repeating: 0)
+                slotInWord = 0
+                wordRow += 1
             }
-            words.storeBytes(of: packed, toByteOffset: wordRow * 64, as: Words.self)
-            wordRow += 1
         }
     }
 
@@ -65,7 +67,8 @@ enum SIMDGroupKernels {
     /// non-finite lanes (masked out by the callers).
     @inline(__always)
     private static func positions(_ x: Floats, _ e: GroupEncoder) -> Floats {
-        var t = e.divides ? (x - e.minimum) / e.scale : (x - e.minimum) * e.inverse
+        let shifted = x * e.prescale - e.minimum
+        var t = e.divides ? shifted / e.step : shifted * e.inverse
         t.replace(with: 0, where: t .< 0)
         t.replace(with: e.top, where: t .> e.top)
         return t
@@ -91,24 +94,27 @@ enum SIMDGroupKernels {
         return q
     }
 
-    /// Decodes a full group's groupSize values into dst.
-    static func decode(words: UnsafeRawPointer, params: GroupParams, spec: QuantSpec, into dst: UnsafeMutablePointer<Float>) {
-        let rows = spec.groupSize / 16, perWord = spec.codesPerWord
+    /// Decodes the full group starting at tensor index firstIndex into dst.
+    static func decode(stream: UnsafeRawPointer, firstIndex: Int, params: GroupParams, spec: QuantSpec,
+                       into dst: UnsafeMutablePointer<Float>) {
+        let rows = spec.groupSize / 16, perWord = spec.codesPerWord, bits = UInt32(spec.bits)
         let mask = Words(repeating: UInt32(spec.levels))
+        let minimum = params.minimum, step = params.step, factor = params.factor
         let output = UnsafeMutableRawPointer(dst)
-        var row = 0, wordRow = 0
-        while row < rows {
-            let packed = words.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
-            var shift: UInt32 = 0
-            let end = min(row + perWord, rows)
-            while row < end {
-                let q = (packed &>> Words(repeating: shift)) & mask
-                let f = unsafeBitCast(q | integerMagicBits, to: Floats.self) - 8_388_608
-                output.storeBytes(of: params.minimum + f * params.scale, toByteOffset: row * 64, as: Floats.self)
-                shift &+= UInt32(spec.bits)
-                row += 1
+        let firstRow = firstIndex / 16
+        var wordRow = firstRow / perWord
+        var slotInWord = firstRow % perWord
+        var packed = stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
+        for row in 0..<rows {
+            let q = (packed &>> Words(repeating: UInt32(slotInWord) &* bits)) & mask
+            let f = unsafeBitCast(q | integerMagicBits, to: Floats.self) - 8_388_608
+            output.storeBytes(of: (minimum + f * step) * factor, toByteOffset: row * 64, as: Floats.self)
+            slotInWord += 1
+            if slotInWord == perWord, row < rows - 1 {
+                slotInWord = 0
+                wordRow += 1
+                packed = stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
             }
-            wordRow += 1
         }
     }
 }

@@ -3,49 +3,60 @@
 // identical bytes. The formulas are the ones include/daf.h documents.
 
 struct GroupParams: Equatable {
+    /// As stored. A negative scale marks a "wide" group, whose range exceeds FLT_MAX: its
+    /// minimum and |scale| are in half units, and values decode as 2 * (minimum + q * |scale|).
     var minimum: Float
     var scale: Float
+
+    /// 2 for a wide group, else 1: the factor applied after the multiply-add.
+    @inline(__always) var factor: Float { scale < 0 ? 2 : 1 }
+    @inline(__always) var step: Float { abs(scale) }
 
     /// Fits a group whose finite values span [lo, hi]; lo > hi means it has none.
     static func fit(lo: Float, hi: Float, levels: Int) -> GroupParams {
         guard lo <= hi else { return GroupParams(minimum: 0, scale: 0) }
         let lo = lo + 0, hi = hi + 0 // -0 becomes +0, whichever order the reduction saw them in
         let top = Float(levels)
-        var scale = (hi - lo) / top
-        if !scale.isFinite { scale = hi / top - lo / top }
-        // The largest code must decode to a finite value, also for ranges near FLT_MAX: cap the
-        // scale, then step down the few ulps that rounding of lo + top * scale may still need.
-        scale = min(scale, Float.greatestFiniteMagnitude / top)
-        for _ in 0..<64 where !(lo + top * scale).isFinite { scale = scale.nextDown }
-        if !(lo + top * scale).isFinite { scale = 0 }
-        return GroupParams(minimum: lo, scale: scale)
+        var params = (hi - lo).isFinite
+            ? GroupParams(minimum: lo, scale: (hi - lo) / top)
+            // Wide: halve everything; hi/2 - lo/2 <= FLT_MAX and nothing below can overflow.
+            : GroupParams(minimum: lo * 0.5, scale: -((hi * 0.5 - lo * 0.5) / top))
+        // The largest code must decode to a finite value: shrink the step by the few ulps that
+        // rounding of the multiply-add may need when hi is near FLT_MAX.
+        for _ in 0..<8 where !params.decode(UInt32(levels)).isFinite {
+            params.scale = params.scale < 0 ? params.scale.nextUp : params.scale.nextDown
+        }
+        return params
     }
 
-    /// Decodes code q (the decoder in both kernels is this expression, lane by lane).
+    /// Decodes code q (the SIMD decoder computes the same expression lane by lane).
     @inline(__always)
-    func decode(_ q: UInt32) -> Float { minimum + Float(q) * scale }
+    func decode(_ q: UInt32) -> Float { (minimum + Float(q) * step) * factor }
 
     /// True when the parameters could have come from `fit`: checked before decoding a blob,
     /// so that a corrupted blob cannot produce non-finite values.
     func isPlausible(levels: Int) -> Bool {
-        minimum.isFinite && scale.isFinite && scale >= 0 && (minimum + Float(levels) * scale).isFinite
+        minimum.isFinite && scale.isFinite && decode(UInt32(levels)).isFinite
     }
 }
 
 /// The per-value arithmetic of encoding one group, precomputed once per group.
 struct GroupEncoder {
     let minimum: Float
-    let scale: Float
-    /// 1 / scale; when that overflows (denormal scale), `divides` is set and t = (x - min) / scale.
+    let step: Float
+    /// 0.5 for a wide group, else 1: applied to x before anything else.
+    let prescale: Float
+    /// 1 / step; when that overflows (denormal step), `divides` is set and t = (x' - min) / step.
     let inverse: Float
     let divides: Bool
     let top: Float
 
     init(_ params: GroupParams, levels: Int) {
         minimum = params.minimum
-        scale = params.scale
+        step = params.step
+        prescale = 1 / params.factor
         top = Float(levels)
-        let inv: Float = scale > 0 ? 1 / scale : 0
+        let inv: Float = step > 0 ? 1 / step : 0
         divides = !inv.isFinite
         inverse = divides ? 0 : inv
     }
@@ -53,7 +64,8 @@ struct GroupEncoder {
     /// Position of x on the code scale, clamped to [0, levels]; x must be finite.
     @inline(__always)
     func position(_ x: Float) -> Float {
-        var t: Float = divides ? (x - minimum) / scale : (x - minimum) * inverse
+        let shifted = x * prescale - minimum
+        var t: Float = divides ? shifted / step : shifted * inverse
         if t < 0 { t = 0 }
         if t > top { t = top }
         return t

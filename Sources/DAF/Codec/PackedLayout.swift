@@ -1,5 +1,5 @@
 // Byte offsets and sizes of a packed blob (format version 1, documented in include/daf.h):
-// header | group table | codes, group after group | non-finite indices | non-finite bits.
+// header | group table | codes (one lane-interleaved stream) | non-finite indices | bits.
 // Only arithmetic: reading and writing the bytes is BlobHeader's and the kernels' job.
 import CDAF
 
@@ -18,8 +18,6 @@ struct PackedLayout: Equatable {
 
     let groups: Int
     let dataOffset: Int
-    /// 32-bit words of one full group.
-    let fullGroupWords: Int
     let dataBytes: Int
     let nonfiniteOffset: Int
     let totalSize: Int
@@ -36,9 +34,7 @@ struct PackedLayout: Equatable {
         groups = (count + groupSize - 1) / groupSize
         let tableBytes = groups * PackedLayout.groupEntryBytes
         dataOffset = PackedLayout.headerBytes + (tableBytes + 63) / 64 * 64
-        fullGroupWords = PackedLayout.words(values: groupSize, bits: bits)
-        let lastCount = count - (groups - 1) * groupSize
-        dataBytes = groups == 0 ? 0 : ((groups - 1) * fullGroupWords + PackedLayout.words(values: lastCount, bits: bits)) * 4
+        dataBytes = PackedLayout.words(values: count, bits: bits) * 4
         nonfiniteOffset = dataOffset + dataBytes
         totalSize = nonfiniteOffset + nonfinite * PackedLayout.nonfiniteEntryBytes
     }
@@ -47,7 +43,7 @@ struct PackedLayout: Equatable {
         try self.init(count: count, bits: spec.bits, groupSize: spec.groupSize, nonfinite: nonfinite)
     }
 
-    /// Words of a group of `values` values: whole rows of 16 lanes, whole words per lane.
+    /// Words of the code stream of `values` values: whole rows of 16 lanes, whole words per lane.
     static func words(values: Int, bits: Int) -> Int {
         let rows = (values + QuantSpec.lanes - 1) / QuantSpec.lanes
         let perWord = 32 / bits
@@ -61,8 +57,6 @@ struct PackedLayout: Equatable {
     }
 
     func groupTableOffset(_ g: Int) -> Int { PackedLayout.headerBytes + g * PackedLayout.groupEntryBytes }
-
-    func groupDataOffset(_ g: Int) -> Int { dataOffset + g * fullGroupWords * 4 }
 
     var nonfiniteBitsOffset: Int { nonfiniteOffset + nonfinite * 8 }
 }

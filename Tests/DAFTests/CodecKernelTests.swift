@@ -1,0 +1,58 @@
+// The SIMD kernels against the scalar reference: identical packed bytes (both roundings, every
+// bit width, odd lengths and group sizes, awkward data) and identical decoded values.
+import Testing
+@testable import DAF
+
+@Suite("SIMD kernels equal the scalar reference")
+struct CodecKernelTests {
+    static let counts = [0, 1, 15, 16, 17, 255, 256, 257, 1000, 4099]
+    static let groups = [16, 48, 256, 1024]
+
+    @Test("packed bytes and decoded values are identical", arguments: 1...8)
+    func identical(bits: Int) throws {
+        for seed in UInt64(1)...6 {
+            var rng = SeededGenerator(seed: seed &* 7919 &+ UInt64(bits))
+            for shape in DataShape.allCases {
+                for rounding in [Rounding.nearest, .stochastic] {
+                    let count = Bool.random(using: &rng) ? Self.counts.randomElement(using: &rng)! : Int.random(in: 0...3000, using: &rng)
+                    let group = Self.groups.randomElement(using: &rng)!
+                    let s = spec(bits: bits, group: group, rounding: rounding, seed: rng.next())
+                    let values = shape.values(count: count, rng: &rng)
+                    let reference = try pack(values, s, kernels: .reference)
+                    let fast = try pack(values, s, kernels: .simd)
+                    let firstDifference = zip(reference, fast).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    #expect(reference == fast, "seed \(seed) shape \(shape) bits \(bits) \(rounding) count \(count) group \(group): first differing byte \(String(describing: firstDifference)) of \(reference.count)")
+                    let slow = try unpack(reference, count: count, kernels: .reference)
+                    let quick = try unpack(reference, count: count, kernels: .simd)
+                    let mismatch = zip(slow, quick).enumerated().first { !sameBits($0.element.0, $0.element.1) }
+                    #expect(mismatch == nil, "seed \(seed) shape \(shape) bits \(bits) \(rounding) count \(count) group \(group): value \(String(describing: mismatch))")
+                }
+            }
+        }
+    }
+
+    @Test("finite min/max: SIMD equals the reference")
+    func minMax() {
+        for seed in UInt64(1)...40 {
+            var rng = SeededGenerator(seed: seed)
+            let shape = DataShape.allCases.randomElement(using: &rng)!
+            let values = shape.values(count: Int.random(in: 1...700, using: &rng), rng: &rng)
+            let (a, b) = values.withUnsafeBufferPointer {
+                (FiniteMinMax.scalar($0.baseAddress!, count: $0.count), FiniteMinMax.simd($0.baseAddress!, count: $0.count))
+            }
+            #expect(a.lo == b.lo && a.hi == b.hi && a.nonfinite == b.nonfinite, "seed \(seed) shape \(shape): \(a) vs \(b)")
+        }
+    }
+
+    @Test("stochastic hash: SIMD lanes equal the scalar form, also across a 2^32 index boundary")
+    func hashLanes() {
+        for (seed, base) in [(UInt64(0), UInt64(0)), (0xDEAD_BEEF_CAFE, 1 << 32), (42, (1 << 32) - 16), (7, 0x1234_5678_9ABC_DEF0)] {
+            let key = StochasticHash.key(seed: seed, indexHigh: UInt32(truncatingIfNeeded: base >> 32))
+            let lanes = StochasticHash.uniform(lowIndices: SIMD16(repeating: UInt32(truncatingIfNeeded: base)) &+ SIMDGroupKernels.laneIndices, key: key)
+            for l in 0..<16 {
+                #expect(sameBits(lanes[l], StochasticHash.uniform(index: base + UInt64(l), seed: seed)), "seed \(seed) index \(base + UInt64(l))")
+                #expect(lanes[l] >= 0 && lanes[l] < 1)
+            }
+        }
+    }
+}
