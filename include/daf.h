@@ -17,9 +17,14 @@
  *    most 2^58 values (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
  *  - Option and result structs start with `uint32_t struct_size`, are filled by their _init
  *    function (or set struct_size = sizeof(the struct)), and only ever grow by appending fields.
- *    A struct_size smaller than the 0.1.0 struct, or 0, gives DAF_E_STRUCT_SIZE. A larger one
- *    (from a newer header) is accepted when every byte this library does not know is zero
- *    (inputs), and those bytes are zeroed (outputs).
+ *    A struct_size smaller than the 0.1.0 struct, 0, or above 4096 (an uninitialized struct,
+ *    not a future one) gives DAF_E_STRUCT_SIZE. A larger one from a newer header is accepted
+ *    when every byte this library does not know is zero (inputs), and those bytes are zeroed
+ *    (outputs).
+ *  - Arguments are checked in the order of the parameter list, except that counts are checked
+ *    before ranges (so a count above 2^58 gives DAF_E_OVERFLOW, not DAF_E_OUT_OF_RANGE).
+ *  - Every call taking a daf_context returns DAF_E_INVALID_CONTEXT for a ctx that is NULL or
+ *    not a live context (destroyed, never created), before looking at other arguments.
  *  - On failure, output buffers and out-parameters hold unspecified contents unless the call
  *    says otherwise; the library never writes past the sizes you give it.
  *  - "Since" gives the version in which a call appeared.
@@ -72,7 +77,8 @@ const char *daf_version_string(void);
     X(DAF_E_MISALIGNED, -5, "a float pointer is not aligned to 4 bytes")                           \
     X(DAF_E_DST_TOO_SMALL, -6, "the destination buffer is too small")                              \
     X(DAF_E_CORRUPT, -7, "the packed data is truncated, corrupted or not a libdaf blob")           \
-    X(DAF_E_UNSUPPORTED_FORMAT, -8, "the packed data uses a format version this library cannot read") \
+    X(DAF_E_UNSUPPORTED_FORMAT, -8,                                                               \
+      "the packed data uses a format version this library cannot read")                           \
     X(DAF_E_SIZE_MISMATCH, -9, "the element count does not match the saved tensor")                \
     X(DAF_E_OUT_OF_RANGE, -10, "the element range lies outside the tensor")                        \
     X(DAF_E_NO_MEMORY, -11, "memory could not be allocated")                                       \
@@ -101,8 +107,9 @@ const char *daf_status_message(int status);
  * over its finite values, and one code q in [0, 2^bits - 1] per value; the value comes back as
  * min + q * scale. With nearest rounding the error is at most scale / 2 per value (plus float
  * rounding of the final multiply-add); a group whose finite values are all equal comes back
- * exactly. Decoded values of finite inputs are always finite, also for ranges near FLT_MAX. NaN, +Inf and -Inf are kept aside bit-exactly (see the format below) and come back
- * exactly where they were; the rest of their group is quantized as usual.
+ * exactly. Decoded values of finite inputs are always finite, also near FLT_MAX. NaN, +Inf and
+ * -Inf are kept aside bit-exactly (see the format below) and come back exactly where they
+ * were; the rest of their group is quantized as usual.
  *
  * Stochastic rounding rounds up with probability equal to the fractional part, so the mean
  * error tends to 0; its random numbers come from a counter-based hash of (seed, element index),
@@ -143,7 +150,8 @@ const char *daf_status_message(int status);
  * 2 * (min + q * |scale|). Either way, while code L would decode to ±Inf, |scale| steps one
  * ulp toward 0. A group without finite values stores min = scale = 0. With s = |scale| and
  * x' = x (x / 2 for a wide group): if s > 0, t = (x' - min) * (1 / s), or (x' - min) / s when
- * 1 / s overflows; else t = 0. t is clamped to [0, L].
+ * 1 / s overflows; else t = 0. t is clamped to [0, L]. All arithmetic is IEEE binary32, each
+ * operation rounded on its own (no fused multiply-add), in the order written.
  * Nearest: q = t rounded half to even. Stochastic: h = lowbias32(i_lo ^ k), with i the element
  * index, k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(i_hi))) and lowbias32 the
  * integer hash of C. Wellons' hash-prospector; u = asfloat(0x3F800000 | (h >> 9)) - 1 in [0, 1);
@@ -189,8 +197,10 @@ int daf_quantize_params_init(daf_quantize_params *params);
 size_t daf_packed_bound(size_t count, uint32_t bits, uint32_t group_size);
 
 /** Exact size in bytes daf_quantize_pack needs for these values and params, in *out_size.
- *  Reads src once. Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_STRUCT_SIZE,
- *  DAF_E_INVALID_ARGUMENT (bits, group_size, rounding), DAF_E_OVERFLOW. Thread-safe. Since 0.1.0. */
+ *  Reads src once. params may be NULL for the defaults. Errors: DAF_E_NULL_ARGUMENT,
+ *  DAF_E_MISALIGNED, DAF_E_STRUCT_SIZE,
+ *  DAF_E_INVALID_ARGUMENT (bits, group_size, rounding), DAF_E_OVERFLOW. Thread-safe. Since
+ *  0.1.0. */
 int daf_packed_size(const float *src, size_t count, const daf_quantize_params *params,
                     size_t *out_size);
 
@@ -233,9 +243,10 @@ typedef struct daf_blob_info {
     uint64_t packed_size;    /**< bytes of the blob */
 } daf_blob_info;
 
-/** Validates a blob's header and layout (not its codes) and describes it in *info (whose
- *  struct_size the caller sets). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE, DAF_E_CORRUPT,
- *  DAF_E_UNSUPPORTED_FORMAT. Thread-safe. Since 0.1.0. */
+/** Validates a blob's header (magic, hash, version, fields, sizes against src_size; not the
+ *  group table, codes or non-finite list, which unpacking checks) and describes it in *info
+ *  (whose struct_size the caller sets). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE,
+ *  DAF_E_CORRUPT, DAF_E_UNSUPPORTED_FORMAT. Thread-safe. Since 0.1.0. */
 int daf_packed_info(const void *src, size_t src_size, daf_blob_info *info);
 
 /** Minimum and maximum of the finite values of src[0..count) (NaN and ±Inf are skipped).
@@ -263,7 +274,8 @@ typedef struct daf_options {
     uint32_t bits;        /**< default bits for saves, 1..8; default 2 */
     uint32_t group_size;  /**< multiple of 16 in [16, 65536]; default 256 */
     uint32_t rounding;    /**< a daf_rounding; default DAF_ROUND_NEAREST */
-    uint64_t seed;        /**< stochastic rounding: save number s uses seed + s; default 0 */
+    uint64_t seed;        /**< stochastic rounding: the n-th save that passed its argument
+                               checks (n from 0) uses seed + n; default 0 */
 } daf_options;
 
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
@@ -341,8 +353,8 @@ int daf_stats(daf_context *ctx, daf_context_stats *stats);
 /** What was wrong with the calling thread's most recent failed call: which argument, which
  *  limit. For ctx non-NULL, the message is the thread's last failure if that call was on ctx
  *  (else ""); for ctx NULL, the thread's last failure of a call that takes no context (codec
- *  calls, daf_create). Never NULL; the text stays valid until the same thread's next failed
- *  libdaf call. Since 0.1.0. */
+ *  calls, daf_create, and calls given a NULL ctx). Never NULL; the text stays valid until the
+ *  same thread's next failed libdaf call. Since 0.1.0. */
 const char *daf_last_error(const daf_context *ctx);
 
 #ifdef __cplusplus

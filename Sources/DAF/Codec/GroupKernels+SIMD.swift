@@ -77,9 +77,8 @@ enum SIMDGroupKernels {
     @inline(__always)
     private static func nearestCodes(_ x: Floats, _ e: GroupEncoder) -> Words {
         let t = positions(x, e)
-        var q = unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
-        q.replace(with: 0, where: .!FiniteMinMax.isFinite(x))
-        return q
+        let q = unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
+        return q & FiniteMinMax.finiteBits(x)
     }
 
     @inline(__always)
@@ -90,8 +89,7 @@ enum SIMDGroupKernels {
         var q = unsafeBitCast(r + roundingMagic, to: Words.self) &- roundingMagicBits
         let top = Words(repeating: UInt32(e.top))
         q.replace(with: top, where: q .> top)
-        q.replace(with: 0, where: .!FiniteMinMax.isFinite(x))
-        return q
+        return q & FiniteMinMax.finiteBits(x)
     }
 
     /// Decodes the full group starting at tensor index firstIndex into dst.

@@ -43,9 +43,9 @@ public func daf_destroy(_ ctx: OpaquePointer?) -> Int32 {
 @c @implementation
 public func daf_save(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, _ count: Int,
                      _ params: UnsafePointer<daf_save_params>?, _ outHandle: UnsafeMutablePointer<daf_handle>?) -> Int32 {
-    withContext(ctx) { store throws(DAFError) in
+    outHandle?.pointee = 0 // 0 on every failure, a bad context included
+    return withContext(ctx) { store throws(DAFError) in
         let out = try required(outHandle, "out_handle")
-        out.pointee = 0
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
         let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")

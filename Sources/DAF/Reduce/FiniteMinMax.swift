@@ -36,12 +36,17 @@ struct FiniteMinMax: Equatable {
         var hi = SIMD16<Float>(repeating: -.infinity)
         var nonfinite = SIMD16<UInt32>(repeating: 0)
         let raw = UnsafeRawPointer(values)
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
         for row in 0..<rows {
             let x = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            let finite = isFinite(x)
-            lo.replace(with: x, where: finite .& (x .< lo))
-            hi.replace(with: x, where: finite .& (x .> hi))
-            nonfinite &+= SIMD16<UInt32>(repeating: 1).replacing(with: 0, where: finite)
+            let magnitude = absoluteBits(x)
+            nonfinite &+= nonfiniteLanes(magnitude)
+            // One comparison mask per select: combining masks (.&, .!) compiles to slow per-lane code.
+            let finite = unsafeBitCast(magnitude, to: SIMD16<Float>.self) .< positiveInfinity
+            let forMin = positiveInfinity.replacing(with: x, where: finite)
+            let forMax = negativeInfinity.replacing(with: x, where: finite)
+            lo.replace(with: forMin, where: forMin .< lo)
+            hi.replace(with: forMax, where: forMax .> hi)
         }
         var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi),
                                   nonfinite: Int(nonfinite.wrappedSum()))
@@ -49,11 +54,22 @@ struct FiniteMinMax: Equatable {
         return result
     }
 
-    /// Lanes holding a finite value (exponent not all ones).
+    /// The bits of |x|.
     @inline(__always)
-    static func isFinite(_ x: SIMD16<Float>) -> SIMDMask<SIMD16<Int32>> {
-        let bits = unsafeBitCast(x, to: SIMD16<Int32>.self)
-        return (bits & 0x7F80_0000) .!= 0x7F80_0000
+    static func absoluteBits(_ x: SIMD16<Float>) -> SIMD16<UInt32> {
+        unsafeBitCast(x, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF
+    }
+
+    /// 1 in lanes holding NaN or ±Inf, else 0: |x| >= 0x7F800000 carries into the top bit.
+    @inline(__always)
+    static func nonfiniteLanes(_ magnitude: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        (magnitude &+ 0x0080_0000) &>> 31
+    }
+
+    /// All ones in lanes holding a finite value, zero elsewhere (integer arithmetic, no masks).
+    @inline(__always)
+    static func finiteBits(_ x: SIMD16<Float>) -> SIMD16<UInt32> {
+        nonfiniteLanes(absoluteBits(x)) &- 1
     }
 
     // Halving trees with replace(where:): SIMD .min()/.max() compile to slow code (TOOLCHAIN.md).

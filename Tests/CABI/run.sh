@@ -1,0 +1,184 @@
+#!/usr/bin/env bash
+# run.sh — the C ABI suite: installs the release libdaf into <repo>/.build-release/prefix with
+# .scripts/install.sh, then builds and runs the C and C++ tests and examples through pkg-config
+# exactly as a user would, and checks what the installed library exports, needs and is called.
+# One line per check; the last line is `N passed, N failed`; the exit status is 0 only if all
+# passed. Everything it builds goes under .build-release/; nothing else in the tree is touched.
+set -uo pipefail # not -e: a failed check is recorded and the next one still runs
+
+root="$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)"
+prefix="$root/.build-release/prefix"
+out="$root/.build-release/cabi"
+here="$root/Tests/CABI"
+
+passed=0
+failed=0
+pass() { printf 'PASS %s\n' "$1"; passed=$((passed + 1)); }
+fail() {
+    printf 'FAIL %s\n' "$1"
+    shift
+    [ $# -gt 0 ] && printf '     %s\n' "$@"
+    failed=$((failed + 1))
+}
+indent() { sed 's/^/    /'; }
+summary() {
+    printf '%d passed, %d failed\n' "$passed" "$failed"
+    [ "$failed" -eq 0 ]
+    exit $?
+}
+
+# Runs "$@" as the check named $1's command; shows its output only when it fails.
+check_quiet() {
+    local name="$1"
+    shift
+    local log
+    if log="$("$@" 2>&1)"; then
+        pass "$name"
+    else
+        fail "$name" "command: $*"
+        printf '%s\n' "$log" | tail -n 60 | indent
+    fi
+}
+
+# Runs "$@" as the check named $1's command and always shows its output.
+check_loud() {
+    local name="$1"
+    shift
+    local log status
+    log="$("$@" 2>&1)"
+    status=$?
+    printf '%s\n' "$log" | indent
+    if [ "$status" -eq 0 ]; then pass "$name"; else fail "$name" "exit status $status"; fi
+}
+
+for tool in gcc g++ pkg-config nm readelf ldd; do
+    command -v "$tool" >/dev/null 2>&1 || fail "tool $tool is installed" "needed by this suite (apt-get install gcc g++ pkg-config binutils)"
+done
+[ "$failed" -eq 0 ] || summary
+
+# --- install ---------------------------------------------------------------------------------
+echo "== installing into .build-release/prefix"
+mkdir -p "$out"
+if PREFIX="$prefix" bash "$root/.scripts/install.sh" >"$out/install.log" 2>&1; then
+    grep '^install.sh:' "$out/install.log" | indent
+    pass "install.sh builds and installs the release library"
+else
+    tail -n 60 "$out/install.log" | indent
+    fail "install.sh builds and installs the release library" "full log: .build-release/cabi/install.log"
+    summary
+fi
+
+export PKG_CONFIG_PATH="$prefix/lib/pkgconfig${PKG_CONFIG_PATH:+:$PKG_CONFIG_PATH}"
+export LD_LIBRARY_PATH="$prefix/lib${LD_LIBRARY_PATH:+:$LD_LIBRARY_PATH}"
+header_version="$(sed -n 's/^#define DAF_VERSION_STRING "\(.*\)"$/\1/p' "$root/include/daf.h")"
+lib="$prefix/lib/libdaf.so.$header_version"
+# shellcheck disable=SC2207
+cflags=($(pkg-config --cflags daf))
+# shellcheck disable=SC2207
+libs=($(pkg-config --libs daf))
+
+# --- the installed tree ------------------------------------------------------------------------
+echo "== installed files and pkg-config"
+if [ "$(pkg-config --modversion daf 2>&1)" = "$header_version" ]; then
+    pass "pkg-config --modversion daf is $header_version (DAF_VERSION_STRING)"
+else
+    fail "pkg-config --modversion daf is $header_version" "got: $(pkg-config --modversion daf 2>&1)"
+fi
+if [ "${libs[*]}" = "-L$prefix/lib -ldaf" ]; then
+    pass "pkg-config --libs daf is just -L<prefix>/lib -ldaf"
+else
+    fail "pkg-config --libs daf is just -L<prefix>/lib -ldaf" "got: ${libs[*]}"
+fi
+links_ok=1
+for link in libdaf.so libdaf.so.0; do
+    [ -L "$prefix/lib/$link" ] && [ "$(readlink "$prefix/lib/$link")" = "libdaf.so.$header_version" ] || links_ok=0
+done
+if [ -f "$lib" ] && [ "$links_ok" -eq 1 ]; then
+    pass "lib/libdaf.so.$header_version with libdaf.so.0 and libdaf.so linking to it"
+else
+    fail "lib/libdaf.so.$header_version with libdaf.so.0 and libdaf.so linking to it" "$(ls -l "$prefix/lib" 2>&1 | tr '\n' ' ')"
+fi
+check_quiet "include/daf.h installed unchanged" cmp "$root/include/daf.h" "$prefix/include/daf.h"
+
+# --- compile as a user would ---------------------------------------------------------------------
+echo "== compiling through pkg-config"
+c_flags=(-std=c99 -pedantic -Wall -Wextra -Werror)
+cxx_flags=(-std=c++11 -pedantic -Wall -Wextra -Werror)
+printf '#include <daf.h>\n' >"$out/header_only.c"
+check_quiet "daf.h alone compiles as C99 (gcc ${c_flags[*]})" \
+    gcc "${c_flags[@]}" "${cflags[@]}" -c "$out/header_only.c" -o "$out/header_only.o"
+check_quiet "abi_test.c compiles and links (gcc ${c_flags[*]} -pthread)" \
+    gcc "${c_flags[@]}" -O2 -pthread "${cflags[@]}" "$here/abi_test.c" -o "$out/abi_test" "${libs[@]}" -lm
+check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
+    g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/header_cxx.cpp" -o "$out/header_cxx" "${libs[@]}"
+
+# --- run ---------------------------------------------------------------------------------------
+echo "== running"
+if [ -x "$out/header_cxx" ]; then
+    check_loud "header_cxx runs against the installed library" "$out/header_cxx"
+else
+    fail "header_cxx runs against the installed library" "not built"
+fi
+if [ -x "$out/abi_test" ]; then
+    check_loud "abi_test: every case passes" "$out/abi_test"
+else
+    fail "abi_test: every case passes" "not built"
+fi
+
+# --- what the library is -------------------------------------------------------------------------
+echo "== the installed library"
+declared="$(grep -oE '\bdaf_[a-z0-9_]+\s*\(' "$prefix/include/daf.h" | sed -E 's/\s*\($//' | sort -u)"
+exported="$(nm -D --defined-only "$lib" 2>/dev/null | awk '$2 ~ /^[TWi]$/ { sub(/@.*/, "", $3); print $3 }' | sort -u)"
+missing="$(comm -23 <(printf '%s\n' "$declared") <(printf '%s\n' "$exported"))"
+extra="$(comm -13 <(printf '%s\n' "$declared") <(printf '%s\n' "$exported"))"
+if [ -n "$declared" ] && [ -z "$missing" ] && [ -z "$extra" ]; then
+    pass "exported functions are exactly the $(printf '%s\n' "$declared" | wc -l) declared in daf.h"
+else
+    fail "exported functions are exactly those declared in daf.h" \
+        "declared but not exported: $(printf '%s ' $missing)" "exported but not declared: $(printf '%s ' $extra)"
+fi
+others="$(nm -D --defined-only "$lib" 2>/dev/null | awk '{ print $NF }' | grep -v '^daf_' | head -n 20)"
+if [ -z "$others" ]; then
+    pass "no other defined dynamic symbol (no Swift or C++ runtime symbols leak)"
+else
+    fail "no other defined dynamic symbol" "found: $(printf '%s ' $others)"
+fi
+ldd_out="$(ldd "$lib" 2>&1)"
+if printf '%s\n' "$ldd_out" | grep -qiE 'libswift|libFoundation|libdispatch|libBlocksRuntime|not found'; then
+    fail "ldd: no Swift runtime library and nothing missing" "$(printf '%s\n' "$ldd_out" | tr '\n' ';')"
+else
+    pass "ldd: no Swift runtime library and nothing missing"
+fi
+needed="$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
+echo "    NEEDED: $needed"
+soname="$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
+if [ "$soname" = "libdaf.so.0" ]; then
+    pass "SONAME is libdaf.so.0"
+else
+    fail "SONAME is libdaf.so.0" "got: '$soname'"
+fi
+rpath="$(readelf -d "$lib" | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p')"
+if printf '%s' "$rpath" | grep -q '/'; then
+    fail "no RPATH/RUNPATH into a build machine's folders" "got: $rpath"
+else
+    pass "no RPATH/RUNPATH into a build machine's folders${rpath:+ (has: $rpath)}"
+fi
+
+# --- the quick-start examples --------------------------------------------------------------------
+echo "== examples"
+check_quiet "examples/c/quickstart.c builds through pkg-config" \
+    cc -std=c99 -O2 -Wall -Wextra -Werror "${cflags[@]}" "$root/examples/c/quickstart.c" -o "$out/quickstart-c" "${libs[@]}"
+if [ -x "$out/quickstart-c" ]; then
+    check_loud "examples/c/quickstart runs: error within the bound, >= 14x" "$out/quickstart-c"
+else
+    fail "examples/c/quickstart runs" "not built"
+fi
+check_quiet "examples/cpp/quickstart.cpp builds through pkg-config" \
+    c++ -std=c++11 -O2 -Wall -Wextra -Werror "${cflags[@]}" "$root/examples/cpp/quickstart.cpp" -o "$out/quickstart-cpp" "${libs[@]}"
+if [ -x "$out/quickstart-cpp" ]; then
+    check_loud "examples/cpp/quickstart runs: error within the bound, >= 14x" "$out/quickstart-cpp"
+else
+    fail "examples/cpp/quickstart runs" "not built"
+fi
+
+summary
