@@ -1,7 +1,7 @@
-import CDAF
 // Reading and writing the caller's versioned structs (uint32_t struct_size first, fields only
 // appended). Follows the rule in daf.h: smaller than 0.1's struct is refused; larger is fine if
 // the bytes this library does not know are zero (inputs) and they are zeroed (outputs).
+import CDAF
 
 /// A struct_size above this is taken for an uninitialized struct, not a future version, so a
 /// garbage size never makes the library read or write far past the caller's struct.
