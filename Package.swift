@@ -2,12 +2,24 @@
 // libdaf: quantized, bit-packed activation storage behind a C ABI (see README.md).
 import PackageDescription
 
+// Baselines are plain C at full optimization; on x86 with AVX2, as the kernels they judge.
+#if arch(x86_64)
+let baselineFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3"])]
+#else
+let baselineFlags: [CSetting] = [.unsafeFlags(["-O3"])]
+#endif
+
 let package = Package(
     name: "libdaf",
     products: [
         // libdaf.so — the C ABI of include/daf.h. Release builds for users go through
         // .scripts/install.sh, which adds -static-stdlib, the export list and the SONAME.
         .library(name: "daf", type: .dynamic, targets: ["DAF"]),
+        .executable(name: "daf-bench", targets: ["daf-bench"]),
+    ],
+    dependencies: [
+        // Only the executables use it; libdaf itself depends on nothing.
+        .package(url: "https://github.com/apple/swift-argument-parser", from: "1.5.0"),
     ],
     targets: [
         // include/daf.h for Swift (Sources/CDAF/include links to the top-level include/).
@@ -18,6 +30,12 @@ let package = Package(
             dependencies: ["CDAF"],
             exclude: ["Exports/libdaf.map"],
             swiftSettings: [.enableExperimentalFeature("CImplementation")]
+        ),
+        // Bandwidth baselines for daf-bench (read and fill passes).
+        .target(name: "BenchBaselines", cSettings: baselineFlags),
+        .executableTarget(
+            name: "daf-bench",
+            dependencies: ["DAF", "CDAF", "BenchBaselines", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DAFTests", dependencies: ["DAF", "CDAF"]),
     ]

@@ -1,0 +1,14 @@
+/* Memory-bandwidth baselines for daf-bench: the plainest fast pass over a buffer, measured in the
+ * same run as each libdaf kernel so that results are ratios, not machine-dependent seconds.
+ * Not part of libdaf. */
+#ifndef BENCH_BASELINES_H
+#define BENCH_BASELINES_H
+#include <stddef.h>
+
+/* Read pass: min and max over src[0..count), split over `threads` threads (>= 1). */
+void bench_read_minmax(const float *src, size_t count, int threads, float *out_min, float *out_max);
+
+/* Fill pass: dst[i] = value for i in [0, count), split over `threads` threads (>= 1). */
+void bench_fill(float *dst, size_t count, float value, int threads);
+
+#endif
