@@ -5,8 +5,11 @@ import PackageDescription
 // Baselines are plain C at full optimization; on x86 with AVX2, as the kernels they judge.
 #if arch(x86_64)
 let baselineFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3"])]
+// The kernels' SIMD16 code in AVX2 registers (x86-64-v3: Haswell, 2013, and later).
+let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release))]
 #else
 let baselineFlags: [CSetting] = [.unsafeFlags(["-O3"])]
+let kernelFlags: [SwiftSetting] = []
 #endif
 
 let package = Package(
@@ -24,12 +27,14 @@ let package = Package(
     targets: [
         // include/daf.h for Swift (Sources/CDAF/include links to the top-level include/).
         .target(name: "CDAF"),
+        // Static inline CPU hints (prefetch) for the kernels; exports nothing.
+        .target(name: "DAFPlatform"),
         // The Swift core and the @c @implementation exports.
         .target(
             name: "DAF",
-            dependencies: ["CDAF"],
+            dependencies: ["CDAF", "DAFPlatform"],
             exclude: ["Exports/libdaf.map"],
-            swiftSettings: [.enableExperimentalFeature("CImplementation")]
+            swiftSettings: [.enableExperimentalFeature("CImplementation")] + kernelFlags
         ),
         // Bandwidth baselines for daf-bench (read and fill passes).
         .target(name: "BenchBaselines", cSettings: baselineFlags),

@@ -112,8 +112,9 @@ const char *daf_status_message(int status);
  * were; the rest of their group is quantized as usual.
  *
  * Stochastic rounding rounds up with probability equal to the fractional part, so the mean
- * error tends to 0; its random numbers come from a counter-based hash of (seed, element index),
- * so the output bytes are the same for the same seed whatever the thread count or chunking.
+ * error tends to 0 (to within 2^-17 of a step); its random numbers come from a counter-based
+ * hash of (seed, element index), so the output bytes are the same for the same seed whatever
+ * the thread count or chunking.
  *
  * Packed blob, format version 1. All integers little-endian; floats IEEE-754 binary32.
  *   offset  size  field
@@ -152,10 +153,13 @@ const char *daf_status_message(int status);
  * x' = x (x / 2 for a wide group): if s > 0, t = (x' - min) * (1 / s), or (x' - min) / s when
  * 1 / s overflows; else t = 0. t is clamped to [0, L]. All arithmetic is IEEE binary32, each
  * operation rounded on its own (no fused multiply-add), in the order written.
- * Nearest: q = t rounded half to even. Stochastic: h = lowbias32(i_lo ^ k), with i the element
- * index, k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(i_hi))) and lowbias32 the
- * integer hash of C. Wellons' hash-prospector; u = asfloat(0x3F800000 | (h >> 9)) - 1 in [0, 1);
- * q = min(floor(t + u), L).
+ * Nearest: q = t rounded half to even. Stochastic (dithering): one hash serves a lane of an
+ * even row and of the odd row after it: for value i, c = (i >> 5) * 16 + i % 16,
+ * h = lowbias32(c_lo ^ k), k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(c_hi))),
+ * lowbias32 being the integer hash of C. Wellons' hash-prospector; r = h >> 16 if (i / 16) is
+ * even, else h & 0xFFFF; u = asfloat(0x3F800000 | (r << 7)) - 1.5, in [-0.5, 0.5);
+ * q = min(t + u rounded half to even, L) (t + u >= -0.5 never rounds below 0). The mean of q
+ * is t to within 2^-17 of a step.
  * ------------------------------------------------------------------------------------------- */
 
 /** Rounding modes. */

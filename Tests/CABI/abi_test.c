@@ -313,7 +313,7 @@ static size_t ref_packed_size(size_t count, uint32_t bits, uint32_t group_size, 
 /* Rounds 0 <= t < 2^22 half to even: adding and subtracting 2^23 leaves no fraction bits, and
  * the float addition itself rounds half to even (avoids needing libm's nearbyintf). */
 static float round_half_even(float t) {
-    volatile float big = 8388608.0f;
+    volatile float big = 12582912.0f; /* 1.5 * 2^23: rounds any |t| < 2^22, negative too */
     float shifted = t + big;
     return shifted - big;
 }
@@ -330,12 +330,16 @@ static uint32_t ref_code(float x, float min, float step, uint32_t levels, uint32
     if (t < 0.0f) t = 0.0f;
     if (t > top) t = top;
     if (rounding == DAF_ROUND_NEAREST) return (uint32_t)round_half_even(t);
-    uint32_t i_lo = (uint32_t)index, i_hi = (uint32_t)(index >> 32);
+    /* Dithering: one hash per lane per row pair; high half for even rows, low for odd. */
+    uint64_t c = ((index >> 5) << 4) | (index & 15);
+    uint32_t c_lo = (uint32_t)c, c_hi = (uint32_t)(c >> 32);
     uint32_t seed_lo = (uint32_t)seed, seed_hi = (uint32_t)(seed >> 32);
-    uint32_t k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(i_hi)));
-    uint32_t h = lowbias32(i_lo ^ k);
-    float u = float_of(0x3F800000u | (h >> 9)) - 1.0f;
-    uint32_t q = (uint32_t)(t + u); /* t + u >= 0, so truncation is floor */
+    uint32_t k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(c_hi)));
+    uint32_t h = lowbias32(c_lo ^ k);
+    uint32_t r = ((index >> 4) & 1) == 0 ? h >> 16 : h & 0xFFFFu;
+    float u = float_of(0x3F800000u | (r << 7)) - 1.5f;
+    float v = round_half_even(t + u); /* t + u >= -0.5 rounds to 0 or more */
+    uint32_t q = v > 0.0f ? (uint32_t)v : 0u;
     return q > levels ? levels : q;
 }
 

@@ -44,14 +44,19 @@ struct CodecKernelTests {
         }
     }
 
-    @Test("stochastic hash: SIMD lanes equal the scalar form, also across a 2^32 index boundary")
+    @Test("stochastic offsets: SIMD rows equal the scalar form, also across 2^32 index boundaries")
     func hashLanes() {
-        for (seed, base) in [(UInt64(0), UInt64(0)), (0xDEAD_BEEF_CAFE, 1 << 32), (42, (1 << 32) - 16), (7, 0x1234_5678_9ABC_DEF0)] {
-            let key = StochasticHash.key(seed: seed, indexHigh: UInt32(truncatingIfNeeded: base >> 32))
-            let lanes = StochasticHash.uniform(lowIndices: SIMD16(repeating: UInt32(truncatingIfNeeded: base)) &+ SIMDGroupKernels.laneIndices, key: key)
-            for l in 0..<16 {
-                #expect(sameBits(lanes[l], StochasticHash.uniform(index: base + UInt64(l), seed: seed)), "seed \(seed) index \(base + UInt64(l))")
-                #expect(lanes[l] >= 0 && lanes[l] < 1)
+        let bases: [UInt64] = [0, 16, 1 << 32, (1 << 32) - 32, (1 << 37) - 48, 0x1234_5678_9ABC_DEF0 & ~15]
+        for (seed, base) in zip([UInt64(0), 0xDEAD_BEEF_CAFE, 42, 7, 99, .max], bases) {
+            // A dither for a group starting at `base`, over four rows.
+            var dither = SIMDGroupKernels.Dither(seed: seed, firstIndex: Int(base))
+            for row in 0..<4 {
+                let lanes = dither.next(row: row)
+                for l in 0..<16 {
+                    let i = base + UInt64(row * 16 + l)
+                    #expect(sameBits(lanes[l], StochasticHash.centered(index: i, seed: seed)), "seed \(seed) index \(i)")
+                    #expect(lanes[l] >= -0.5 && lanes[l] < 0.5)
+                }
             }
         }
     }

@@ -68,7 +68,7 @@ struct CodecPropertyTests {
         #expect(a != c)
     }
 
-    @Test("constant groups come back exactly", arguments: [Float(0), -0.0, 1, -3.75, 1e-40, 3e38, -Float.greatestFiniteMagnitude])
+    @Test("constant groups come back exactly", arguments: [Float(0), -0.0, 1, -3.75, Float.leastNormalMagnitude / 128, 3e38, -Float.greatestFiniteMagnitude])
     func constants(value: Float) throws {
         for bits in 1...8 {
             let values = [Float](repeating: value, count: 777)

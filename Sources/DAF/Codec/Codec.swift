@@ -4,6 +4,7 @@
 // Single-threaded: callers own the threads.
 
 import CDAF
+import DAFPlatform
 
 enum Kernels {
     case reference
@@ -34,6 +35,7 @@ enum Codec {
             let (first, n) = finiteLayout.groupRange(g)
             let groupValues = values! + first
             let fast = kernels == .simd && n == spec.groupSize
+            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: values! + count, groupSize: spec.groupSize) }
             let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
             let params = GroupParams.fit(lo: range.lo, hi: range.hi, levels: spec.levels)
             let entry = finiteLayout.groupTableOffset(g)
@@ -41,7 +43,8 @@ enum Codec {
             dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
             let stream = dst + finiteLayout.dataOffset
             if fast {
-                SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec, stream: stream)
+                SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec,
+                                        allFinite: range.nonfinite == 0, stream: stream)
             } else {
                 ScalarGroupKernels.encode(groupValues, count: n, firstIndex: first, params: params, spec: spec, stream: stream)
             }
@@ -60,6 +63,15 @@ enum Codec {
         }
         BlobHeader(spec: spec, layout: layout).write(to: dst)
         return layout.totalSize
+    }
+
+    /// Starts loading the group at `start` (if it lies before `end`) while the current group is
+    /// being encoded: the reduction of a group is memory-bound and its encoding compute-bound,
+    /// and without this the two alternate instead of overlapping.
+    @inline(__always)
+    private static func prefetch(_ start: UnsafePointer<Float>, upTo end: UnsafePointer<Float>, groupSize: Int) {
+        guard start + groupSize <= end else { return }
+        for line in stride(from: 0, to: groupSize, by: 16) { daf_platform_prefetch(start + line) }
     }
 
     /// Decodes the whole blob; count must match.

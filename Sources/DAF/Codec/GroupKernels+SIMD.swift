@@ -2,47 +2,143 @@
 // are sixteen lanes, and a lane's codes are stacked in its own 32-bit words, so packing and
 // unpacking need no shuffles ("unified layout", DAF §4.2). Identical bytes and values to
 // ScalarGroupKernels, which stays beside them as the reference (and states the sharing rule).
+//
+// Each group picks a variant once: the common group (all values finite, not wide, 1/scale
+// finite) runs a loop with nothing but the arithmetic; any other group runs the general loop
+// with the finite masks and the prescale/division of GroupEncoder. Both give the same codes.
 
 enum SIMDGroupKernels {
     typealias Floats = SIMD16<Float>
     typealias Words = SIMD16<UInt32>
 
-    /// 1.5 * 2^23: adding it rounds a float in [0, 2^22) to an integer (half to even) that then
-    /// sits in the low mantissa bits (TOOLCHAIN.md: SIMD float-to-int conversion is slow).
+    /// 1.5 * 2^23: adding it rounds a float in [-0.5, 2^22) to an integer (half to even) that
+    /// then sits in the low mantissa bits (TOOLCHAIN.md: SIMD float-to-int conversion is slow).
     static let roundingMagic: Float = 12_582_912
     static let roundingMagicBits = UInt32(0x4B40_0000)
     /// 2^23: or-ing a small integer into its mantissa gives 2^23 + q exactly.
     static let integerMagicBits = UInt32(0x4B00_0000)
     static let laneIndices = Words(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
 
-    /// Encodes the groupSize values starting at tensor index firstIndex into `stream`.
+    /// Encodes the groupSize values starting at tensor index firstIndex into `stream`;
+    /// `allFinite` says the group holds no NaN or ±Inf (from its min/max pass).
     static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, params: GroupParams, spec: QuantSpec,
-                       stream: UnsafeMutableRawPointer) {
-        let encoder = GroupEncoder(params, levels: spec.levels)
-        switch spec.rounding {
-        case .nearest:
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream) { _, x in nearestCodes(x, encoder) }
-        case .stochastic:
-            var keyHigh = UInt32(truncatingIfNeeded: UInt64(firstIndex) >> 32)
-            var key = StochasticHash.key(seed: spec.seed, indexHigh: keyHigh)
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream) { row, x in
-                // A row never crosses a 2^32 boundary of the index (rows start at multiples of 16).
-                let index = UInt64(firstIndex + row * 16)
-                let high = UInt32(truncatingIfNeeded: index >> 32)
-                if high != keyHigh {
-                    keyHigh = high
-                    key = StochasticHash.key(seed: spec.seed, indexHigh: high)
-                }
-                let u = StochasticHash.uniform(lowIndices: Words(repeating: UInt32(truncatingIfNeeded: index)) &+ laneIndices, key: key)
-                return stochasticCodes(x, u, encoder)
-            }
+                       allFinite: Bool, stream: UnsafeMutableRawPointer) {
+        let e = GroupEncoder(params, levels: spec.levels)
+        let plain = allFinite && e.prescale == 1 && !e.divides
+        switch (spec.rounding, plain) {
+        case (.nearest, true):
+            var coder = PlainNearest(e)
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+        case (.nearest, false):
+            var coder = GeneralNearest(encoder: e)
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+        case (.stochastic, true):
+            var coder = PlainStochastic(plain: PlainNearest(e), dither: Dither(seed: spec.seed, firstIndex: firstIndex))
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+        case (.stochastic, false):
+            var coder = GeneralStochastic(encoder: e, dither: Dither(seed: spec.seed, firstIndex: firstIndex))
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
         }
     }
 
-    /// The row loop shared by both roundings: tensor row k goes to word row k / P at bit (k % P) * bits.
+    // The row encoders, one per variant. Structs behind a protocol rather than closures: the
+    // compiler specializes and inlines them into the row loop (a closure was called per row).
+
+    protocol RowEncoder {
+        mutating func codes(row: Int, _ x: Floats) -> Words
+    }
+
+    struct PlainNearest: RowEncoder {
+        let minimum: Floats, inverse: Floats, top: Floats
+
+        init(_ e: GroupEncoder) {
+            minimum = Floats(repeating: e.minimum)
+            inverse = Floats(repeating: e.inverse)
+            top = Floats(repeating: e.top)
+        }
+
+        /// GroupEncoder.position without its clamps, which can never act in a plain group: for
+        /// finite x in [lo, hi], x - minimum >= 0 exactly (rounding is monotonic), and
+        /// t <= (hi - lo) * (1 / ((hi - lo) / top)) stays within a few ulps of top (three
+        /// roundings; the FLT_MAX step-down of `fit` only lowers the step by ulps), far below
+        /// the top + 0.5 that could round past the top code.
+        @inline(__always)
+        func positions(_ x: Floats) -> Floats { (x - minimum) * inverse }
+
+        @inline(__always)
+        mutating func codes(row: Int, _ x: Floats) -> Words { roundedCodes(positions(x)) }
+    }
+
+    struct GeneralNearest: RowEncoder {
+        let encoder: GroupEncoder
+
+        @inline(__always)
+        mutating func codes(row: Int, _ x: Floats) -> Words {
+            roundedCodes(SIMDGroupKernels.positions(x, encoder)) & FiniteMinMax.finiteBits(x)
+        }
+    }
+
+    struct PlainStochastic: RowEncoder {
+        let plain: PlainNearest
+        var dither: Dither
+
+        @inline(__always)
+        mutating func codes(row: Int, _ x: Floats) -> Words {
+            clampedCodes(plain.positions(x) + dither.next(row: row), top: plain.top)
+        }
+    }
+
+    struct GeneralStochastic: RowEncoder {
+        let encoder: GroupEncoder
+        var dither: Dither
+
+        @inline(__always)
+        mutating func codes(row: Int, _ x: Floats) -> Words {
+            let v = SIMDGroupKernels.positions(x, encoder) + dither.next(row: row)
+            return clampedCodes(v, top: Floats(repeating: encoder.top)) & FiniteMinMax.finiteBits(x)
+        }
+    }
+
+    /// The random offsets of stochastic rounding, row by row of a group: one hash per lane per
+    /// row pair (StochasticHash.counter), its high half for the even row, low half for the odd.
+    struct Dither {
+        let seed: UInt64
+        let firstRow: Int
+        var keyHigh: UInt32
+        var key: UInt32
+        var pair = -1
+        var hashes = Words(repeating: 0)
+
+        init(seed: UInt64, firstIndex: Int) {
+            self.seed = seed
+            firstRow = firstIndex / 16
+            keyHigh = UInt32(truncatingIfNeeded: (UInt64(firstRow >> 1) << 4) >> 32)
+            key = StochasticHash.key(seed: seed, indexHigh: keyHigh)
+        }
+
+        @inline(__always)
+        mutating func next(row: Int) -> Floats {
+            let globalRow = firstRow + row
+            if globalRow >> 1 != pair {
+                pair = globalRow >> 1
+                // Sixteen counters of a pair never cross a 2^32 boundary (they start at multiples of 16).
+                let counter = UInt64(pair) << 4
+                let high = UInt32(truncatingIfNeeded: counter >> 32)
+                if high != keyHigh {
+                    keyHigh = high
+                    key = StochasticHash.key(seed: seed, indexHigh: high)
+                }
+                hashes = StochasticHash.pairHashes(low: UInt32(truncatingIfNeeded: counter), key: key, lanes: laneIndices)
+            }
+            let half = globalRow & 1 == 0 ? hashes &>> 16 : hashes & 0xFFFF
+            return StochasticHash.centered(bits: half)
+        }
+    }
+
+    /// The row loop shared by all variants: tensor row k goes to word row k / P at bit (k % P) * bits.
     @inline(__always)
-    private static func encodeRows(_ values: UnsafePointer<Float>, firstIndex: Int, spec: QuantSpec,
-                                   stream: UnsafeMutableRawPointer, codes: (Int, Floats) -> Words) {
+    private static func encodeRows<Coder: RowEncoder>(_ values: UnsafePointer<Float>, firstIndex: Int, spec: QuantSpec,
+                                                      stream: UnsafeMutableRawPointer, coder: inout Coder) {
         let rows = spec.groupSize / 16, perWord = spec.codesPerWord, bits = UInt32(spec.bits)
         let source = UnsafeRawPointer(values)
         let firstRow = firstIndex / 16
@@ -52,7 +148,7 @@ enum SIMDGroupKernels {
         var packed = slotInWord == 0 ? Words(repeating: 0) : stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
         for row in 0..<rows {
             let x = source.loadUnaligned(fromByteOffset: row * 64, as: Floats.self)
-            packed |= codes(row, x) &<< Words(repeating: UInt32(slotInWord) &* bits)
+            packed |= coder.codes(row: row, x) &<< Words(repeating: UInt32(slotInWord) &* bits)
             slotInWord += 1
             if slotInWord == perWord || row == rows - 1 {
                 stream.storeBytes(of: packed, toByteOffset: wordRow * 64, as: Words.self)
@@ -63,10 +159,10 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// Position on the code scale, clamped to [0, top] as GroupEncoder.position does; NaN for
-    /// non-finite lanes (masked out by the callers).
+    /// GroupEncoder.position lane by lane: clamped to [0, top]; NaN for non-finite lanes (masked
+    /// out by the callers).
     @inline(__always)
-    private static func positions(_ x: Floats, _ e: GroupEncoder) -> Floats {
+    static func positions(_ x: Floats, _ e: GroupEncoder) -> Floats {
         let shifted = x * e.prescale - e.minimum
         var t = e.divides ? shifted / e.step : shifted * e.inverse
         t.replace(with: 0, where: t .< 0)
@@ -74,30 +170,53 @@ enum SIMDGroupKernels {
         return t
     }
 
+    /// t in [-0.5, 2^22) rounded half to even, as integers.
     @inline(__always)
-    private static func nearestCodes(_ x: Floats, _ e: GroupEncoder) -> Words {
-        let t = positions(x, e)
-        let q = unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
-        return q & FiniteMinMax.finiteBits(x)
+    static func roundedCodes(_ t: Floats) -> Words {
+        unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
     }
 
+    /// Rounded codes of v = t + u (>= -0.5, so never below 0), clamped to the top code: v is
+    /// clamped in floats, where one compare and one blend do it.
     @inline(__always)
-    private static func stochasticCodes(_ x: Floats, _ u: Floats, _ e: GroupEncoder) -> Words {
-        let v = positions(x, e) + u
-        var r = (v + roundingMagic) - roundingMagic
-        r.replace(with: r - 1, where: r .> v) // round-to-nearest, then step down: floor
-        var q = unsafeBitCast(r + roundingMagic, to: Words.self) &- roundingMagicBits
-        let top = Words(repeating: UInt32(e.top))
-        q.replace(with: top, where: q .> top)
-        return q & FiniteMinMax.finiteBits(x)
+    static func clampedCodes(_ v: Floats, top: Floats) -> Words {
+        var v = v
+        v.replace(with: top, where: v .> top)
+        return roundedCodes(v)
     }
 
     /// Decodes the full group starting at tensor index firstIndex into dst.
     static func decode(stream: UnsafeRawPointer, firstIndex: Int, params: GroupParams, spec: QuantSpec,
                        into dst: UnsafeMutablePointer<Float>) {
+        let minimum = Floats(repeating: params.minimum), step = Floats(repeating: params.step)
+        if params.factor == 1 {
+            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, value: Affine(minimum: minimum, step: step))
+        } else {
+            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst,
+                       value: WideAffine(minimum: minimum, step: step, factor: Floats(repeating: params.factor)))
+        }
+    }
+
+    protocol RowDecoder {
+        func values(_ codes: Floats) -> Floats
+    }
+
+    struct Affine: RowDecoder {
+        let minimum: Floats, step: Floats
+        @inline(__always) func values(_ f: Floats) -> Floats { minimum + f * step }
+    }
+
+    struct WideAffine: RowDecoder {
+        let minimum: Floats, step: Floats, factor: Floats
+        @inline(__always) func values(_ f: Floats) -> Floats { (minimum + f * step) * factor }
+    }
+
+    /// The row loop of decoding; `value` maps a row of codes (as exact floats) to values.
+    @inline(__always)
+    private static func decodeRows<Decoder: RowDecoder>(stream: UnsafeRawPointer, firstIndex: Int, spec: QuantSpec,
+                                                        into dst: UnsafeMutablePointer<Float>, value: Decoder) {
         let rows = spec.groupSize / 16, perWord = spec.codesPerWord, bits = UInt32(spec.bits)
         let mask = Words(repeating: UInt32(spec.levels))
-        let minimum = params.minimum, step = params.step, factor = params.factor
         let output = UnsafeMutableRawPointer(dst)
         let firstRow = firstIndex / 16
         var wordRow = firstRow / perWord
@@ -106,7 +225,7 @@ enum SIMDGroupKernels {
         for row in 0..<rows {
             let q = (packed &>> Words(repeating: UInt32(slotInWord) &* bits)) & mask
             let f = unsafeBitCast(q | integerMagicBits, to: Floats.self) - 8_388_608
-            output.storeBytes(of: (minimum + f * step) * factor, toByteOffset: row * 64, as: Floats.self)
+            output.storeBytes(of: value.values(f), toByteOffset: row * 64, as: Floats.self)
             slotInWord += 1
             if slotInWord == perWord, row < rows - 1 {
                 slotInWord = 0

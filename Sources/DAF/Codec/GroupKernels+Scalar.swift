@@ -33,7 +33,7 @@ enum ScalarGroupKernels {
                 case .nearest:
                     code = encoder.nearestCode(x)
                 case .stochastic:
-                    code = encoder.stochasticCode(x, StochasticHash.uniform(index: UInt64(firstIndex + r), seed: spec.seed))
+                    code = encoder.stochasticCode(x, StochasticHash.centered(index: UInt64(firstIndex + r), seed: spec.seed))
                 }
                 let shift = slot(firstIndex + r, spec: spec).shift
                 words[(firstIndex + r) % lanes] |= code << shift

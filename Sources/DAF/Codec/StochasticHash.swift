@@ -25,23 +25,39 @@ enum StochasticHash {
         return x
     }
 
-    /// The key for all indices whose upper 32 bits are `indexHigh`.
+    /// The key for all counters whose upper 32 bits are `high`.
     @inline(__always)
-    static func key(seed: UInt64, indexHigh: UInt32) -> UInt32 {
-        lowbias32(UInt32(truncatingIfNeeded: seed) ^ lowbias32(UInt32(truncatingIfNeeded: seed >> 32) ^ lowbias32(indexHigh)))
+    static func key(seed: UInt64, indexHigh high: UInt32) -> UInt32 {
+        lowbias32(UInt32(truncatingIfNeeded: seed) ^ lowbias32(UInt32(truncatingIfNeeded: seed >> 32) ^ lowbias32(high)))
     }
 
-    /// Uniform in [0, 1) with 23 random bits: the hash's top bits as a float's mantissa in [1, 2), minus 1.
+    /// One hash serves two values: the same lane of an even row and of the odd row after it.
+    /// Their counter is (row pair) * 16 + lane, i.e. (i >> 5) * 16 + i % 16.
     @inline(__always)
-    static func uniform(index: UInt64, seed: UInt64) -> Float {
-        let h = lowbias32(UInt32(truncatingIfNeeded: index) ^ key(seed: seed, indexHigh: UInt32(truncatingIfNeeded: index >> 32)))
-        return Float(bitPattern: 0x3F80_0000 | (h >> 9)) - 1
+    static func counter(index i: UInt64) -> UInt64 { (i >> 5) << 4 | (i & 15) }
+
+    /// u in [-0.5, 0.5) from 16 random bits r: a float's mantissa in [1, 2), minus 1.5 (exact).
+    @inline(__always)
+    static func centered(bits r: UInt32) -> Float { Float(bitPattern: 0x3F80_0000 | (r << 7)) - 1.5 }
+
+    /// The random offset of value i: the high half of its pair's hash for an even row, the low
+    /// half for an odd row (rows of 16 values).
+    @inline(__always)
+    static func centered(index i: UInt64, seed: UInt64) -> Float {
+        let c = counter(index: i)
+        let h = lowbias32(UInt32(truncatingIfNeeded: c) ^ key(seed: seed, indexHigh: UInt32(truncatingIfNeeded: c >> 32)))
+        return centered(bits: (i >> 4) & 1 == 0 ? h >> 16 : h & 0xFFFF)
     }
 
-    /// Sixteen uniforms for indices low + 0...15, all sharing `key`.
+    /// The sixteen hashes of a row pair whose first counter is `low` (lanes 0...15), sharing `key`.
     @inline(__always)
-    static func uniform(lowIndices: SIMD16<UInt32>, key: UInt32) -> SIMD16<Float> {
-        let h = lowbias32(lowIndices ^ SIMD16(repeating: key))
-        return unsafeBitCast((h &>> 9) | SIMD16(repeating: 0x3F80_0000), to: SIMD16<Float>.self) - 1
+    static func pairHashes(low: UInt32, key: UInt32, lanes: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        lowbias32((SIMD16(repeating: low) &+ lanes) ^ SIMD16(repeating: key))
+    }
+
+    /// Sixteen offsets from sixteen 16-bit halves (already shifted down to bits 0...15).
+    @inline(__always)
+    static func centered(bits r: SIMD16<UInt32>) -> SIMD16<Float> {
+        unsafeBitCast((r &<< 7) | SIMD16(repeating: 0x3F80_0000), to: SIMD16<Float>.self) - 1.5
     }
 }

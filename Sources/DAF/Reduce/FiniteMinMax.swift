@@ -28,10 +28,45 @@ struct FiniteMinMax: Equatable {
         return result
     }
 
-    /// Sixteen lanes at a time, the tail by the reference.
+    /// Sixteen lanes at a time, the tail by the reference. Optimistic: chunk by chunk, a plain
+    /// min/max pass that also sums the values (finite only if every value is finite, or the sum
+    /// overflowed); only a chunk whose sum is not finite is reduced again by the careful,
+    /// finite-aware pass.
     static func simd(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
-        let lanes = 16
-        let rows = count / lanes
+        let chunk = 4096
+        var result = FiniteMinMax()
+        var first = 0
+        while first < count {
+            let n = min(chunk, count - first)
+            result.merge(optimistic(values + first, count: n) ?? careful(values + first, count: n))
+            first += n
+        }
+        return result
+    }
+
+    /// The plain pass; nil when the values hold NaN or ±Inf.
+    @inline(__always)
+    static func optimistic(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax? {
+        let rows = count / 16
+        var lo = SIMD16<Float>(repeating: .infinity)
+        var hi = SIMD16<Float>(repeating: -.infinity)
+        var sum = SIMD16<Float>(repeating: 0)
+        let raw = UnsafeRawPointer(values)
+        for row in 0..<rows {
+            let x = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            lo.replace(with: x, where: x .< lo)
+            hi.replace(with: x, where: x .> hi)
+            sum += x
+        }
+        guard sum.sum().isFinite else { return nil }
+        var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi), nonfinite: 0)
+        result.merge(scalar(values + rows * 16, count: count - rows * 16))
+        return result.nonfinite == 0 ? result : nil
+    }
+
+    /// The finite-aware pass: skips NaN and ±Inf lane by lane and counts them.
+    static func careful(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
+        let rows = count / 16
         var lo = SIMD16<Float>(repeating: .infinity)
         var hi = SIMD16<Float>(repeating: -.infinity)
         var nonfinite = SIMD16<UInt32>(repeating: 0)
@@ -50,7 +85,7 @@ struct FiniteMinMax: Equatable {
         }
         var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi),
                                   nonfinite: Int(nonfinite.wrappedSum()))
-        result.merge(scalar(values + rows * lanes, count: count - rows * lanes))
+        result.merge(scalar(values + rows * 16, count: count - rows * 16))
         return result
     }
 
