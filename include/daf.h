@@ -29,9 +29,12 @@
  *    says otherwise; the library never writes past the sizes you give it.
  *  - "Since" gives the version in which a call appeared.
  *
- * Threads: the stateless codec calls are safe from any number of threads. A context is safe to
- * use from several threads at once; separate contexts are independent. libdaf 0.1 starts no
- * threads of its own, so it never competes with OpenBLAS or OpenMP threads in your process.
+ * Threads: every call is safe from any number of threads; separate contexts are independent.
+ * libdaf's own threads: the stateless codec uses daf_codec_threads() threads per call (1 by
+ * default: none of its own); a context uses options.threads per call (default: one per core)
+ * and keeps max(threads - 1, 1) workers for that and for daf_save_async. With OpenBLAS or
+ * OpenMP in the same process, give libdaf the cores they leave free (e.g. a context with
+ * threads = 1 still packs async saves on its one worker while BLAS uses the other cores).
  */
 #ifndef DAF_H
 #define DAF_H
@@ -254,9 +257,26 @@ typedef struct daf_blob_info {
 int daf_packed_info(const void *src, size_t src_size, daf_blob_info *info);
 
 /** Minimum and maximum of the finite values of src[0..count) (NaN and ±Inf are skipped).
- *  With no finite value (or count 0) both are NaN. Errors: DAF_E_NULL_ARGUMENT,
- *  DAF_E_MISALIGNED. Thread-safe. Since 0.1.0. */
+ *  With no finite value (or count 0) both are NaN. With several codec threads, large inputs
+ *  are reduced either as a parallel tree or by atomic combination of small chunks, whichever
+ *  the first calls of that size measured faster ("hybrid reduction", DAF §4.1).
+ *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED. Thread-safe. Since 0.1.0. */
 int daf_minmax(const float *src, size_t count, float *out_min, float *out_max);
+
+/** Sets how many threads each stateless codec call (daf_packed_size, daf_quantize_pack,
+ *  daf_unpack_dequantize, daf_unpack_dequantize_range, daf_minmax) may use: 1 (the default)
+ *  runs on the calling thread only; n > 1 adds n - 1 worker threads that libdaf starts now
+ *  and keeps until the next change; 0 means one thread per online core. Calls already
+ *  running finish with the count they started with. Output bytes and values never depend on
+ *  the count. Calls from several of your threads at once share the same workers (a call
+ *  whose workers are busy does the work itself). Errors: DAF_E_INVALID_ARGUMENT (above 256),
+ *  DAF_E_NO_MEMORY (threads could not be started; the previous setting stays). Thread-safe.
+ *  Since 0.1.0. */
+int daf_codec_set_threads(uint32_t threads);
+
+/** The stateless codec's current thread count (1 unless daf_codec_set_threads changed it).
+ *  Thread-safe. Since 0.1.0. */
+uint32_t daf_codec_threads(void);
 
 /* ---------------------------------------------------------------------------------------------
  * Activation save / restore (context)
@@ -280,6 +300,10 @@ typedef struct daf_options {
     uint32_t rounding;    /**< a daf_rounding; default DAF_ROUND_NEAREST */
     uint64_t seed;        /**< stochastic rounding: the n-th save that passed its argument
                                checks (n from 0) uses seed + n; default 0 */
+    uint32_t threads;     /**< threads one call may use, the caller included; 0 (default) =
+                               one per online core. The context starts max(threads - 1, 1)
+                               worker threads (daf_save_async needs one), joined by
+                               daf_destroy. At most 256. */
 } daf_options;
 
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
@@ -314,9 +338,25 @@ int daf_save_params_init(daf_save_params *params);
 int daf_save(daf_context *ctx, const float *src, size_t count, const daf_save_params *params,
              daf_handle *out_handle);
 
+/** Like daf_save, but returns at once: a context worker quantizes and packs while the caller
+ *  goes on (e.g. computes the next layer). src must stay valid and unchanged until the save
+ *  has completed: until daf_wait, a restore, daf_release of the handle, or daf_destroy
+ *  returns. Argument errors are returned here (as daf_save's); errors of the work itself
+ *  (DAF_E_NO_MEMORY) are returned by daf_wait, or by the first restore or release of the
+ *  handle, after which the handle is unknown. Thread-safe. Since 0.1.0. */
+int daf_save_async(daf_context *ctx, const float *src, size_t count,
+                   const daf_save_params *params, daf_handle *out_handle);
+
+/** Blocks until the save behind handle has completed and returns its status; DAF_OK at once
+ *  for a completed save. A save that has not started yet is done by the calling thread.
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, the failed save's status.
+ *  Thread-safe. Since 0.1.0. */
+int daf_wait(daf_context *ctx, daf_handle handle);
+
 /** Writes the saved tensor's values to dst[0..count); count must equal the saved count. The
- *  entry stays saved (restore it again, or release it). Errors: DAF_E_INVALID_CONTEXT,
- *  DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_SIZE_MISMATCH.
+ *  entry stays saved (restore it again, or release it). Waits for a pending async save.
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT,
+ *  DAF_E_MISALIGNED, DAF_E_SIZE_MISMATCH, or the status of a failed async save.
  *  Thread-safe, also concurrently with daf_release of the same handle (one of them wins).
  *  Since 0.1.0. */
 int daf_restore(daf_context *ctx, daf_handle handle, float *dst, size_t count);

@@ -17,8 +17,9 @@ DAF_ASSERT_LAYOUT(daf_blob_info, 56);
 DAF_ASSERT_OFFSET(daf_blob_info, count, 24);
 DAF_ASSERT_OFFSET(daf_blob_info, packed_size, 48);
 
-DAF_ASSERT_LAYOUT(daf_options, 24);
+DAF_ASSERT_LAYOUT(daf_options, 32);
 DAF_ASSERT_OFFSET(daf_options, seed, 16);
+DAF_ASSERT_OFFSET(daf_options, threads, 24);
 
 DAF_ASSERT_LAYOUT(daf_save_params, 12);
 DAF_ASSERT_OFFSET(daf_save_params, importance, 8);

@@ -7,7 +7,7 @@
 #include <cstring>
 
 static_assert(sizeof(daf_quantize_params) == 24, "daf_quantize_params size as in C");
-static_assert(sizeof(daf_options) == 24, "daf_options size as in C");
+static_assert(sizeof(daf_options) == 32, "daf_options size as in C");
 static_assert(sizeof(daf_save_params) == 12, "daf_save_params size as in C");
 static_assert(sizeof(daf_blob_info) == 56, "daf_blob_info size as in C");
 static_assert(sizeof(daf_context_stats) == 72, "daf_context_stats size as in C");

@@ -1,7 +1,8 @@
 // The whole-tensor codec: group by group, reduce, fit, encode (pack) or validate and decode
 // (unpack, whole or a range), plus the non-finite side list. Chooses the SIMD kernel for full
 // groups and the scalar reference for the short last group; tests can force the reference.
-// Single-threaded: callers own the threads.
+// Runs of groups (GroupRuns) are spread over the threads a Parallelism allows; the bytes and
+// values are the same for any thread count.
 
 import CDAF
 import DAFPlatform
@@ -13,35 +14,62 @@ enum Kernels {
 
 enum Codec {
     /// Exact packed size of these values.
-    static func packedSize(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec) throws(DAFError) -> Int {
+    static func packedSize(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec,
+                           parallelism: Parallelism = .serial) throws(DAFError) -> Int {
         _ = try PackedLayout(count: count, spec: spec, nonfinite: 0)
-        let nonfinite = count == 0 ? 0 : FiniteMinMax.simd(values!, count: count).nonfinite
+        let nonfinite = count == 0 ? 0 : HybridMinMax.reduce(values!, count: count, parallelism: parallelism).nonfinite
         return try PackedLayout(count: count, spec: spec, nonfinite: nonfinite).totalSize
     }
 
     /// Packs values into dst (capacity bytes); returns the blob's size. On DAF_E_DST_TOO_SMALL
     /// the error's `needed` is the size required; dst may have been written.
     static func pack(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec,
-                     into dst: UnsafeMutableRawPointer, capacity: Int, kernels: Kernels = .simd) throws(DAFError) -> Int {
+                     into dst: UnsafeMutableRawPointer, capacity: Int, kernels: Kernels = .simd,
+                     parallelism: Parallelism = .serial) throws(DAFError) -> Int {
         let finiteLayout = try PackedLayout(count: count, spec: spec, nonfinite: 0)
         guard capacity >= finiteLayout.totalSize else {
-            throw .tooSmall(capacity: capacity, needed: try packedSize(values, count: count, spec: spec))
+            throw .tooSmall(capacity: capacity, needed: try packedSize(values, count: count, spec: spec, parallelism: parallelism))
         }
         let tableEnd = finiteLayout.groupTableOffset(finiteLayout.groups)
         (dst + tableEnd).initializeMemory(as: UInt8.self, repeating: 0, count: finiteLayout.dataOffset - tableEnd)
 
-        var nonfinite: [(index: UInt64, bits: UInt32)] = []
-        for g in 0..<finiteLayout.groups {
-            let (first, n) = finiteLayout.groupRange(g)
-            let groupValues = values! + first
+        let runs = GroupRuns(groups: finiteLayout.groups, spec: spec)
+        var found = [[NonfiniteValue]](repeating: [], count: runs.count)
+        found.withUnsafeMutableBufferPointer { found in
+            parallelism.forEach(parts: runs.count) { run in
+                found[run] = packGroups(runs.groups(ofRun: run), values!, count: count, spec: spec,
+                                        layout: finiteLayout, into: dst, kernels: kernels)
+            }
+        }
+        let nonfinite = found.flatMap { $0 }
+
+        let layout = try PackedLayout(count: count, spec: spec, nonfinite: nonfinite.count)
+        guard capacity >= layout.totalSize else { throw .tooSmall(capacity: capacity, needed: layout.totalSize) }
+        for (i, entry) in nonfinite.enumerated() {
+            dst.storeBytes(of: entry.index.littleEndian, toByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self)
+            dst.storeBytes(of: entry.bits.littleEndian, toByteOffset: layout.nonfiniteBitsOffset + i * 4, as: UInt32.self)
+        }
+        BlobHeader(spec: spec, layout: layout).write(to: dst)
+        return layout.totalSize
+    }
+
+    typealias NonfiniteValue = (index: UInt64, bits: UInt32)
+
+    /// Packs groups `groups` (their table entries and codes); returns their NaN/±Inf values.
+    private static func packGroups(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
+                                   layout: PackedLayout, into dst: UnsafeMutableRawPointer, kernels: Kernels) -> [NonfiniteValue] {
+        var nonfinite: [NonfiniteValue] = []
+        let stream = dst + layout.dataOffset
+        for g in groups {
+            let (first, n) = layout.groupRange(g)
+            let groupValues = values + first
             let fast = kernels == .simd && n == spec.groupSize
-            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: values! + count, groupSize: spec.groupSize) }
+            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: values + count, groupSize: spec.groupSize) }
             let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
             let params = GroupParams.fit(lo: range.lo, hi: range.hi, levels: spec.levels)
-            let entry = finiteLayout.groupTableOffset(g)
+            let entry = layout.groupTableOffset(g)
             dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
             dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
-            let stream = dst + finiteLayout.dataOffset
             if fast {
                 SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec,
                                         allFinite: range.nonfinite == 0, stream: stream)
@@ -54,15 +82,7 @@ enum Codec {
                 }
             }
         }
-
-        let layout = try PackedLayout(count: count, spec: spec, nonfinite: nonfinite.count)
-        guard capacity >= layout.totalSize else { throw .tooSmall(capacity: capacity, needed: layout.totalSize) }
-        for (i, entry) in nonfinite.enumerated() {
-            dst.storeBytes(of: entry.index.littleEndian, toByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self)
-            dst.storeBytes(of: entry.bits.littleEndian, toByteOffset: layout.nonfiniteBitsOffset + i * 4, as: UInt32.self)
-        }
-        BlobHeader(spec: spec, layout: layout).write(to: dst)
-        return layout.totalSize
+        return nonfinite
     }
 
     /// Starts loading the group at `start` (if it lies before `end`) while the current group is
@@ -76,23 +96,24 @@ enum Codec {
 
     /// Decodes the whole blob; count must match.
     static func unpack(_ blob: UnsafeRawPointer, size: Int, into dst: UnsafeMutablePointer<Float>?, count: Int,
-                       kernels: Kernels = .simd) throws(DAFError) {
+                       kernels: Kernels = .simd, parallelism: Parallelism = .serial) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
         guard count == header.layout.count else {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but the blob holds \(header.layout.count) values")
         }
-        try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels)
+        try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels, parallelism: parallelism)
     }
 
     /// Decodes values [first, first + count); identical to the same range of `unpack`.
     static func unpackRange(_ blob: UnsafeRawPointer, size: Int, first: Int, count: Int,
-                            into dst: UnsafeMutablePointer<Float>?, kernels: Kernels = .simd) throws(DAFError) {
+                            into dst: UnsafeMutablePointer<Float>?, kernels: Kernels = .simd,
+                            parallelism: Parallelism = .serial) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
         let total = header.layout.count
         guard first <= total, count <= total - first else {
             throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of the blob")
         }
-        try decode(blob, header: header, first: first, count: count, into: dst, kernels: kernels)
+        try decode(blob, header: header, first: first, count: count, into: dst, kernels: kernels, parallelism: parallelism)
     }
 
     private static func groupParams(_ blob: UnsafeRawPointer, _ layout: PackedLayout, _ g: Int) -> GroupParams {
@@ -104,7 +125,7 @@ enum Codec {
 
     /// Validates what the range needs (group entries, the non-finite list), then decodes it.
     private static func decode(_ blob: UnsafeRawPointer, header: BlobHeader, first: Int, count: Int,
-                               into dst: UnsafeMutablePointer<Float>?, kernels: Kernels) throws(DAFError) {
+                               into dst: UnsafeMutablePointer<Float>?, kernels: Kernels, parallelism: Parallelism) throws(DAFError) {
         guard count > 0, let dst else { return }
         let layout = header.layout, spec = header.spec
         let end = first + count
@@ -114,22 +135,32 @@ enum Codec {
         }
         let nonfinite = try nonfiniteIndexRange(blob, layout, first: first, end: end)
 
-        for g in groups {
-            let (groupFirst, n) = layout.groupRange(g)
-            let params = groupParams(blob, layout, g)
-            let stream = blob + layout.dataOffset
-            let from = max(first, groupFirst), to = min(end, groupFirst + n)
-            let out = dst + (from - first)
-            if kernels == .simd, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
-                SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out)
-            } else {
-                ScalarGroupKernels.decode(stream: stream, from: from, to: to, params: params, spec: spec, into: out)
+        let runs = GroupRuns(groups: groups.count, spec: spec)
+        parallelism.forEach(parts: runs.count) { run in
+            for offset in runs.groups(ofRun: run) {
+                decodeGroup(groups.lowerBound + offset, blob, layout: layout, spec: spec, first: first, end: end, into: dst, kernels: kernels)
             }
         }
         for i in nonfinite {
             let index = Int(UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self)))
             let bits = UInt32(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteBitsOffset + i * 4, as: UInt32.self))
             dst[index - first] = Float(bitPattern: bits)
+        }
+    }
+
+    /// Decodes the part of group g that lies in [first, end) into dst (which holds value `first` at 0).
+    @inline(__always)
+    private static func decodeGroup(_ g: Int, _ blob: UnsafeRawPointer, layout: PackedLayout, spec: QuantSpec,
+                                    first: Int, end: Int, into dst: UnsafeMutablePointer<Float>, kernels: Kernels) {
+        let (groupFirst, n) = layout.groupRange(g)
+        let params = groupParams(blob, layout, g)
+        let stream = blob + layout.dataOffset
+        let from = max(first, groupFirst), to = min(end, groupFirst + n)
+        let out = dst + (from - first)
+        if kernels == .simd, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
+            SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out)
+        } else {
+            ScalarGroupKernels.decode(stream: stream, from: from, to: to, params: params, spec: spec, into: out)
         }
     }
 

@@ -29,7 +29,7 @@ public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params
         let out = try required(outSize, "out_size")
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
-        out.pointee = try Codec.packedSize(src, count: count, spec: codecSpec(params))
+        out.pointee = try Codec.packedSize(src, count: count, spec: codecSpec(params), parallelism: CodecThreads.parallelism)
     }
 }
 
@@ -43,7 +43,8 @@ public func daf_quantize_pack(_ src: UnsafePointer<Float>?, _ count: Int, _ para
         let dst = try required(dst, "dst")
         guard dstCapacity >= 0 else { throw .overflow("dst_capacity is \(UInt(bitPattern: dstCapacity))") }
         do throws(DAFError) {
-            size.pointee = try Codec.pack(src, count: count, spec: codecSpec(params), into: dst, capacity: dstCapacity)
+            size.pointee = try Codec.pack(src, count: count, spec: codecSpec(params), into: dst, capacity: dstCapacity,
+                                          parallelism: CodecThreads.parallelism)
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             size.pointee = error.needed
             throw error
@@ -60,7 +61,7 @@ public func daf_unpack_dequantize(_ src: UnsafeRawPointer?, _ srcSize: Int, _ ds
         let src = try required(src, "src")
         let count = try checkedCount(count, "count")
         try checkFloats(dst, count: count, "dst")
-        try Codec.unpack(src, size: blobSize(srcSize), into: dst, count: count)
+        try Codec.unpack(src, size: blobSize(srcSize), into: dst, count: count, parallelism: CodecThreads.parallelism)
     }
 }
 
@@ -74,7 +75,8 @@ public func daf_unpack_dequantize_range(_ src: UnsafeRawPointer?, _ srcSize: Int
             throw DAFError(DAF_E_OUT_OF_RANGE, "first is \(UInt(bitPattern: first)), beyond any tensor")
         }
         try checkFloats(dst, count: count, "dst")
-        try Codec.unpackRange(src, size: blobSize(srcSize), first: first, count: count, into: dst)
+        try Codec.unpackRange(src, size: blobSize(srcSize), first: first, count: count, into: dst,
+                              parallelism: CodecThreads.parallelism)
     }
 }
 
@@ -100,8 +102,18 @@ public func daf_minmax(_ src: UnsafePointer<Float>?, _ count: Int, _ outMin: Uns
         let outMin = try required(outMin, "out_min"), outMax = try required(outMax, "out_max")
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
-        let range = count == 0 ? FiniteMinMax() : FiniteMinMax.simd(src!, count: count)
+        let range = count == 0 ? FiniteMinMax() : HybridMinMax.reduce(src!, count: count, parallelism: CodecThreads.parallelism)
         outMin.pointee = range.hasFinite ? range.lo + 0 : .nan
         outMax.pointee = range.hasFinite ? range.hi + 0 : .nan
     }
+}
+
+@c @implementation
+public func daf_codec_set_threads(_ threads: UInt32) -> Int32 {
+    boundary { () throws(DAFError) in try CodecThreads.set(Int(threads)) }
+}
+
+@c @implementation
+public func daf_codec_threads() -> UInt32 {
+    UInt32(CodecThreads.threads)
 }

@@ -4,7 +4,7 @@ import CDAF
 
 private let defaultOptions = daf_options(
     struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
-    group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0)
+    group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0, threads: 0)
 
 private let defaultSaveParams = daf_save_params(
     struct_size: UInt32(MemoryLayout<daf_save_params>.size), bits: 0, importance: 0)
@@ -26,7 +26,14 @@ public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeM
         out.pointee = nil
         let o = try readOptional(options, defaults: defaultOptions, name: "daf_options")
         let spec = try QuantSpec(bits: o.bits, groupSize: o.group_size, rounding: o.rounding, seed: o.seed)
-        out.pointee = OpaquePointer(bitPattern: contexts.register(ActivationStore(defaults: spec)))
+        guard o.threads <= UInt32(ActivationStore.maximumThreads) else {
+            throw .invalid("daf_options.threads is \(o.threads); allowed 0 (one per online core) to \(ActivationStore.maximumThreads)")
+        }
+        let threads = o.threads == 0 ? CodecThreads.onlineCores : Int(o.threads)
+        guard let store = ActivationStore(defaults: spec, threads: threads) else {
+            throw DAFError(DAF_E_NO_MEMORY, "could not start the context's worker threads")
+        }
+        out.pointee = OpaquePointer(bitPattern: contexts.register(store))
     }
 }
 
@@ -34,10 +41,26 @@ public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeM
 public func daf_destroy(_ ctx: OpaquePointer?) -> Int32 {
     guard let ctx else { return DAF_OK.code }
     return boundary(owner: UInt(bitPattern: ctx)) { () throws(DAFError) in
-        guard contexts.remove(UInt(bitPattern: ctx)) != nil else {
+        guard let store = contexts.remove(UInt(bitPattern: ctx)) else {
             throw DAFError(DAF_E_INVALID_CONTEXT, "ctx is not a live context (already destroyed, or never created)")
         }
+        store.close()
     }
+}
+
+/// What daf_save and daf_save_async check before any work.
+private func checkedSave(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_save_params>?,
+                         _ outHandle: UnsafeMutablePointer<daf_handle>?)
+    throws(DAFError) -> (out: UnsafeMutablePointer<daf_handle>, count: Int, params: daf_save_params) {
+    let out = try required(outHandle, "out_handle")
+    let count = try checkedCount(count, "count")
+    try checkFloats(src, count: count, "src")
+    let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")
+    guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
+        throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
+    }
+    guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
+    return (out, count, p)
 }
 
 @c @implementation
@@ -45,16 +68,24 @@ public func daf_save(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, _ coun
                      _ params: UnsafePointer<daf_save_params>?, _ outHandle: UnsafeMutablePointer<daf_handle>?) -> Int32 {
     outHandle?.pointee = 0 // 0 on every failure, a bad context included
     return withContext(ctx) { store throws(DAFError) in
-        let out = try required(outHandle, "out_handle")
-        let count = try checkedCount(count, "count")
-        try checkFloats(src, count: count, "src")
-        let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")
-        guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
-            throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
-        }
-        guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
+        let (out, count, p) = try checkedSave(src, count, params, outHandle)
         out.pointee = try store.save(src, count: count, bits: p.bits, importance: p.importance)
     }
+}
+
+@c @implementation
+public func daf_save_async(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, _ count: Int,
+                           _ params: UnsafePointer<daf_save_params>?, _ outHandle: UnsafeMutablePointer<daf_handle>?) -> Int32 {
+    outHandle?.pointee = 0
+    return withContext(ctx) { store throws(DAFError) in
+        let (out, count, p) = try checkedSave(src, count, params, outHandle)
+        out.pointee = try store.saveAsync(src, count: count, bits: p.bits, importance: p.importance)
+    }
+}
+
+@c @implementation
+public func daf_wait(_ ctx: OpaquePointer?, _ handle: daf_handle) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in try store.wait(handle) }
 }
 
 @c @implementation
