@@ -81,3 +81,16 @@ void bench_fill(float *dst, size_t count, float value, int threads) {
     chunk chunks[64];
     run_split(fill_chunk, NULL, dst, count, value, threads, chunks);
 }
+
+void bench_layer_forward(const float *x, const float *w, float *y, int m, int k, int n) {
+    for (int i = 0; i < m; i++) {
+        float *row = y + (size_t)i * n;
+        for (int j = 0; j < n; j++) row[j] = 0.0f;
+        for (int p = 0; p < k; p++) {
+            const float a = x[(size_t)i * k + p];
+            const float *wrow = w + (size_t)p * n;
+            for (int j = 0; j < n; j++) row[j] += a * wrow[j];
+        }
+        for (int j = 0; j < n; j++) row[j] = row[j] > 0.0f ? row[j] : 0.0f;
+    }
+}

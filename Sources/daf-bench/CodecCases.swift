@@ -131,6 +131,7 @@ struct CodecCases {
         var options = daf_options()
         check(daf_options_init(&options))
         options.bits = UInt32(bits)
+        options.threads = UInt32(settings.threads)
         var ctx: OpaquePointer?
         check(daf_create(&options, &ctx))
         defer { check(daf_destroy(ctx)) }

@@ -1,6 +1,7 @@
 // daf-bench: libdaf's kernels against memory-bandwidth passes measured in the same run.
 // `swift run -c release daf-bench` prints a table; `--json` prints one JSON object.
 import ArgumentParser
+import CDAF
 import Glibc
 
 @main
@@ -24,7 +25,8 @@ struct DAFBench: ParsableCommand {
     @Option(help: "Comma-separated kernels to run (minmax, quantize_pack, unpack_dequantize, unpack_dequantize_range, save_restore).")
     var only: String?
 
-    static let allKernels = ["minmax", "quantize_pack", "unpack_dequantize", "unpack_dequantize_range", "save_restore"]
+    static let allKernels = ["minmax", "quantize_pack", "unpack_dequantize", "unpack_dequantize_range", "save_restore",
+                             "layer_step"]
 
     func validate() throws {
         guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
@@ -41,6 +43,7 @@ struct DAFBench: ParsableCommand {
 
     func run() throws {
         let settings = BenchSettings(sizeMiB: sizeMiB, reps: reps, threads: threads)
+        check(daf_codec_set_threads(UInt32(threads)))
         let cases = CodecCases(settings: settings)
         var results: [BenchResult] = []
         func record(_ result: BenchResult) {
@@ -62,6 +65,8 @@ struct DAFBench: ParsableCommand {
                 for bits in [2, 8] { record(cases.unpackRange(bits: bits)) }
             case "save_restore":
                 for bits in [2, 8] { record(cases.saveRestore(bits: bits)) }
+            case "layer_step":
+                LayerCase(reps: reps, threads: threads).run().forEach(record)
             default:
                 break
             }
@@ -73,7 +78,7 @@ struct DAFBench: ParsableCommand {
 }
 
 enum Report {
-    static let columns = ["kernel", "bits", "rounding", "threads", "gbps", "baseline", "baseline_gbps", "ratio"]
+    static let columns = ["kernel", "bits", "rounding", "threads", "gbps", "baseline", "baseline_gbps", "ratio", "mode", "step_ms"]
 
     static func printHeader(_ settings: BenchSettings) {
         print("daf-bench: \(settings.sizeMiB) MiB float32, median of \(settings.reps) after a warm-up; GB/s of float32 data")

@@ -11,4 +11,8 @@ void bench_read_minmax(const float *src, size_t count, int threads, float *out_m
 /* Fill pass: dst[i] = value for i in [0, count), split over `threads` threads (>= 1). */
 void bench_fill(float *dst, size_t count, float value, int threads);
 
+/* A layer-like compute for the async-save benchmark: y = relu(x * w), x (m, k), w (k, n),
+ * y (m, n), row-major; a plain loop the compiler vectorizes, on the calling thread only. */
+void bench_layer_forward(const float *x, const float *w, float *y, int m, int k, int n);
+
 #endif
