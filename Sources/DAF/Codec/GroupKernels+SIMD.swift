@@ -17,7 +17,8 @@ enum SIMDGroupKernels {
     static let roundingMagicBits = UInt32(0x4B40_0000)
     /// 2^23: or-ing a small integer into its mantissa gives 2^23 + q exactly.
     static let integerMagicBits = UInt32(0x4B00_0000)
-    static let laneIndices = Words(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15)
+    /// Computed, not stored: a stored static is initialized lazily and checked on every use.
+    @inline(__always) static var laneIndices: Words { Words(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
 
     /// Encodes the groupSize values starting at tensor index firstIndex into `stream`;
     /// `allFinite` says the group holds no NaN or ±Inf (from its min/max pass).
@@ -33,10 +34,12 @@ enum SIMDGroupKernels {
             var coder = GeneralNearest(encoder: e)
             encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
         case (.stochastic, true):
-            var coder = PlainStochastic(plain: PlainNearest(e), dither: Dither(seed: spec.seed, firstIndex: firstIndex))
+            var coder = PlainStochastic(plain: PlainNearest(e), dither: Dither(seed: spec.seed, firstIndex: firstIndex),
+                                        bits: Words(repeating: UInt32(spec.bits)))
             encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
         case (.stochastic, false):
-            var coder = GeneralStochastic(encoder: e, dither: Dither(seed: spec.seed, firstIndex: firstIndex))
+            var coder = GeneralStochastic(encoder: e, dither: Dither(seed: spec.seed, firstIndex: firstIndex),
+                                          bits: Words(repeating: UInt32(spec.bits)))
             encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
         }
     }
@@ -49,12 +52,11 @@ enum SIMDGroupKernels {
     }
 
     struct PlainNearest: RowEncoder {
-        let minimum: Floats, inverse: Floats, top: Floats
+        let minimum: Floats, inverse: Floats
 
         init(_ e: GroupEncoder) {
             minimum = Floats(repeating: e.minimum)
             inverse = Floats(repeating: e.inverse)
-            top = Floats(repeating: e.top)
         }
 
         /// GroupEncoder.position without its clamps, which can never act in a plain group: for
@@ -81,21 +83,23 @@ enum SIMDGroupKernels {
     struct PlainStochastic: RowEncoder {
         let plain: PlainNearest
         var dither: Dither
+        let bits: Words
 
         @inline(__always)
         mutating func codes(row: Int, _ x: Floats) -> Words {
-            clampedCodes(plain.positions(x) + dither.next(row: row), top: plain.top)
+            clampedCodes(plain.positions(x) + dither.next(row: row), bits: bits)
         }
     }
 
     struct GeneralStochastic: RowEncoder {
         let encoder: GroupEncoder
         var dither: Dither
+        let bits: Words
 
         @inline(__always)
         mutating func codes(row: Int, _ x: Floats) -> Words {
             let v = SIMDGroupKernels.positions(x, encoder) + dither.next(row: row)
-            return clampedCodes(v, top: Floats(repeating: encoder.top)) & FiniteMinMax.finiteBits(x)
+            return clampedCodes(v, bits: bits) & FiniteMinMax.finiteBits(x)
         }
     }
 
@@ -176,13 +180,13 @@ enum SIMDGroupKernels {
         unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
     }
 
-    /// Rounded codes of v = t + u (>= -0.5, so never below 0), clamped to the top code: v is
-    /// clamped in floats, where one compare and one blend do it.
+    /// Rounded codes of v = t + u, clamped to the top code 2^bits - 1. v >= -0.5 never rounds
+    /// below 0, and v < top + 0.5 plus a few ulps rounds at most to 2^bits, so the clamp is
+    /// q - (q >> bits): two integer ops, where pointwiseMin was an out-of-line call.
     @inline(__always)
-    static func clampedCodes(_ v: Floats, top: Floats) -> Words {
-        var v = v
-        v.replace(with: top, where: v .> top)
-        return roundedCodes(v)
+    static func clampedCodes(_ v: Floats, bits: Words) -> Words {
+        let q = roundedCodes(v)
+        return q &- (q &>> bits)
     }
 
     /// Decodes the full group starting at tensor index firstIndex into dst.
