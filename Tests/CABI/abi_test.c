@@ -1286,6 +1286,35 @@ static void context_null_ctx_is_rejected(void) {
     CHECK_STATUS(daf_stats(NULL, &stats), first);
 }
 
+static void async_and_thread_calls_check_arguments(void) {
+    float x[64] = {0};
+    daf_handle handle = 7;
+    CHECK_STATUS(daf_save_async(NULL, x, 64, NULL, &handle), DAF_E_INVALID_CONTEXT);
+    CHECK(handle == 0);
+    CHECK_STATUS(daf_wait(NULL, 1), DAF_E_INVALID_CONTEXT);
+    daf_context *ctx = NULL;
+    CHECK_STATUS(daf_create(NULL, &ctx), DAF_OK);
+    CHECK_STATUS(daf_save_async(ctx, NULL, 64, NULL, &handle), DAF_E_NULL_ARGUMENT);
+    CHECK_STATUS(daf_save_async(ctx, x, 64, NULL, NULL), DAF_E_NULL_ARGUMENT);
+    CHECK_STATUS(daf_save_async(ctx, x, SIZE_MAX, NULL, &handle), DAF_E_OVERFLOW);
+    CHECK_STATUS(daf_wait(ctx, 0), DAF_E_UNKNOWN_HANDLE);
+    CHECK_STATUS(daf_save_async(ctx, x, 64, NULL, &handle), DAF_OK);
+    CHECK_STATUS(daf_wait(ctx, handle), DAF_OK);
+    CHECK_STATUS(daf_wait(ctx, handle), DAF_OK); /* completed: OK again */
+    CHECK_STATUS(daf_release(ctx, handle), DAF_OK);
+    CHECK_STATUS(daf_wait(ctx, handle), DAF_E_UNKNOWN_HANDLE);
+    CHECK_STATUS(daf_destroy(ctx), DAF_OK);
+    daf_options options;
+    CHECK_STATUS(daf_options_init(&options), DAF_OK);
+    options.threads = 257;
+    CHECK_STATUS(daf_create(&options, &ctx), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(daf_codec_set_threads(257), DAF_E_INVALID_ARGUMENT);
+    CHECK(daf_codec_threads() == 1);
+    CHECK_STATUS(daf_codec_set_threads(2), DAF_OK);
+    CHECK(daf_codec_threads() == 2);
+    CHECK_STATUS(daf_codec_set_threads(1), DAF_OK);
+}
+
 static void codec_misaligned_float_pointers(void) {
     uint32_t storage[600];
     memset(storage, 0, sizeof storage);
@@ -2443,6 +2472,7 @@ static void restore_races_release(void) {
     X(codec_zero_count_allows_null_pointers)              \
     X(context_null_arguments)                             \
     X(context_null_ctx_is_rejected)                       \
+    X(async_and_thread_calls_check_arguments)             \
     X(codec_misaligned_float_pointers)                    \
     X(context_misaligned_float_pointers)                  \
     X(codec_count_overflow)                               \
