@@ -107,7 +107,7 @@ final class StrategyTuner: Sendable {
         var chosen: ReductionStrategy?
     }
 
-    private let classes = Mutex<[Int: ClassState]>([:])
+    private let classes = Locked<[Int: ClassState]>([:])
 
     func strategy(forClass sizeClass: Int) -> ReductionStrategy {
         classes.withLock { classes in

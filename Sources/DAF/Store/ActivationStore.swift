@@ -45,7 +45,7 @@ final class ActivationStore: Sendable {
     let defaults: QuantSpec
     let threads: Int
     private let workers: WorkerPool
-    private let state = Mutex(State())
+    private let state = Locked(State())
     private let saveNumber = Atomic<UInt64>(0)
 
     static let maximumThreads = 256

@@ -11,7 +11,7 @@ enum CodecThreads {
         var pool: WorkerPool? = nil
     }
 
-    private static let current = Mutex(Setting())
+    private static let current = Locked(Setting())
 
     static let maximum = 256
 

@@ -4,7 +4,7 @@
 import Synchronization
 
 final class ObjectRegistry<Object: AnyObject & Sendable>: Sendable {
-    private let objects = Mutex<[UInt: Object]>([:])
+    private let objects = Locked<[UInt: Object]>([:])
     private let nextID = Atomic<UInt>(1)
 
     func register(_ object: Object) -> UInt {
