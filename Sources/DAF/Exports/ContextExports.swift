@@ -2,12 +2,20 @@
 // find the context, call ActivationStore; the detail of a failure goes to daf_last_error(ctx).
 import CDAF
 
-private let defaultOptions = daf_options(
-    struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
-    group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0)
+// Computed: the structs hold pointers, so they cannot be shared constants.
+private var defaultOptions: daf_options {
+    daf_options(
+        struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
+        group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0,
+        threads: 0, policy: UInt32(DAF_POLICY_FAIL.rawValue), budget_bytes: 0, chunk_bytes: UInt64(DAF_DEFAULT_CHUNK_BYTES),
+        page_size: UInt32(DAF_DEFAULT_PAGE_SIZE), degrade_floor_bits: 1, pool_flags: 0, reserved: 0, spill_dir: nil)
+}
 
-private let defaultSaveParams = daf_save_params(
-    struct_size: UInt32(MemoryLayout<daf_save_params>.size), bits: 0, importance: 0)
+private var defaultSaveParams: daf_save_params {
+    daf_save_params(
+        struct_size: UInt32(MemoryLayout<daf_save_params>.size), bits: 0, importance: 0, reserved: 0,
+        recompute: nil, recompute_user: nil)
+}
 
 @c @implementation
 public func daf_options_init(_ options: UnsafeMutablePointer<daf_options>?) -> Int32 {
@@ -25,8 +33,7 @@ public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeM
         let out = try required(outCtx, "out_ctx")
         out.pointee = nil
         let o = try readOptional(options, defaults: defaultOptions, name: "daf_options")
-        let spec = try QuantSpec(bits: o.bits, groupSize: o.group_size, rounding: o.rounding, seed: o.seed)
-        out.pointee = OpaquePointer(bitPattern: contexts.register(ActivationStore(defaults: spec)))
+        out.pointee = OpaquePointer(bitPattern: contexts.register(try ActivationStore(StoreConfig(o))))
     }
 }
 
@@ -53,7 +60,9 @@ public func daf_save(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, _ coun
             throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
         }
         guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
-        out.pointee = try store.save(src, count: count, bits: p.bits, importance: p.importance)
+        guard p.reserved == 0 else { throw .invalid("daf_save_params.reserved is \(p.reserved); must be 0") }
+        let hook = p.recompute.map { RecomputeHook(function: $0, user: p.recompute_user) }
+        out.pointee = try store.save(src, count: count, bits: p.bits, importance: p.importance, recompute: hook)
     }
 }
 
@@ -94,12 +103,34 @@ public func daf_set_importance(_ ctx: OpaquePointer?, _ handle: daf_handle, _ im
 public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_context_stats>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         let stats = try required(stats, "stats")
-        let f = store.figures
+        let (f, pool, spillFileBytes) = store.snapshot
+        func n(_ value: Int) -> UInt64 { UInt64(value) }
         let value = daf_context_stats(
-            struct_size: 0, reserved: 0, live_entries: UInt64(f.liveEntries), live_packed_bytes: UInt64(f.livePackedBytes),
-            live_fp32_bytes: UInt64(f.liveFP32Bytes), peak_packed_bytes: UInt64(f.peakPackedBytes),
-            peak_fp32_bytes: UInt64(f.peakFP32Bytes), saves: UInt64(f.saves), restores: UInt64(f.restores),
-            releases: UInt64(f.releases))
+            struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
+            live_fp32_bytes: n(f.liveFP32Bytes), peak_packed_bytes: n(f.peakPackedBytes),
+            peak_fp32_bytes: n(f.peakFP32Bytes), saves: n(f.saves), restores: n(f.restores), releases: n(f.releases),
+            budget_bytes: pool.budget_bytes, pool_capacity_bytes: pool.capacity_bytes,
+            pool_peak_capacity_bytes: pool.peak_capacity_bytes, pool_page_size: UInt64(pool.page_size),
+            pool_pages_total: pool.pages_total, pool_pages_free: pool.pages_free,
+            pool_fragmentation_bytes: pool.fragmentation_bytes, pool_chunks_mapped: pool.chunks_mapped,
+            pool_trims: pool.trims, evictions_degrade: n(f.evictionsDegrade), evictions_spill: n(f.evictionsSpill),
+            evictions_recompute: n(f.evictionsRecompute), budget_refusals: n(f.budgetRefusals),
+            degraded_entries: n(f.degradedEntries), spilled_entries: n(f.spilledEntries), spilled_bytes: n(f.spilledBytes),
+            spill_file_bytes: n(spillFileBytes), dropped_entries: n(f.droppedEntries), spill_restores: n(f.spillRestores),
+            recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures))
         try writeVersioned(value, to: UnsafeMutableRawPointer(stats), name: "daf_context_stats")
+    }
+}
+
+@c @implementation
+public func daf_set_budget(_ ctx: OpaquePointer?, _ budgetBytes: UInt64) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in try store.setBudget(budgetBytes) }
+}
+
+@c @implementation
+public func daf_handle_info(_ ctx: OpaquePointer?, _ handle: daf_handle, _ info: UnsafeMutablePointer<daf_entry_info>?) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in
+        let value = try store.info(handle)
+        try writeVersioned(value, to: UnsafeMutableRawPointer(try required(info, "info")), name: "daf_entry_info")
     }
 }

@@ -1,48 +1,29 @@
-// The context behind daf_context: saved activations by handle, each a packed blob, with the
-// figures of daf_stats. Thread-safe: a mutex guards the table; packing and unpacking run
-// outside it, on blobs kept alive by reference counting. Not the pool (budget, eviction).
+// The context behind daf_context: saved activations by handle, each a packed blob kept in the
+// context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
+// Thread-safe: a mutex guards the state; packing and unpacking run outside it, on a blob
+// packed before storing and on a copy fetched for restoring. Recompute callbacks also run
+// outside it.
 import CDAF
 import Synchronization
 
-final class SavedActivation: Sendable {
-    let blob: AlignedBytes
-    let size: Int
-    let count: Int
-
-    init(blob: AlignedBytes, size: Int, count: Int) {
-        self.blob = blob
-        self.size = size
-        self.count = count
-    }
-}
-
 final class ActivationStore: Sendable {
-    struct Entry {
-        let activation: SavedActivation
-        var importance: Float
-    }
-
-    struct Figures {
-        var liveEntries = 0, livePackedBytes = 0, liveFP32Bytes = 0
-        var peakPackedBytes = 0, peakFP32Bytes = 0
-        var saves = 0, restores = 0, releases = 0
-    }
-
-    private struct State {
-        var entries: [UInt64: Entry] = [:]
-        var figures = Figures()
-    }
-
     let defaults: QuantSpec
-    private let state = Mutex(State())
+    private let state: Mutex<StoreState>
     private let saveNumber = Atomic<UInt64>(0)
 
-    init(defaults: QuantSpec) {
-        self.defaults = defaults
+    init(_ config: StoreConfig) throws(DAFError) {
+        defaults = config.defaults
+        state = Mutex(try StoreState(config))
+    }
+
+    /// Runs `body` on the locked state (also for tests).
+    func withState<Result: Sendable>(_ body: (inout StoreState) throws(DAFError) -> Result) throws(DAFError) -> Result {
+        try state.withLock { (state: inout StoreState) throws(DAFError) -> Result in try body(&state) }
     }
 
     /// Packs and keeps values[0..<count]; bits 0 means the context's default.
-    func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float) throws(DAFError) -> UInt64 {
+    func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
+              recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
         let spec = try QuantSpec(bits: bits == 0 ? UInt32(defaults.bits) : bits, groupSize: UInt32(defaults.groupSize),
                                  rounding: UInt32(defaults.rounding.rawValue),
                                  seed: defaults.seed &+ saveNumber.add(1, ordering: .relaxed).oldValue)
@@ -55,66 +36,70 @@ final class ActivationStore: Sendable {
             blob = try AlignedBytes(count: error.needed)
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count)
         }
-        let activation = SavedActivation(blob: blob, size: size, count: count)
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
-        state.withLock { state in
-            state.entries[handle] = Entry(activation: activation, importance: importance)
-            var f = state.figures
-            f.liveEntries += 1
-            f.livePackedBytes += size
-            f.liveFP32Bytes += count * 4
-            f.peakPackedBytes = max(f.peakPackedBytes, f.livePackedBytes)
-            f.peakFP32Bytes = max(f.peakFP32Bytes, f.liveFP32Bytes)
-            f.saves += 1
-            state.figures = f
+        try withState { state throws(DAFError) in
+            try state.admit(handle: handle, blob: blob.base, size: size, count: count, bits: spec.bits,
+                            importance: importance, recompute: recompute)
         }
         return handle
     }
 
-    private func activation(_ handle: UInt64) throws(DAFError) -> SavedActivation {
-        guard let entry = state.withLock({ $0.entries[handle] }) else { throw unknown(handle) }
-        return entry.activation
-    }
-
-    private func unknown(_ handle: UInt64) -> DAFError {
-        DAFError(DAF_E_UNKNOWN_HANDLE, "handle \(handle) is not saved in this context (zero, released, or another context's)")
-    }
-
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
-        let saved = try activation(handle)
-        guard count == saved.count else {
-            throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but handle \(handle) holds \(saved.count) values")
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count) }
+        switch source {
+        case .packed(let blob, let size, _):
+            try Codec.unpack(blob.base, size: size, into: dst, count: count)
+        case .recompute(let hook, _):
+            try rebuild(hook, handle, into: dst, count: count)
         }
-        try Codec.unpack(saved.blob.base, size: saved.size, into: dst, count: count)
-        state.withLock { $0.figures.restores += 1 }
+        try withState { state throws(DAFError) in state.noteRestore(source) }
     }
 
     func restoreRange(_ handle: UInt64, first: Int, count: Int, into dst: UnsafeMutablePointer<Float>?) throws(DAFError) {
-        let saved = try activation(handle)
-        try Codec.unpackRange(saved.blob.base, size: saved.size, first: first, count: count, into: dst)
-        state.withLock { $0.figures.restores += 1 }
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil) }
+        switch source {
+        case .packed(let blob, let size, _):
+            try Codec.unpackRange(blob.base, size: size, first: first, count: count, into: dst)
+        case .recompute(let hook, let total):
+            guard first <= total, count <= total - first else {
+                throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of handle \(handle)")
+            }
+            // The callback rebuilds the whole tensor; the range is copied out of it.
+            let whole = try AlignedBytes(count: total * MemoryLayout<Float>.stride)
+            let values = whole.base.bindMemory(to: Float.self, capacity: total)
+            try rebuild(hook, handle, into: values, count: total)
+            if count > 0, let dst { dst.update(from: values + first, count: count) }
+        }
+        try withState { state throws(DAFError) in state.noteRestore(source) }
+    }
+
+    private func rebuild(_ hook: RecomputeHook, _ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
+        guard hook.rebuild(handle, into: dst, count: count) else {
+            try withState { state throws(DAFError) in state.figures.recomputeFailures += 1 }
+            throw DAFError(DAF_E_RECOMPUTE_FAILED, "the recompute callback of handle \(handle) returned nonzero")
+        }
     }
 
     func release(_ handle: UInt64) throws(DAFError) {
-        let released = state.withLock { state -> Bool in
-            guard let entry = state.entries.removeValue(forKey: handle) else { return false }
-            state.figures.liveEntries -= 1
-            state.figures.livePackedBytes -= entry.activation.size
-            state.figures.liveFP32Bytes -= entry.activation.count * 4
-            state.figures.releases += 1
-            return true
-        }
-        guard released else { throw unknown(handle) }
+        try withState { state throws(DAFError) in try state.release(handle) }
     }
 
     func setImportance(_ handle: UInt64, _ importance: Float) throws(DAFError) {
-        let found = state.withLock { state -> Bool in
-            guard state.entries[handle] != nil else { return false }
-            state.entries[handle]!.importance = importance
-            return true
-        }
-        guard found else { throw unknown(handle) }
+        try withState { state throws(DAFError) in try state.setImportance(handle, importance) }
     }
 
-    var figures: Figures { state.withLock { $0.figures } }
+    func setBudget(_ bytes: UInt64) throws(DAFError) {
+        try withState { state throws(DAFError) in try state.setBudget(bytes) }
+    }
+
+    func info(_ handle: UInt64) throws(DAFError) -> daf_entry_info {
+        try withState { state throws(DAFError) in try state.info(handle) }
+    }
+
+    /// The figures, the pool's and the spill file's size, in one snapshot.
+    var snapshot: (figures: Figures, pool: daf_pool_statistics, spillFileBytes: Int) {
+        state.withLock { ($0.figures, $0.pool.statistics, $0.spill.end) }
+    }
+
+    var figures: Figures { snapshot.figures }
 }
