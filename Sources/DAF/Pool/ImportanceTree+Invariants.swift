@@ -28,9 +28,8 @@ extension ImportanceTree {
             return 0
         }
         let l = left(n), r = right(n)
-        for child in [l, r] where child != ImportanceTree.none && parent(child) != n {
-            problems.append("node \(child) is a child of \(n) but names \(parent(child)) as its parent")
-        }
+        if l != ImportanceTree.none && parent(l) != n { problems.append("left child \(l) of \(n) names \(parent(l)) as its parent") }
+        if r != ImportanceTree.none && parent(r) != n { problems.append("right child \(r) of \(n) names \(parent(r)) as its parent") }
         if isRed(n) && (isRed(l) || isRed(r)) { problems.append("red node \(n) has a red child") }
         let leftHeight = blackHeight(l, problems: &problems, visited: &visited, previous: &previous)
         if let p = previous, !ImportanceTree.precedes(p, key(n)) {

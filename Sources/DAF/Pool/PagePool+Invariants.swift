@@ -8,18 +8,22 @@ extension PagePool {
     func invariantViolations() -> [String] {
         var problems = tree.invariantViolations()
         func fail(_ text: String) { if problems.count < 40 { problems.append(text) } }
-        var owner: [UInt32: String] = [:] // page id -> which list holds it
-        func claim(_ page: UInt32, _ by: String) -> Bool {
-            let c = chunkSlot(page)
-            guard c < chunkLimit, chunks[c].isMapped, pageIndex(page) < chunks[c].mappedPages else {
-                fail("\(by) holds page \(page), which is not mapped")
+        // owners[chunk][index]: 0 = in no list yet, -1 = a free list, slot = that block's list.
+        var owners = (0..<chunkLimit).map { [Int](repeating: 0, count: chunks[$0].mappedPages) }
+        var claimed = 0
+        func describe(_ owner: Int) -> String { owner < 0 ? "a free list" : "block slot \(owner)" }
+        func claim(_ page: UInt32, _ by: Int) -> Bool {
+            let c = chunkSlot(page), i = pageIndex(page)
+            guard c < chunkLimit, chunks[c].isMapped, i < chunks[c].mappedPages else {
+                fail("\(describe(by)) holds page \(page), which is not mapped")
                 return false
             }
-            if let other = owner[page] {
-                fail("page \(page) is in both \(other) and \(by)")
+            guard owners[c][i] == 0 else {
+                fail("page \(page) is in both \(describe(owners[c][i])) and \(describe(by))")
                 return false
             }
-            owner[page] = by
+            owners[c][i] = by
+            claimed += 1
             return true
         }
 
@@ -36,7 +40,7 @@ extension PagePool {
             var page = chunk.freeHead, n = 0
             while page != PagePool.endOfList && n <= chunk.freeCount {
                 if chunkSlot(page) != c { fail("chunk \(c)'s free list holds page \(page) of another chunk") }
-                guard claim(page, "chunk \(c)'s free list") else { break }
+                guard claim(page, -1) else { break }
                 n += 1
                 page = link(page)
             }
@@ -59,7 +63,7 @@ extension PagePool {
                 if block.home != PagePool.mixed && chunkSlot(page) != Int(block.home) {
                     fail("block slot \(slot) says all its pages are in chunk \(block.home), page \(page) is not")
                 }
-                guard claim(page, "block slot \(slot)") else { break }
+                guard claim(page, slot) else { break }
                 n += 1
                 last = page
                 page = link(page)
@@ -67,7 +71,7 @@ extension PagePool {
             if n != block.pages { fail("block slot \(slot): \(block.pages) pages, list has \(n)+") }
             if last != block.tail { fail("block slot \(slot): tail \(block.tail), list ends at \(last)") }
         }
-        if owner.count != mapped { fail("\(mapped) pages mapped, \(owner.count) in lists") }
+        if claimed != mapped { fail("\(mapped) pages mapped, \(claimed) in lists") }
         if pages != usedPages { fail("usedPages \(usedPages), blocks hold \(pages)") }
         if live != counters.liveBlocks || live != tree.count {
             fail("live blocks: counted \(live), counters \(counters.liveBlocks), tree \(tree.count)")
