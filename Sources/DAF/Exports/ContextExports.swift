@@ -33,7 +33,7 @@ public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeM
         let out = try required(outCtx, "out_ctx")
         out.pointee = nil
         let o = try readOptional(options, defaults: defaultOptions, name: "daf_options")
-        out.pointee = OpaquePointer(bitPattern: contexts.register(try ActivationStore(StoreConfig(o))))
+        out.pointee = OpaquePointer(bitPattern: try contexts.register(try ActivationStore(StoreConfig(o))))
     }
 }
 

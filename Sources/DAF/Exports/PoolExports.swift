@@ -2,7 +2,7 @@
 // call PagePool under its lock. Pool failures are recorded for daf_last_error(NULL).
 import CDAF
 
-let pools = ObjectRegistry<LockedPagePool>()
+let pools = ObjectRegistry<LockedPagePool>(kind: 2)
 
 private let defaultPoolOptions = daf_pool_options(
     struct_size: UInt32(MemoryLayout<daf_pool_options>.size), page_size: UInt32(DAF_DEFAULT_PAGE_SIZE),
@@ -11,14 +11,10 @@ private let defaultPoolOptions = daf_pool_options(
 /// Runs `body` on the live pool behind `pool`.
 @inline(__always)
 private func withPool(_ pool: OpaquePointer?, _ body: (LockedPagePool) throws(DAFError) -> Void) -> Int32 {
-    boundary { () throws(DAFError) in
-        guard let object = pools.lookup(UInt(bitPattern: pool)) else {
-            throw DAFError(DAF_E_INVALID_CONTEXT, pool == nil ? "pool is NULL" : "pool is not a live pool (destroyed, or never created)")
-        }
-        try body(object)
-    }
+    boundary { () throws(DAFError) in try PoolLookup.with(UInt(bitPattern: pool), body) }
 }
 
+@inline(__always)
 private func finiteImportance(_ importance: Float) throws(DAFError) -> Float {
     guard importance.isFinite else { throw .invalid("importance is \(importance); must be finite") }
     return importance
@@ -38,7 +34,7 @@ public func daf_pool_create(_ options: UnsafePointer<daf_pool_options>?, _ outPo
         guard o.reserved == 0 else { throw .invalid("daf_pool_options.reserved is \(o.reserved); must be 0") }
         let config = try PoolConfig(pageSize: o.page_size, chunkBytes: o.chunk_bytes, budgetBytes: o.budget_bytes,
                                     flags: o.flags, prefix: "daf_pool_options")
-        out.pointee = OpaquePointer(bitPattern: pools.register(try LockedPagePool(config)))
+        out.pointee = OpaquePointer(bitPattern: try pools.register(try LockedPagePool(config)))
     }
 }
 
@@ -46,9 +42,10 @@ public func daf_pool_create(_ options: UnsafePointer<daf_pool_options>?, _ outPo
 public func daf_pool_destroy(_ pool: OpaquePointer?) -> Int32 {
     guard let pool else { return DAF_OK.code }
     return boundary { () throws(DAFError) in
-        guard pools.remove(UInt(bitPattern: pool)) != nil else {
+        guard let object = pools.remove(UInt(bitPattern: pool)) else {
             throw DAFError(DAF_E_INVALID_CONTEXT, "pool is not a live pool (already destroyed, or never created)")
         }
+        object.destroy()
     }
 }
 

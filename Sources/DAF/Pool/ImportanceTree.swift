@@ -11,8 +11,8 @@ struct TreeNode {
     var right: UInt32 = 0
     var parent: UInt32 = 0
     var isRed = false
-    var importance: Float = 0
-    var age: UInt64 = 0
+    /// (importance, age) as one integer whose order is the key order: see `sortKey`.
+    var key: UInt128 = 0
 }
 
 struct ImportanceTree: ~Copyable {
@@ -33,11 +33,24 @@ struct ImportanceTree: ~Copyable {
         try nodes.reserve(limit, filling: TreeNode())
     }
 
-    func key(_ n: UInt32) -> (importance: Float, age: UInt64) {
-        (nodes[Int(n)].importance, nodes[Int(n)].age)
+    /// The key order - importance first, then age (ages are unique, so no two keys tie) - as
+    /// one 128-bit integer, so each step down the tree is one integer comparison: the float's
+    /// bits made order-preserving (negative: all bits flipped; positive: sign bit set; -0 is
+    /// folded into +0 first) in the high half, the age in the low half. Importances are finite.
+    static func sortKey(importance: Float, age: UInt64) -> UInt128 {
+        let bits = (importance + 0).bitPattern
+        let ordered = bits & 0x8000_0000 != 0 ? ~bits : bits | 0x8000_0000
+        return UInt128(ordered) << 64 | UInt128(age)
     }
 
-    /// Strict order of keys: importance first, then age (ages are unique, so no two keys tie).
+    func key(_ n: UInt32) -> (importance: Float, age: UInt64) {
+        let key = nodes[Int(n)].key
+        let ordered = UInt32(truncatingIfNeeded: key >> 64)
+        let bits = ordered & 0x8000_0000 != 0 ? ordered & 0x7FFF_FFFF : ~ordered
+        return (Float(bitPattern: bits), UInt64(truncatingIfNeeded: key))
+    }
+
+    /// Strict order of keys: importance first, then age.
     static func precedes(_ a: (importance: Float, age: UInt64), _ b: (importance: Float, age: UInt64)) -> Bool {
         a.importance < b.importance || (a.importance == b.importance && a.age < b.age)
     }
@@ -57,18 +70,18 @@ struct ImportanceTree: ~Copyable {
 
     /// Inserts node `z` (1..<reserved limit, not in the tree) with its key.
     mutating func insert(_ z: UInt32, importance: Float, age: UInt64) {
-        nodes[Int(z)] = TreeNode(importance: importance, age: age)
-        let k = key(z)
+        let k = ImportanceTree.sortKey(importance: importance, age: age)
+        nodes[Int(z)] = TreeNode(key: k)
         var y = ImportanceTree.none
         var x = root
         while x != ImportanceTree.none {
             y = x
-            x = ImportanceTree.precedes(k, key(x)) ? left(x) : right(x)
+            x = k < nodes[Int(x)].key ? left(x) : right(x)
         }
         setParent(z, y)
         if y == ImportanceTree.none {
             root = z
-        } else if ImportanceTree.precedes(k, key(y)) {
+        } else if k < nodes[Int(y)].key {
             setLeft(y, z)
         } else {
             setRight(y, z)

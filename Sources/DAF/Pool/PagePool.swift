@@ -102,12 +102,26 @@ struct PagePool: ~Copyable {
     }
 
     deinit {
+        releaseChunkMemory()
+        chunks.deallocate()
+        blocks.deallocate()
+    }
+
+    /// Unmaps every chunk and frees its links, leaving the records stale.
+    private func releaseChunkMemory() {
         for c in 0..<chunkLimit where chunks[c].isMapped {
             PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, chunks[c].mappedPages << config.pageShift)
             Glibc.free(chunks[c].links)
         }
-        chunks.deallocate()
-        blocks.deallocate()
+    }
+
+    /// Gives every chunk back to the OS at once, for a pool that will not be used again (its
+    /// blocks' records stay, but no page does).
+    mutating func unmapAll() {
+        releaseChunkMemory()
+        for c in 0..<chunkLimit { chunks[c] = ChunkRecord() }
+        chunkLimit = 0
+        capacityPages = 0
     }
 
     // MARK: Pages
@@ -263,12 +277,18 @@ struct PagePool: ~Copyable {
     // MARK: Blocks
 
     /// The slot of a live block, or DAF_E_UNKNOWN_HANDLE.
+    @inline(__always)
     func slot(of block: UInt64) throws(DAFError) -> Int {
         let slot = Int(block & PagePool.slotMask), generation = block >> PagePool.slotBits
         guard slot > 0, slot < blockLimit, blocks[slot].isLive, blocks[slot].generation == generation else {
-            throw DAFError(DAF_E_UNKNOWN_HANDLE, "block \(block) is not live in this pool (zero, freed, or never allocated)")
+            throw PagePool.unknown(block)
         }
         return slot
+    }
+
+    @inline(never)
+    static func unknown(_ block: UInt64) -> DAFError {
+        DAFError(DAF_E_UNKNOWN_HANDLE, "block \(block) is not live in this pool (zero, freed, or never allocated)")
     }
 
     func handle(ofSlot slot: Int) -> UInt64 { blocks[slot].generation << PagePool.slotBits | UInt64(slot) }

@@ -52,6 +52,7 @@ struct PoolConfig {
     }
 
     /// Pages needed for `bytes` (bytes >= 0 and below Int.max - pageSize).
+    @inline(__always)
     func pages(for bytes: Int) -> Int { (bytes + pageSize - 1) >> pageShift }
 
     /// Whole pages the budget allows (Int.max without a budget).
