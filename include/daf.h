@@ -87,7 +87,11 @@ const char *daf_version_string(void);
     X(DAF_E_NO_MEMORY, -11, "memory could not be allocated")                                       \
     X(DAF_E_INVALID_CONTEXT, -12, "the pointer is not a live libdaf context")                      \
     X(DAF_E_UNKNOWN_HANDLE, -13, "the handle is 0, released, or belongs to another context")       \
-    X(DAF_E_INTERNAL, -14, "internal error in libdaf (a bug: please report it)")
+    X(DAF_E_INTERNAL, -14, "internal error in libdaf (a bug: please report it)")                  \
+    X(DAF_E_BUDGET_EXCEEDED, -15,                                                                 \
+      "the memory budget is reached and the policy allows no eviction that would make room")      \
+    X(DAF_E_IO, -16, "reading or writing the spill file failed")                                  \
+    X(DAF_E_RECOMPUTE_FAILED, -17, "the recompute callback reported a failure")
 
 #define DAF_STATUS_ENUM_ENTRY_(name, value, message) name = value,
 /** Status codes returned by every fallible call (as int). */
@@ -279,6 +283,169 @@ int daf_codec_set_threads(uint32_t threads);
 uint32_t daf_codec_threads(void);
 
 /* ---------------------------------------------------------------------------------------------
+ * Paged pool (an importance-aware allocator; the context keeps its packed activations in one)
+ *
+ * Memory model. The pool reserves memory from the OS in chunks (mmap), grown one chunk_bytes
+ * step at a time and never beyond budget_bytes (its "capacity" is what it has mapped). Every
+ * chunk is cut into pages of page_size bytes. A block is a list of pages, not a contiguous
+ * range: any free page can serve any block, so there is no external fragmentation, and a block
+ * of n bytes takes ceil(n / page_size) pages (at most one of them partly used). Each live block
+ * carries an importance (a finite float; higher = keep longer) and an age (the order of
+ * allocation); a red-black tree orders the blocks by (importance, then age, oldest first), so
+ * the least important block is found, and a block inserted, removed or re-weighted, in
+ * O(log n). Freed pages are reused most-recently-freed first, from the lowest chunk first, so
+ * pages already touched are reused (no new page faults) and higher chunks empty out.
+ * Memory goes back to the OS when the pool is asked (daf_pool_trim, or a lower budget), or,
+ * with DAF_POOL_AUTO_TRIM, as soon as a chunk holds no block: then the resident memory follows
+ * use, at the price of new page faults when use grows again. Shrinking moves live pages into
+ * free pages of the chunks that stay (blocks keep their handles and contents).
+ *
+ * A block handle (daf_pool_block) is a nonzero 64-bit value; a freed block's handle is never
+ * reused by the same pool, so a stale, freed, zero or made-up handle gives
+ * DAF_E_UNKNOWN_HANDLE. Blocks have no address: their bytes are reached through
+ * daf_pool_write and daf_pool_read (so the pool may move pages while shrinking).
+ * ------------------------------------------------------------------------------------------- */
+
+typedef struct daf_pool daf_pool;
+typedef uint64_t daf_pool_block;
+
+/** Default page size in bytes: measured on the allocation workload of daf-bench
+ *  (pool_alloc_free; see README.md) as the best balance of speed and partly used pages. */
+#define DAF_DEFAULT_PAGE_SIZE 65536
+/** Largest page size: 16 MiB. The smallest is the OS page size (4096 on x86-64 Linux). */
+#define DAF_MAX_PAGE_SIZE 16777216
+/** Default growth step: 64 MiB per chunk (the DAF paper grows in steps of about 100 MB). */
+#define DAF_DEFAULT_CHUNK_BYTES 67108864
+/** Most pages a chunk may hold: chunk_bytes / page_size <= 2^24. */
+#define DAF_MAX_CHUNK_PAGES 16777216
+
+/** Pool flags (daf_pool_options.flags, daf_options.pool_flags). */
+#define DAF_POOL_AUTO_TRIM 1u /**< unmap a chunk as soon as no block uses it */
+
+/** Options for daf_pool_create: fill with daf_pool_options_init, then change fields.
+ *  Since 0.1.0. */
+typedef struct daf_pool_options {
+    uint32_t struct_size;  /**< sizeof(daf_pool_options) */
+    uint32_t page_size;    /**< a power of two from the OS page size to DAF_MAX_PAGE_SIZE;
+                                default DAF_DEFAULT_PAGE_SIZE */
+    uint64_t chunk_bytes;  /**< growth step: a multiple of page_size, at most
+                                DAF_MAX_CHUNK_PAGES pages; default DAF_DEFAULT_CHUNK_BYTES */
+    uint64_t budget_bytes; /**< most bytes the pool may map; 0 = no limit (the default) */
+    uint32_t flags;        /**< DAF_POOL_AUTO_TRIM or 0 (the default) */
+    uint32_t reserved;     /**< must be 0 */
+} daf_pool_options;
+
+/** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Thread-safe. Since 0.1.0. */
+int daf_pool_options_init(daf_pool_options *options);
+
+/** Creates an empty pool in *out_pool (set to NULL on failure); nothing is mapped until the
+ *  first allocation. options may be NULL (defaults).
+ *  Errors: DAF_E_NULL_ARGUMENT (out_pool), DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT
+ *  (page_size, chunk_bytes, flags, reserved), DAF_E_NO_MEMORY. Thread-safe. Since 0.1.0. */
+int daf_pool_create(const daf_pool_options *options, daf_pool **out_pool);
+
+/** Destroys a pool: unmaps all its memory; its blocks become unknown. NULL is a no-op
+ *  returning DAF_OK; a pointer that is not a live pool gives DAF_E_INVALID_CONTEXT (so a
+ *  double destroy is reported, not a crash). Calls already running on the pool in other
+ *  threads finish safely. Thread-safe. Since 0.1.0. */
+int daf_pool_destroy(daf_pool *pool);
+
+/** Allocates a block of `bytes` bytes (0 is allowed and takes no page) with the given
+ *  importance (finite; higher = keep longer); *out_block gets its handle (0 on failure). The
+ *  contents are unspecified until written. Maps another chunk when the free pages do not
+ *  suffice and the budget allows it; never evicts anything (see daf_pool_evict).
+ *  Every call taking a daf_pool returns DAF_E_INVALID_CONTEXT for a pool that is NULL or not
+ *  a live pool, before looking at other arguments.
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT (out_block), DAF_E_OVERFLOW (bytes),
+ *  DAF_E_INVALID_ARGUMENT (importance not finite), DAF_E_BUDGET_EXCEEDED (the free pages plus
+ *  what the budget still allows to map are fewer than the block needs: nothing changed),
+ *  DAF_E_NO_MEMORY (the OS refused a chunk). Thread-safe. Since 0.1.0. */
+int daf_pool_alloc(daf_pool *pool, size_t bytes, float importance, daf_pool_block *out_block);
+
+/** Frees a block; its pages become free and its handle unknown. Errors:
+ *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE (also for a second free). Thread-safe.
+ *  Since 0.1.0. */
+int daf_pool_free(daf_pool *pool, daf_pool_block block);
+
+/** Copies src[0..bytes) into the block at byte `offset`. src may be NULL when bytes is 0 and
+ *  may have any alignment; it must not overlap the pool's memory.
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT (src),
+ *  DAF_E_OUT_OF_RANGE (offset + bytes exceeds the block's size). Thread-safe. Since 0.1.0. */
+int daf_pool_write(daf_pool *pool, daf_pool_block block, size_t offset, const void *src,
+                   size_t bytes);
+
+/** Copies `bytes` bytes of the block from byte `offset` into dst[0..bytes). dst may be NULL
+ *  when bytes is 0 and may have any alignment.
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT (dst),
+ *  DAF_E_OUT_OF_RANGE. Thread-safe. Since 0.1.0. */
+int daf_pool_read(daf_pool *pool, daf_pool_block block, size_t offset, void *dst, size_t bytes);
+
+/** The size in bytes the block was allocated with, in *out_bytes. Errors:
+ *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT. Thread-safe.
+ *  Since 0.1.0. */
+int daf_pool_block_size(daf_pool *pool, daf_pool_block block, size_t *out_bytes);
+
+/** Changes a block's importance (finite); its age stays, so among equal importances the
+ *  oldest block still comes first. Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE,
+ *  DAF_E_INVALID_ARGUMENT. Thread-safe. Since 0.1.0. */
+int daf_pool_set_importance(daf_pool *pool, daf_pool_block block, float importance);
+
+/** The block an eviction would take next: the lowest importance, and among equal importances
+ *  the oldest; *out_block = 0 when the pool has no block. Nothing changes (read or copy the
+ *  block elsewhere before freeing it). Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT.
+ *  Thread-safe (another thread may free the block right after). Since 0.1.0. */
+int daf_pool_least_important(daf_pool *pool, daf_pool_block *out_block);
+
+/** Frees the block daf_pool_least_important would name and reports it in *out_block (0, and
+ *  nothing freed, when the pool has no block); counted in daf_pool_statistics.evictions. Its
+ *  contents are gone: the caller must treat that handle as lost. For an allocator that makes
+ *  room by importance:  while (daf_pool_alloc(...) == DAF_E_BUDGET_EXCEEDED) evict.
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT. Thread-safe. Since 0.1.0. */
+int daf_pool_evict(daf_pool *pool, daf_pool_block *out_block);
+
+/** Changes the budget (0 = no limit). A higher budget takes effect at once. A lower one first
+ *  moves live pages out of the chunks (or chunk tails) that must go, then unmaps them, so the
+ *  capacity ends at or below the new budget; if the live blocks' pages alone exceed it,
+ *  nothing changes and DAF_E_BUDGET_EXCEEDED is returned (free or evict blocks first).
+ *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_BUDGET_EXCEEDED. Thread-safe. Since 0.1.0. */
+int daf_pool_set_budget(daf_pool *pool, uint64_t budget_bytes);
+
+/** Gives every page that holds no block back to the OS: live pages are moved into the lowest
+ *  chunks and the rest is unmapped, so the capacity falls to the pages in use. Blocks keep
+ *  their handles and contents. Errors: DAF_E_INVALID_CONTEXT. Thread-safe. Since 0.1.0. */
+int daf_pool_trim(daf_pool *pool);
+
+/** Pool figures (filled by daf_pool_stats; the caller sets struct_size). "Live bytes" count
+ *  the bytes blocks were allocated with; pages count whole pages. Since 0.1.0. */
+typedef struct daf_pool_statistics {
+    uint32_t struct_size;         /**< set by the caller: sizeof(daf_pool_statistics) */
+    uint32_t page_size;           /**< bytes per page */
+    uint64_t budget_bytes;        /**< 0 = no limit */
+    uint64_t capacity_bytes;      /**< mapped now: pages_total * page_size; <= budget */
+    uint64_t peak_capacity_bytes; /**< highest capacity_bytes so far */
+    uint64_t live_blocks;
+    uint64_t live_bytes;          /**< sum of the live blocks' sizes */
+    uint64_t peak_live_bytes;     /**< highest live_bytes so far */
+    uint64_t pages_total;         /**< pages mapped */
+    uint64_t pages_free;          /**< pages mapped and holding no block */
+    uint64_t fragmentation_bytes; /**< internal: used pages * page_size - live_bytes */
+    uint64_t chunks_mapped;       /**< chunks mapped now */
+    uint64_t chunk_maps;          /**< mmap calls so far */
+    uint64_t trims;               /**< times memory went back to the OS (one per unmapped
+                                       chunk or chunk tail) */
+    uint64_t trimmed_bytes;       /**< bytes unmapped so far */
+    uint64_t evictions;           /**< blocks evicted (daf_pool_evict; in a context, its
+                                       evictions of every kind) */
+    uint64_t allocs;              /**< successful allocations */
+    uint64_t frees;               /**< successful frees (evictions not included) */
+    uint64_t budget_refusals;     /**< allocations refused with DAF_E_BUDGET_EXCEEDED */
+} daf_pool_statistics;
+
+/** Copies the pool's figures into *stats (one consistent snapshot). Errors:
+ *  DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
+int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
+
+/* ---------------------------------------------------------------------------------------------
  * Activation save / restore (context)
  *
  * forward:  y = layer(x);  daf_save(ctx, x, n, &params, &h);      x's buffer may be reused now
@@ -286,11 +453,57 @@ uint32_t daf_codec_threads(void);
  *
  * A handle is a nonzero 64-bit value unique within the process: a released handle is never
  * reused, so a stale, released, zero or other context's handle gives DAF_E_UNKNOWN_HANDLE.
- * 0.1 keeps the packed blobs in ordinary heap memory; budgets and eviction come with the pool.
+ *
+ * Memory budget. A context keeps every packed blob in its own paged pool (see above; the pool
+ * options are daf_options' page_size, chunk_bytes, pool_flags) and never lets the pool's
+ * capacity exceed budget_bytes (0 = no limit). Only the pool counts: a call also uses
+ * transient heap memory of about one packed blob (and, to degrade an entry, its float32 size)
+ * while it runs. When a save would not fit, the context evicts entries, least important first
+ * (lowest importance; among equal importances the oldest save, which a backward pass needs
+ * last), never the entry being saved, under the policy chosen at creation. The policy is a
+ * set of flags; for each victim the first applicable action of this list is taken, and a
+ * victim no action applies to is skipped:
+ *  1. DAF_POLICY_DEGRADE: re-quantize the victim in place to half its bits (8 -> 4 -> 2 -> 1,
+ *     odd widths round down, never below degrade_floor_bits). Its restore returns the right
+ *     shape with a larger error: per value at most the sum, over every width the entry has had,
+ *     of that width's bound (half a step for nearest rounding, one step for stochastic, a step
+ *     being the original group's (max - min) / (2^bits - 1)). The victim stays the first
+ *     candidate until it reaches the floor.
+ *  2. DAF_POLICY_RECOMPUTE: only for an entry saved with a recompute callback: free its pages;
+ *     each restore calls the callback to rebuild the values (exactly as the callback makes
+ *     them). An entry without a callback is never dropped: if room can only be made by
+ *     dropping such entries, the save is refused with DAF_E_BUDGET_EXCEEDED.
+ *  3. DAF_POLICY_SPILL: write the victim's packed bytes to the context's spill file and free
+ *     its pages; each restore reads them back (they stay in the file until released) and
+ *     returns exactly what a restore from memory would have. The file is created in
+ *     spill_dir (default: $TMPDIR, else /tmp) with O_CREAT | O_EXCL and mode 0600, and is
+ *     unlinked at once, so it never outlives the process (its space is returned on release and
+ *     on daf_destroy). Every entry carries an FNV-1a 64 checksum; a truncated or altered entry
+ *     gives DAF_E_CORRUPT on restore, a failed read DAF_E_IO.
+ *  DAF_POLICY_FAIL (0, the default): nothing is evicted; a save that does not fit returns
+ *     DAF_E_BUDGET_EXCEEDED and the caller keeps its buffer.
+ * Nothing is lost silently: every restore returns the data (exact, or degraded as above, which
+ * daf_handle_info reports) or a distinct status. Spill writes and reads happen under the
+ * context's lock; recompute callbacks run outside it (they may call libdaf).
  * ------------------------------------------------------------------------------------------- */
 
 typedef struct daf_context daf_context;
 typedef uint64_t daf_handle;
+
+/** Eviction policy flags (daf_options.policy); see "Memory budget" above. */
+typedef enum daf_policy {
+    DAF_POLICY_FAIL = 0,      /**< never evict: refuse the save */
+    DAF_POLICY_DEGRADE = 1,   /**< re-quantize victims to fewer bits, down to a floor */
+    DAF_POLICY_SPILL = 2,     /**< move victims' packed bytes to a spill file */
+    DAF_POLICY_RECOMPUTE = 4  /**< drop victims that have a recompute callback */
+} daf_policy;
+
+/** Rebuilds a saved tensor that DAF_POLICY_RECOMPUTE dropped: write all `count` values to
+ *  dst[0..count) and return 0, or return nonzero for failure (the restore then returns
+ *  DAF_E_RECOMPUTE_FAILED; the entry stays as it was). `user` is the pointer given at save
+ *  time; handle is the entry's. Called from the thread calling daf_restore or
+ *  daf_restore_range, without any libdaf lock held (it may call libdaf). */
+typedef int (*daf_recompute_fn)(void *user, daf_handle handle, float *dst, size_t count);
 
 /** Options for daf_create: fill with daf_options_init, then change fields. Since 0.1.0. */
 typedef struct daf_options {
@@ -304,14 +517,30 @@ typedef struct daf_options {
                                one per online core. The context starts max(threads - 1, 1)
                                worker threads (daf_save_async needs one), joined by
                                daf_destroy. At most 256. */
+    uint32_t policy;      /**< eviction: DAF_POLICY_FAIL (0, default) or an OR of
+                               DAF_POLICY_DEGRADE, DAF_POLICY_RECOMPUTE, DAF_POLICY_SPILL */
+    uint64_t budget_bytes; /**< most bytes the context's pool may map; 0 = no limit
+                                (default); changed later with daf_set_budget */
+    uint64_t chunk_bytes; /**< pool growth step (see daf_pool_options); default
+                               DAF_DEFAULT_CHUNK_BYTES */
+    uint32_t page_size;   /**< pool page size (see daf_pool_options); default
+                               DAF_DEFAULT_PAGE_SIZE */
+    uint32_t degrade_floor_bits; /**< DAF_POLICY_DEGRADE never goes below this, 1..8;
+                                      default 1 */
+    uint32_t pool_flags;  /**< DAF_POOL_AUTO_TRIM or 0 (default) */
+    uint32_t reserved;    /**< must be 0 */
+    const char *spill_dir; /**< directory of the spill file; NULL (default) = $TMPDIR, else
+                                /tmp. Copied by daf_create; checked there when the policy
+                                includes DAF_POLICY_SPILL */
 } daf_options;
 
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
 int daf_options_init(daf_options *options);
 
 /** Creates a context in *out_ctx (set to NULL on failure). options may be NULL (defaults).
- *  Errors: DAF_E_NULL_ARGUMENT (out_ctx), DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT,
- *  DAF_E_NO_MEMORY. Thread-safe. Since 0.1.0. */
+ *  Errors: DAF_E_NULL_ARGUMENT (out_ctx), DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT (also an
+ *  unknown policy flag, a spill_dir that is not a directory or longer than 4095 bytes, a
+ *  nonzero reserved field), DAF_E_NO_MEMORY. Thread-safe. Since 0.1.0. */
 int daf_create(const daf_options *options, daf_context **out_ctx);
 
 /** Destroys a context and frees everything it holds; its handles become unknown. NULL is a
@@ -325,16 +554,25 @@ typedef struct daf_save_params {
     uint32_t struct_size; /**< sizeof(daf_save_params) */
     uint32_t bits;        /**< 0 = the context's default, else 1..8 */
     float importance;     /**< finite; higher = keep longer under memory pressure; default 0 */
+    uint32_t reserved;    /**< must be 0 */
+    daf_recompute_fn recompute; /**< NULL (default), or how to rebuild this tensor if
+                                     DAF_POLICY_RECOMPUTE drops it */
+    void *recompute_user; /**< passed to recompute as is; libdaf never dereferences it */
 } daf_save_params;
 
 /** Fills *params with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
 int daf_save_params_init(daf_save_params *params);
 
-/** Quantizes, packs and keeps src[0..count); returns its handle in *out_handle (0 on failure).
- *  src is only read during the call. params may be NULL (context defaults).
+/** Quantizes, packs and keeps src[0..count) in the context's pool; returns its handle in
+ *  *out_handle (0 on failure). src is only read during the call. params may be NULL (context
+ *  defaults). When the blob does not fit the budget, other entries are evicted first under
+ *  the context's policy (see "Memory budget"); on any failure nothing was saved and no entry
+ *  was lost (entries evicted before a failure stay restorable).
  *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_STRUCT_SIZE,
- *  DAF_E_INVALID_ARGUMENT (bits, non-finite importance), DAF_E_OVERFLOW, DAF_E_NO_MEMORY.
- *  Thread-safe. Since 0.1.0. */
+ *  DAF_E_INVALID_ARGUMENT (bits, non-finite importance, reserved), DAF_E_OVERFLOW,
+ *  DAF_E_NO_MEMORY, DAF_E_BUDGET_EXCEEDED (the policy cannot make room; also when the blob
+ *  alone is larger than the budget), DAF_E_IO (room could only be made by spilling, and
+ *  writing the spill file failed). Thread-safe. Since 0.1.0. */
 int daf_save(daf_context *ctx, const float *src, size_t count, const daf_save_params *params,
              daf_handle *out_handle);
 
@@ -354,20 +592,25 @@ int daf_save_async(daf_context *ctx, const float *src, size_t count,
 int daf_wait(daf_context *ctx, daf_handle handle);
 
 /** Writes the saved tensor's values to dst[0..count); count must equal the saved count. The
- *  entry stays saved (restore it again, or release it). Waits for a pending async save.
- *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT,
- *  DAF_E_MISALIGNED, DAF_E_SIZE_MISMATCH, or the status of a failed async save.
- *  Thread-safe, also concurrently with daf_release of the same handle (one of them wins).
- *  Since 0.1.0. */
+ *  entry stays saved (restore it again, or release it). Waits for a pending async save. A
+ *  degraded entry comes back with its larger error, a spilled one from the spill file, a
+ *  dropped one from its recompute callback (see "Memory budget"). Errors:
+ *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED,
+ *  DAF_E_SIZE_MISMATCH, DAF_E_CORRUPT (a spilled entry's bytes changed on disk), DAF_E_IO,
+ *  DAF_E_RECOMPUTE_FAILED, DAF_E_NO_MEMORY, or the status of a failed async save.
+ *  Thread-safe, also concurrently with daf_release of the same handle (one of them wins; a
+ *  dropped entry's callback may still run once). Since 0.1.0. */
 int daf_restore(daf_context *ctx, daf_handle handle, float *dst, size_t count);
 
 /** Writes elements [first, first + count) of the saved tensor to dst[0..count), identical to
- *  the same range of a full restore. Errors: as daf_restore, with DAF_E_OUT_OF_RANGE when the
+ *  the same range of a full restore (for a dropped entry the callback rebuilds the whole
+ *  tensor into a temporary buffer). Errors: as daf_restore, with DAF_E_OUT_OF_RANGE when the
  *  range exceeds the saved count. Thread-safe. Since 0.1.0. */
 int daf_restore_range(daf_context *ctx, daf_handle handle, size_t first, size_t count,
                       float *dst);
 
-/** Frees a saved entry; the handle becomes unknown. Errors: DAF_E_INVALID_CONTEXT,
+/** Frees a saved entry (its pages, or its place in the spill file); the handle becomes
+ *  unknown. Errors: DAF_E_INVALID_CONTEXT,
  *  DAF_E_UNKNOWN_HANDLE (also for a second release). Thread-safe. Since 0.1.0. */
 int daf_release(daf_context *ctx, daf_handle handle);
 
@@ -381,18 +624,73 @@ typedef struct daf_context_stats {
     uint32_t struct_size;       /**< set by the caller: sizeof(daf_context_stats) */
     uint32_t reserved;          /**< 0 */
     uint64_t live_entries;      /**< saved and not yet released */
-    uint64_t live_packed_bytes; /**< bytes of their packed blobs */
+    uint64_t live_packed_bytes; /**< bytes of the packed blobs held in the pool (spilled and
+                                     dropped entries not included) */
     uint64_t live_fp32_bytes;   /**< bytes the same tensors take as float32 */
     uint64_t peak_packed_bytes; /**< highest live_packed_bytes so far */
     uint64_t peak_fp32_bytes;   /**< highest live_fp32_bytes so far */
     uint64_t saves;             /**< successful daf_save calls */
     uint64_t restores;          /**< successful daf_restore and daf_restore_range calls */
     uint64_t releases;          /**< successful daf_release calls */
+    /* The pool and evictions (see "Memory budget"). */
+    uint64_t budget_bytes;        /**< 0 = no limit */
+    uint64_t pool_capacity_bytes; /**< mapped by the pool now; never above budget_bytes */
+    uint64_t pool_peak_capacity_bytes; /**< highest pool_capacity_bytes so far */
+    uint64_t pool_page_size;      /**< bytes per page */
+    uint64_t pool_pages_total;    /**< pages mapped */
+    uint64_t pool_pages_free;     /**< pages mapped and holding no blob */
+    uint64_t pool_fragmentation_bytes; /**< used pages * page size - live_packed_bytes */
+    uint64_t pool_chunks_mapped;  /**< chunks mapped now */
+    uint64_t pool_trims;          /**< times pool memory went back to the OS */
+    uint64_t evictions_degrade;   /**< re-quantizations to fewer bits */
+    uint64_t evictions_spill;     /**< entries written to the spill file */
+    uint64_t evictions_recompute; /**< entries dropped for their recompute callback */
+    uint64_t budget_refusals;     /**< saves and daf_set_budget calls refused with
+                                       DAF_E_BUDGET_EXCEEDED */
+    uint64_t degraded_entries;    /**< live entries with fewer bits than they were saved with */
+    uint64_t spilled_entries;     /**< live entries in the spill file */
+    uint64_t spilled_bytes;       /**< their packed bytes */
+    uint64_t spill_file_bytes;    /**< size of the spill file (with checksums and holes) */
+    uint64_t dropped_entries;     /**< live entries waiting for their recompute callback */
+    uint64_t spill_restores;      /**< successful restores read from the spill file */
+    uint64_t recompute_restores;  /**< successful restores rebuilt by a callback */
+    uint64_t recompute_failures;  /**< callbacks that returned nonzero */
 } daf_context_stats;
 
 /** Copies the context's figures into *stats (one consistent snapshot). Errors:
  *  DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
 int daf_stats(daf_context *ctx, daf_context_stats *stats);
+
+/** Changes the context's budget (0 = no limit). A higher budget takes effect at once. A lower
+ *  one evicts entries under the context's policy, as a save would, until the blobs' pages fit,
+ *  then shrinks the pool to the budget (see daf_pool_set_budget). If the policy cannot free
+ *  enough, the budget stays as it was and DAF_E_BUDGET_EXCEEDED is returned (entries evicted
+ *  on the way stay restorable). Errors: DAF_E_INVALID_CONTEXT, DAF_E_BUDGET_EXCEEDED,
+ *  DAF_E_IO (spilling failed). Thread-safe. Since 0.1.0. */
+int daf_set_budget(daf_context *ctx, uint64_t budget_bytes);
+
+/** Where a saved entry's data is (daf_entry_info.state). */
+typedef enum daf_entry_state {
+    DAF_ENTRY_IN_POOL = 0,  /**< packed, in the context's pool */
+    DAF_ENTRY_SPILLED = 1,  /**< packed, in the spill file */
+    DAF_ENTRY_DROPPED = 2   /**< dropped; restores call its recompute callback */
+} daf_entry_state;
+
+/** One saved entry (filled by daf_handle_info; the caller sets struct_size). Since 0.1.0. */
+typedef struct daf_entry_info {
+    uint32_t struct_size;  /**< set by the caller: sizeof(daf_entry_info) */
+    uint32_t state;        /**< a daf_entry_state */
+    uint32_t bits;         /**< bits per value now (fewer than saved_bits once degraded) */
+    uint32_t saved_bits;   /**< bits per value at save time */
+    float importance;
+    uint32_t reserved;     /**< 0 */
+    uint64_t count;        /**< values */
+    uint64_t packed_bytes; /**< size of its packed blob (also when spilled or dropped) */
+} daf_entry_info;
+
+/** Describes a saved entry in *info (one consistent snapshot). Errors: DAF_E_INVALID_CONTEXT,
+ *  DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
+int daf_handle_info(daf_context *ctx, daf_handle handle, daf_entry_info *info);
 
 /** What was wrong with the calling thread's most recent failed call: which argument, which
  *  limit. For ctx non-NULL, the message is the thread's last failure if that call was on ctx

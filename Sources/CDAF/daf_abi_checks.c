@@ -1,6 +1,7 @@
 /* Compile-time checks of the ABI in include/daf.h: struct sizes and field offsets are frozen
  * once released (fields are only appended), so any change to them must fail the build here. */
 #include <stddef.h>
+#include <stdint.h>
 #include "daf.h"
 
 #define DAF_ASSERT_LAYOUT(type, size) _Static_assert(sizeof(type) == (size), #type " size changed")
@@ -17,16 +18,50 @@ DAF_ASSERT_LAYOUT(daf_blob_info, 56);
 DAF_ASSERT_OFFSET(daf_blob_info, count, 24);
 DAF_ASSERT_OFFSET(daf_blob_info, packed_size, 48);
 
-DAF_ASSERT_LAYOUT(daf_options, 32);
 DAF_ASSERT_OFFSET(daf_options, seed, 16);
 DAF_ASSERT_OFFSET(daf_options, threads, 24);
+DAF_ASSERT_OFFSET(daf_options, policy, 28);
+DAF_ASSERT_OFFSET(daf_options, budget_bytes, 32);
+DAF_ASSERT_OFFSET(daf_options, chunk_bytes, 40);
+DAF_ASSERT_OFFSET(daf_options, page_size, 48);
+DAF_ASSERT_OFFSET(daf_options, degrade_floor_bits, 52);
+DAF_ASSERT_OFFSET(daf_options, pool_flags, 56);
+DAF_ASSERT_OFFSET(daf_options, reserved, 60);
+DAF_ASSERT_OFFSET(daf_options, spill_dir, 64);
 
-DAF_ASSERT_LAYOUT(daf_save_params, 12);
 DAF_ASSERT_OFFSET(daf_save_params, importance, 8);
+DAF_ASSERT_OFFSET(daf_save_params, reserved, 12);
+DAF_ASSERT_OFFSET(daf_save_params, recompute, 16);
 
-DAF_ASSERT_LAYOUT(daf_context_stats, 72);
+DAF_ASSERT_LAYOUT(daf_context_stats, 240);
 DAF_ASSERT_OFFSET(daf_context_stats, live_entries, 8);
 DAF_ASSERT_OFFSET(daf_context_stats, releases, 64);
+DAF_ASSERT_OFFSET(daf_context_stats, budget_bytes, 72);
+DAF_ASSERT_OFFSET(daf_context_stats, evictions_degrade, 144);
+DAF_ASSERT_OFFSET(daf_context_stats, recompute_failures, 232);
+
+DAF_ASSERT_LAYOUT(daf_pool_options, 32);
+DAF_ASSERT_OFFSET(daf_pool_options, chunk_bytes, 8);
+DAF_ASSERT_OFFSET(daf_pool_options, budget_bytes, 16);
+DAF_ASSERT_OFFSET(daf_pool_options, flags, 24);
+
+DAF_ASSERT_LAYOUT(daf_pool_statistics, 144);
+DAF_ASSERT_OFFSET(daf_pool_statistics, budget_bytes, 8);
+DAF_ASSERT_OFFSET(daf_pool_statistics, fragmentation_bytes, 72);
+DAF_ASSERT_OFFSET(daf_pool_statistics, budget_refusals, 136);
+
+DAF_ASSERT_LAYOUT(daf_entry_info, 40);
+DAF_ASSERT_OFFSET(daf_entry_info, importance, 16);
+DAF_ASSERT_OFFSET(daf_entry_info, count, 24);
+DAF_ASSERT_OFFSET(daf_entry_info, packed_bytes, 32);
+
+/* The structs that hold a pointer (spill_dir; the recompute callback and its user pointer)
+ * end with it, so their earlier offsets are the same on 32-bit targets; only the sizes differ. */
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+DAF_ASSERT_LAYOUT(daf_options, 72);
+DAF_ASSERT_LAYOUT(daf_save_params, 32);
+DAF_ASSERT_OFFSET(daf_save_params, recompute_user, 24);
+#endif
 
 _Static_assert(sizeof(daf_handle) == 8, "daf_handle is 64 bits");
 _Static_assert(sizeof(float) == 4, "libdaf needs IEEE-754 binary32 floats");

@@ -22,11 +22,17 @@ struct DAFBench: ParsableCommand {
     @Option(help: "Timed repetitions per case after one warm-up; medians are reported.")
     var reps = 5
 
-    @Option(help: "Comma-separated kernels to run (minmax, quantize_pack, unpack_dequantize, unpack_dequantize_range, save_restore).")
+    @Option(help: "Comma-separated kernels to run (minmax, quantize_pack, unpack_dequantize, unpack_dequantize_range, save_restore, layer_step, pool_alloc_free).")
     var only: String?
 
+    @Option(name: .customLong("pool-page-size"), help: "pool_alloc_free: the pool's page size in bytes (default: the library's).")
+    var poolPageSize: Int?
+
+    @Option(name: .customLong("pool-case"), help: .hidden)
+    var poolCase: String?
+
     static let allKernels = ["minmax", "quantize_pack", "unpack_dequantize", "unpack_dequantize_range", "save_restore",
-                             "layer_step"]
+                             "layer_step", "pool_alloc_free"]
 
     func validate() throws {
         guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
@@ -42,9 +48,15 @@ struct DAFBench: ParsableCommand {
     }
 
     func run() throws {
+        if let poolCase { return PoolCases.runCase(poolCase, pageSize: poolPageSize) } // a child of pool_alloc_free
         let settings = BenchSettings(sizeMiB: sizeMiB, reps: reps, threads: threads)
         check(daf_codec_set_threads(UInt32(threads)))
-        let cases = CodecCases(settings: settings)
+        // Built on first use: its buffers are large, and pool_alloc_free alone does not need them.
+        var codecCases: CodecCases? = nil
+        func cases() -> CodecCases {
+            if codecCases == nil { codecCases = CodecCases(settings: settings) }
+            return codecCases.unsafelyUnwrapped
+        }
         var results: [BenchResult] = []
         func record(_ result: BenchResult) {
             results.append(result)
@@ -54,19 +66,22 @@ struct DAFBench: ParsableCommand {
         for kernel in selected {
             switch kernel {
             case "minmax":
-                record(cases.minmax())
+                record(cases().minmax())
             case "quantize_pack":
                 for bits in [1, 2, 4, 8] {
-                    for rounding in CodecCases.roundings { record(cases.quantizePack(bits: bits, rounding: rounding)) }
+                    for rounding in CodecCases.roundings { record(cases().quantizePack(bits: bits, rounding: rounding)) }
                 }
             case "unpack_dequantize":
-                for bits in [1, 2, 4, 8] { record(cases.unpackDequantize(bits: bits)) }
+                for bits in [1, 2, 4, 8] { record(cases().unpackDequantize(bits: bits)) }
             case "unpack_dequantize_range":
-                for bits in [2, 8] { record(cases.unpackRange(bits: bits)) }
-            case "save_restore":
-                for bits in [2, 8] { record(cases.saveRestore(bits: bits)) }
+                for bits in [2, 8] { record(cases().unpackRange(bits: bits)) }
             case "layer_step":
                 LayerCase(reps: reps, threads: threads).run().forEach(record)
+            case "save_restore":
+                for bits in [2, 8] { record(cases().saveRestore(bits: bits)) }
+            case "pool_alloc_free":
+                if !json { Report.printHeader(columns: Report.poolColumns) }
+                for row in PoolCases.rows(pageSize: poolPageSize) { results.append(row); if !json { Report.printRow(row, columns: Report.poolColumns) } }
             default:
                 break
             }
@@ -79,13 +94,18 @@ struct DAFBench: ParsableCommand {
 
 enum Report {
     static let columns = ["kernel", "bits", "rounding", "threads", "gbps", "baseline", "baseline_gbps", "ratio", "mode", "step_ms"]
+    static let poolColumns = ["kernel", "allocator", "order", "touch", "ns_per_op", "faults_per_step", "peak_rss_over_live"]
 
     static func printHeader(_ settings: BenchSettings) {
         print("daf-bench: \(settings.sizeMiB) MiB float32, median of \(settings.reps) after a warm-up; GB/s of float32 data")
         print(columns.map { pad($0) }.joined())
     }
 
-    static func printRow(_ result: BenchResult) {
+    static func printHeader(columns: [String]) {
+        print(columns.map { pad($0) }.joined())
+    }
+
+    static func printRow(_ result: BenchResult, columns: [String] = columns) {
         print(columns.map { pad(result[$0]?.text ?? "-") }.joined())
         fflush(nil)
     }

@@ -7,10 +7,13 @@
 #include <cstring>
 
 static_assert(sizeof(daf_quantize_params) == 24, "daf_quantize_params size as in C");
-static_assert(sizeof(daf_options) == 32, "daf_options size as in C");
-static_assert(sizeof(daf_save_params) == 12, "daf_save_params size as in C");
+static_assert(sizeof(daf_options) == 72, "daf_options size as in C");
+static_assert(sizeof(daf_save_params) == 32, "daf_save_params size as in C");
 static_assert(sizeof(daf_blob_info) == 56, "daf_blob_info size as in C");
-static_assert(sizeof(daf_context_stats) == 72, "daf_context_stats size as in C");
+static_assert(sizeof(daf_context_stats) == 240, "daf_context_stats size as in C");
+static_assert(sizeof(daf_pool_options) == 32, "daf_pool_options size as in C");
+static_assert(sizeof(daf_pool_statistics) == 144, "daf_pool_statistics size as in C");
+static_assert(sizeof(daf_entry_info) == 40, "daf_entry_info size as in C");
 static_assert(sizeof(daf_handle) == 8, "daf_handle is 64 bits");
 static_assert(DAF_E_CORRUPT == -7, "status values are frozen");
 
@@ -60,6 +63,15 @@ int main() {
     expect(daf_release(ctx, handle) == DAF_OK, "daf_release");
     expect(daf_destroy(ctx) == DAF_OK, "daf_destroy");
     expect(daf_destroy(nullptr) == DAF_OK, "daf_destroy(nullptr)");
+
+    daf_pool *pool = nullptr;
+    expect(daf_pool_create(nullptr, &pool) == DAF_OK && pool != nullptr, "daf_pool_create(nullptr, &pool)");
+    daf_pool_block block = 0;
+    expect(daf_pool_alloc(pool, sizeof values, 1.0f, &block) == DAF_OK && block != 0, "daf_pool_alloc");
+    expect(daf_pool_write(pool, block, 0, values, sizeof values) == DAF_OK, "daf_pool_write");
+    expect(daf_pool_read(pool, block, 0, restored, sizeof restored) == DAF_OK, "daf_pool_read");
+    expect(std::memcmp(values, restored, sizeof values) == 0, "pool block keeps its bytes");
+    expect(daf_pool_destroy(pool) == DAF_OK, "daf_pool_destroy");
 
     std::printf("header_cxx: %s (%d failures)\n", failures == 0 ? "ok" : "FAILED", failures);
     return failures == 0 ? 0 : 1;

@@ -9,23 +9,27 @@ import Testing
 final class TestContext: @unchecked Sendable {
     let ctx: OpaquePointer
 
-    init(bits: UInt32 = 2, rounding: daf_rounding = DAF_ROUND_NEAREST) {
+    init(bits: UInt32 = 2, rounding: daf_rounding = DAF_ROUND_NEAREST, configure: (inout daf_options) -> Void = { _ in }) {
         var options = daf_options()
         _ = daf_options_init(&options)
         options.bits = bits
         options.rounding = UInt32(rounding.rawValue)
+        configure(&options)
         var ctx: OpaquePointer?
-        precondition(daf_create(&options, &ctx) == 0)
+        precondition(daf_create(&options, &ctx) == 0, "daf_create: \(String(cString: daf_last_error(nil)))")
         self.ctx = ctx!
     }
 
     deinit { _ = daf_destroy(ctx) }
 
-    func save(_ values: [Float], bits: UInt32 = 0, importance: Float = 0) -> (Int32, daf_handle) {
+    func save(_ values: [Float], bits: UInt32 = 0, importance: Float = 0,
+              recompute: daf_recompute_fn? = nil, user: UnsafeMutableRawPointer? = nil) -> (Int32, daf_handle) {
         var params = daf_save_params()
         _ = daf_save_params_init(&params)
         params.bits = bits
         params.importance = importance
+        params.recompute = recompute
+        params.recompute_user = user
         var handle: daf_handle = 0
         let status = daf_save(ctx, values, values.count, &params, &handle)
         return (status, handle)

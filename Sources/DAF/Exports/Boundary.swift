@@ -3,7 +3,7 @@
 // thread's detail message. Nothing Swift (error, trap, String) gets past these helpers.
 import CDAF
 
-let contexts = ObjectRegistry<ActivationStore>()
+let contexts = ObjectRegistry<ActivationStore>(kind: 1)
 
 /// Owner tag of daf_last_error for calls that take no context.
 let noContext: UInt = 0

@@ -2,12 +2,20 @@
 // find the context, call ActivationStore; the detail of a failure goes to daf_last_error(ctx).
 import CDAF
 
-private let defaultOptions = daf_options(
-    struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
-    group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0, threads: 0)
+// Computed: the structs hold pointers, so they cannot be shared constants.
+private var defaultOptions: daf_options {
+    daf_options(
+        struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
+        group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0,
+        threads: 0, policy: UInt32(DAF_POLICY_FAIL.rawValue), budget_bytes: 0, chunk_bytes: UInt64(DAF_DEFAULT_CHUNK_BYTES),
+        page_size: UInt32(DAF_DEFAULT_PAGE_SIZE), degrade_floor_bits: 1, pool_flags: 0, reserved: 0, spill_dir: nil)
+}
 
-private let defaultSaveParams = daf_save_params(
-    struct_size: UInt32(MemoryLayout<daf_save_params>.size), bits: 0, importance: 0)
+private var defaultSaveParams: daf_save_params {
+    daf_save_params(
+        struct_size: UInt32(MemoryLayout<daf_save_params>.size), bits: 0, importance: 0, reserved: 0,
+        recompute: nil, recompute_user: nil)
+}
 
 @c @implementation
 public func daf_options_init(_ options: UnsafeMutablePointer<daf_options>?) -> Int32 {
@@ -25,15 +33,7 @@ public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeM
         let out = try required(outCtx, "out_ctx")
         out.pointee = nil
         let o = try readOptional(options, defaults: defaultOptions, name: "daf_options")
-        let spec = try QuantSpec(bits: o.bits, groupSize: o.group_size, rounding: o.rounding, seed: o.seed)
-        guard o.threads <= UInt32(ActivationStore.maximumThreads) else {
-            throw .invalid("daf_options.threads is \(o.threads); allowed 0 (one per online core) to \(ActivationStore.maximumThreads)")
-        }
-        let threads = o.threads == 0 ? CodecThreads.onlineCores : Int(o.threads)
-        guard let store = ActivationStore(defaults: spec, threads: threads) else {
-            throw DAFError(DAF_E_NO_MEMORY, "could not start the context's worker threads")
-        }
-        out.pointee = OpaquePointer(bitPattern: contexts.register(store))
+        out.pointee = OpaquePointer(bitPattern: try contexts.register(try ActivationStore(StoreConfig(o))))
     }
 }
 
@@ -49,18 +49,28 @@ public func daf_destroy(_ ctx: OpaquePointer?) -> Int32 {
 }
 
 /// What daf_save and daf_save_async check before any work.
-private func checkedSave(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_save_params>?,
-                         _ outHandle: UnsafeMutablePointer<daf_handle>?)
-    throws(DAFError) -> (out: UnsafeMutablePointer<daf_handle>, count: Int, params: daf_save_params) {
-    let out = try required(outHandle, "out_handle")
-    let count = try checkedCount(count, "count")
-    try checkFloats(src, count: count, "src")
-    let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")
-    guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
-        throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
+private struct SaveArguments {
+    let out: UnsafeMutablePointer<daf_handle>
+    let count: Int
+    let bits: UInt32
+    let importance: Float
+    let recompute: RecomputeHook?
+
+    init(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_save_params>?,
+         _ outHandle: UnsafeMutablePointer<daf_handle>?) throws(DAFError) {
+        out = try required(outHandle, "out_handle")
+        self.count = try checkedCount(count, "count")
+        try checkFloats(src, count: self.count, "src")
+        let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")
+        guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
+            throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
+        }
+        guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
+        guard p.reserved == 0 else { throw .invalid("daf_save_params.reserved is \(p.reserved); must be 0") }
+        bits = p.bits
+        importance = p.importance
+        recompute = p.recompute.map { RecomputeHook(function: $0, user: p.recompute_user) }
     }
-    guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
-    return (out, count, p)
 }
 
 @c @implementation
@@ -68,8 +78,8 @@ public func daf_save(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, _ coun
                      _ params: UnsafePointer<daf_save_params>?, _ outHandle: UnsafeMutablePointer<daf_handle>?) -> Int32 {
     outHandle?.pointee = 0 // 0 on every failure, a bad context included
     return withContext(ctx) { store throws(DAFError) in
-        let (out, count, p) = try checkedSave(src, count, params, outHandle)
-        out.pointee = try store.save(src, count: count, bits: p.bits, importance: p.importance)
+        let a = try SaveArguments(src, count, params, outHandle)
+        a.out.pointee = try store.save(src, count: a.count, bits: a.bits, importance: a.importance, recompute: a.recompute)
     }
 }
 
@@ -78,8 +88,8 @@ public func daf_save_async(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, 
                            _ params: UnsafePointer<daf_save_params>?, _ outHandle: UnsafeMutablePointer<daf_handle>?) -> Int32 {
     outHandle?.pointee = 0
     return withContext(ctx) { store throws(DAFError) in
-        let (out, count, p) = try checkedSave(src, count, params, outHandle)
-        out.pointee = try store.saveAsync(src, count: count, bits: p.bits, importance: p.importance)
+        let a = try SaveArguments(src, count, params, outHandle)
+        a.out.pointee = try store.saveAsync(src, count: a.count, bits: a.bits, importance: a.importance, recompute: a.recompute)
     }
 }
 
@@ -125,12 +135,34 @@ public func daf_set_importance(_ ctx: OpaquePointer?, _ handle: daf_handle, _ im
 public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_context_stats>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         let stats = try required(stats, "stats")
-        let f = store.figures
+        let (f, pool, spillFileBytes) = store.snapshot
+        func n(_ value: Int) -> UInt64 { UInt64(value) }
         let value = daf_context_stats(
-            struct_size: 0, reserved: 0, live_entries: UInt64(f.liveEntries), live_packed_bytes: UInt64(f.livePackedBytes),
-            live_fp32_bytes: UInt64(f.liveFP32Bytes), peak_packed_bytes: UInt64(f.peakPackedBytes),
-            peak_fp32_bytes: UInt64(f.peakFP32Bytes), saves: UInt64(f.saves), restores: UInt64(f.restores),
-            releases: UInt64(f.releases))
+            struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
+            live_fp32_bytes: n(f.liveFP32Bytes), peak_packed_bytes: n(f.peakPackedBytes),
+            peak_fp32_bytes: n(f.peakFP32Bytes), saves: n(f.saves), restores: n(f.restores), releases: n(f.releases),
+            budget_bytes: pool.budget_bytes, pool_capacity_bytes: pool.capacity_bytes,
+            pool_peak_capacity_bytes: pool.peak_capacity_bytes, pool_page_size: UInt64(pool.page_size),
+            pool_pages_total: pool.pages_total, pool_pages_free: pool.pages_free,
+            pool_fragmentation_bytes: pool.fragmentation_bytes, pool_chunks_mapped: pool.chunks_mapped,
+            pool_trims: pool.trims, evictions_degrade: n(f.evictionsDegrade), evictions_spill: n(f.evictionsSpill),
+            evictions_recompute: n(f.evictionsRecompute), budget_refusals: n(f.budgetRefusals),
+            degraded_entries: n(f.degradedEntries), spilled_entries: n(f.spilledEntries), spilled_bytes: n(f.spilledBytes),
+            spill_file_bytes: n(spillFileBytes), dropped_entries: n(f.droppedEntries), spill_restores: n(f.spillRestores),
+            recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures))
         try writeVersioned(value, to: UnsafeMutableRawPointer(stats), name: "daf_context_stats")
+    }
+}
+
+@c @implementation
+public func daf_set_budget(_ ctx: OpaquePointer?, _ budgetBytes: UInt64) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in try store.setBudget(budgetBytes) }
+}
+
+@c @implementation
+public func daf_handle_info(_ ctx: OpaquePointer?, _ handle: daf_handle, _ info: UnsafeMutablePointer<daf_entry_info>?) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in
+        let value = try store.info(handle)
+        try writeVersioned(value, to: UnsafeMutableRawPointer(try required(info, "info")), name: "daf_entry_info")
     }
 }

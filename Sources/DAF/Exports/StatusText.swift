@@ -19,6 +19,10 @@ enum StatusText {
         (DAF_E_INVALID_CONTEXT, "DAF_E_INVALID_CONTEXT", "the pointer is not a live libdaf context"),
         (DAF_E_UNKNOWN_HANDLE, "DAF_E_UNKNOWN_HANDLE", "the handle is 0, released, or belongs to another context"),
         (DAF_E_INTERNAL, "DAF_E_INTERNAL", "internal error in libdaf (a bug: please report it)"),
+        (DAF_E_BUDGET_EXCEEDED, "DAF_E_BUDGET_EXCEEDED",
+         "the memory budget is reached and the policy allows no eviction that would make room"),
+        (DAF_E_IO, "DAF_E_IO", "reading or writing the spill file failed"),
+        (DAF_E_RECOMPUTE_FAILED, "DAF_E_RECOMPUTE_FAILED", "the recompute callback reported a failure"),
     ]
 
     static let unknownName: StaticString = "DAF_E_UNKNOWN_STATUS"

@@ -1,60 +1,34 @@
-// The context behind daf_context: saved activations by handle, each a packed blob, with the
-// figures of daf_stats. Thread-safe: a mutex guards the table; packing and unpacking run
-// outside it, on blobs kept alive by reference counting. Owns the context's worker threads,
-// which split large saves and restores and run async saves. Not the pool (budget, eviction).
+// The context behind daf_context: saved activations by handle, each a packed blob kept in the
+// context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
+// Thread-safe: a mutex guards the state; packing and unpacking run outside it, on a blob
+// packed before storing and on a copy fetched for restoring. Recompute callbacks also run
+// outside it. Owns the context's worker threads: they split large saves and restores, and
+// run async saves, whose handles wait in `pending` until their blob is admitted.
 import CDAF
 import Synchronization
 
-final class SavedActivation: Sendable {
-    let blob: AlignedBytes
-    let size: Int
-    let count: Int
-
-    init(blob: AlignedBytes, size: Int, count: Int) {
-        self.blob = blob
-        self.size = size
-        self.count = count
-    }
-}
-
 final class ActivationStore: Sendable {
-    /// A handle's state: packed, or being packed by a worker (async), or failed while packing.
-    enum Content {
-        case saved(SavedActivation)
-        case pending(WorkerPool.Job)
+    let defaults: QuantSpec
+    let threads: Int
+    private let state: Locked<StoreState>
+    private let saveNumber = Atomic<UInt64>(0)
+    private let workers: WorkerPool
+
+    /// An async save not yet admitted: running (or queued), or failed with its error.
+    private enum Pending {
+        case running(WorkerPool.Job)
         case failed(DAFError)
     }
 
-    struct Entry {
-        var content: Content
-        var importance: Float
-        let count: Int
-    }
+    private let pending = Locked<[UInt64: Pending]>([:])
 
-    struct Figures {
-        var liveEntries = 0, livePackedBytes = 0, liveFP32Bytes = 0
-        var peakPackedBytes = 0, peakFP32Bytes = 0
-        var saves = 0, restores = 0, releases = 0
-    }
-
-    private struct State: @unchecked Sendable {
-        var entries: [UInt64: Entry] = [:]
-        var figures = Figures()
-    }
-
-    let defaults: QuantSpec
-    let threads: Int
-    private let workers: WorkerPool
-    private let state = Locked(State())
-    private let saveNumber = Atomic<UInt64>(0)
-
-    static let maximumThreads = 256
-
-    /// threads: per call, the caller included (already resolved: 1...256).
-    init?(defaults: QuantSpec, threads: Int) {
-        guard let workers = WorkerPool(workers: max(threads - 1, 1)) else { return nil }
-        self.defaults = defaults
-        self.threads = threads
+    init(_ config: StoreConfig) throws(DAFError) {
+        defaults = config.defaults
+        threads = config.threads
+        state = Locked(try StoreState(config))
+        guard let workers = WorkerPool(workers: max(config.threads - 1, 1)) else {
+            throw DAFError(DAF_E_NO_MEMORY, "could not start the context's worker threads")
+        }
         self.workers = workers
     }
 
@@ -63,140 +37,150 @@ final class ActivationStore: Sendable {
 
     private var parallelism: Parallelism { Parallelism(pool: workers, helpers: threads - 1) }
 
+    /// Runs `body` on the locked state (also for tests).
+    func withState<Result: Sendable>(_ body: (inout StoreState) throws(DAFError) -> Result) throws(DAFError) -> Result {
+        try state.withLock { (state: inout StoreState) throws(DAFError) -> Result in try body(&state) }
+    }
+
     private func spec(bits: UInt32) throws(DAFError) -> QuantSpec {
         try QuantSpec(bits: bits == 0 ? UInt32(defaults.bits) : bits, groupSize: UInt32(defaults.groupSize),
                       rounding: UInt32(defaults.rounding.rawValue),
                       seed: defaults.seed &+ saveNumber.add(1, ordering: .relaxed).oldValue)
     }
 
-    /// Packs values into a blob of exactly the right size.
-    private static func pack(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec,
-                             parallelism: Parallelism) throws(DAFError) -> SavedActivation {
+    /// Packs values, admits the blob as `handle` (evicting under the policy if needed).
+    private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, importance: Float,
+                              recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) {
         // The finite-data size first; NaN/Inf values need a second, exact-size attempt.
         var blob = try AlignedBytes(count: PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize)
         let size: Int
-        do {
+        do throws(DAFError) {
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             blob = try AlignedBytes(count: error.needed)
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
         }
-        return SavedActivation(blob: blob, size: size, count: count)
+        try withState { state throws(DAFError) in
+            try state.admit(handle: handle, blob: blob.base, size: size, count: count, bits: spec.bits,
+                            importance: importance, recompute: recompute)
+        }
     }
 
     /// Packs and keeps values[0..<count]; bits 0 means the context's default.
-    func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float) throws(DAFError) -> UInt64 {
-        let activation = try ActivationStore.pack(values, count: count, spec: spec(bits: bits), parallelism: parallelism)
+    func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
+              recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
+        let spec = try spec(bits: bits)
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
-        state.withLock { state in
-            state.entries[handle] = Entry(content: .saved(activation), importance: importance, count: count)
-            state.figures.saves += 1
-            ActivationStore.account(activation, into: &state.figures)
-        }
+        try packAndAdmit(values, count: count, spec: spec, importance: importance, recompute: recompute,
+                         handle: handle, parallelism: parallelism)
         return handle
     }
 
     /// Registers the handle now and packs on a worker; values must stay valid until it is done.
-    func saveAsync(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float) throws(DAFError) -> UInt64 {
+    func saveAsync(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
+                   recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
         let spec = try spec(bits: bits)
         _ = try PackedLayout(count: count, spec: spec, nonfinite: 0) // size errors belong to the caller
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         let address = UInt(bitPattern: values)
         let job = WorkerPool.Job { [self] in
-            let values = UnsafePointer<Float>(bitPattern: address)
-            let outcome: Content
             do throws(DAFError) {
-                outcome = .saved(try ActivationStore.pack(values, count: count, spec: spec, parallelism: .serial))
+                // One thread per async save: the caller's other cores stay free for its compute.
+                try packAndAdmit(UnsafePointer<Float>(bitPattern: address), count: count, spec: spec, importance: importance,
+                                 recompute: recompute, handle: handle, parallelism: .serial)
+                // Admitted first, then no longer pending: a reader that misses it here finds it there.
+                pending.withLock { _ = $0.removeValue(forKey: handle) }
             } catch {
-                outcome = .failed(error)
-            }
-            state.withLock { state in
-                // Released meanwhile? Then the entry is gone and the result is simply dropped.
-                guard state.entries[handle] != nil else { return }
-                state.entries[handle]!.content = outcome
-                if case .saved(let activation) = outcome {
-                    state.figures.saves += 1
-                    ActivationStore.account(activation, into: &state.figures)
-                }
+                pending.withLock { $0[handle] = .failed(error) }
             }
         }
-        state.withLock { $0.entries[handle] = Entry(content: .pending(job), importance: importance, count: count) }
+        pending.withLock { $0[handle] = .running(job) }
         workers.submit(job)
         return handle
     }
 
-    private static func account(_ activation: SavedActivation, into f: inout Figures) {
-        f.liveEntries += 1
-        f.livePackedBytes += activation.size
-        f.liveFP32Bytes += activation.count * 4
-        f.peakPackedBytes = max(f.peakPackedBytes, f.livePackedBytes)
-        f.peakFP32Bytes = max(f.peakFP32Bytes, f.liveFP32Bytes)
-    }
-
-    private func unknown(_ handle: UInt64) -> DAFError {
-        DAFError(DAF_E_UNKNOWN_HANDLE, "handle \(handle) is not saved in this context (zero, released, or another context's)")
-    }
-
-    /// The handle's packed data, after waiting for a pending async save. A failed save is
-    /// reported (and forgotten) here.
-    private func completed(_ handle: UInt64) throws(DAFError) -> SavedActivation {
+    /// Waits for a pending async save of `handle`; a failed one is reported (and forgotten).
+    private func settle(_ handle: UInt64) throws(DAFError) {
         while true {
-            guard let content = state.withLock({ $0.entries[handle]?.content }) else { throw unknown(handle) }
-            switch content {
-            case .saved(let activation):
-                return activation
-            case .pending(let job):
+            guard let entry = pending.withLock({ $0[handle] }) else { return }
+            switch entry {
+            case .running(let job):
                 workers.wait(job)
             case .failed(let error):
-                state.withLock { _ = $0.entries.removeValue(forKey: handle) }
+                pending.withLock { _ = $0.removeValue(forKey: handle) }
                 throw error
             }
         }
     }
 
+    /// daf_wait: the save's status.
     func wait(_ handle: UInt64) throws(DAFError) {
-        _ = try completed(handle)
+        try settle(handle)
+        try withState { state throws(DAFError) in _ = try state.info(handle) }
     }
 
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
-        let saved = try completed(handle)
-        guard count == saved.count else {
-            throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but handle \(handle) holds \(saved.count) values")
+        try settle(handle)
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count) }
+        switch source {
+        case .packed(let blob, let size, _):
+            try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism)
+        case .recompute(let hook, _):
+            try rebuild(hook, handle, into: dst, count: count)
         }
-        try Codec.unpack(saved.blob.base, size: saved.size, into: dst, count: count, parallelism: parallelism)
-        state.withLock { $0.figures.restores += 1 }
+        try withState { state throws(DAFError) in state.noteRestore(source) }
     }
 
     func restoreRange(_ handle: UInt64, first: Int, count: Int, into dst: UnsafeMutablePointer<Float>?) throws(DAFError) {
-        let saved = try completed(handle)
-        try Codec.unpackRange(saved.blob.base, size: saved.size, first: first, count: count, into: dst, parallelism: parallelism)
-        state.withLock { $0.figures.restores += 1 }
+        try settle(handle)
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil) }
+        switch source {
+        case .packed(let blob, let size, _):
+            try Codec.unpackRange(blob.base, size: size, first: first, count: count, into: dst, parallelism: parallelism)
+        case .recompute(let hook, let total):
+            guard first <= total, count <= total - first else {
+                throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of handle \(handle)")
+            }
+            // The callback rebuilds the whole tensor; the range is copied out of it.
+            let whole = try AlignedBytes(count: total * MemoryLayout<Float>.stride)
+            let values = whole.base.bindMemory(to: Float.self, capacity: total)
+            try rebuild(hook, handle, into: values, count: total)
+            if count > 0, let dst { dst.update(from: values + first, count: count) }
+        }
+        try withState { state throws(DAFError) in state.noteRestore(source) }
+    }
+
+    private func rebuild(_ hook: RecomputeHook, _ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
+        guard hook.rebuild(handle, into: dst, count: count) else {
+            try withState { state throws(DAFError) in state.figures.recomputeFailures += 1 }
+            throw DAFError(DAF_E_RECOMPUTE_FAILED, "the recompute callback of handle \(handle) returned nonzero")
+        }
     }
 
     func release(_ handle: UInt64) throws(DAFError) {
-        // The caller's source buffer may be reused after this returns: finish the save first.
-        _ = try completed(handle)
-        let released = state.withLock { state -> Bool in
-            guard let entry = state.entries.removeValue(forKey: handle), case .saved(let activation) = entry.content else {
-                return false
-            }
-            state.figures.liveEntries -= 1
-            state.figures.livePackedBytes -= activation.size
-            state.figures.liveFP32Bytes -= activation.count * 4
-            state.figures.releases += 1
-            return true
-        }
-        guard released else { throw unknown(handle) }
+        // The caller may reuse the source buffer once this returns: finish the save first.
+        try settle(handle)
+        try withState { state throws(DAFError) in try state.release(handle) }
     }
 
     func setImportance(_ handle: UInt64, _ importance: Float) throws(DAFError) {
-        let found = state.withLock { state -> Bool in
-            guard state.entries[handle] != nil else { return false }
-            state.entries[handle]!.importance = importance
-            return true
-        }
-        guard found else { throw unknown(handle) }
+        try settle(handle)
+        try withState { state throws(DAFError) in try state.setImportance(handle, importance) }
     }
 
-    var figures: Figures { state.withLock { $0.figures } }
+    func setBudget(_ bytes: UInt64) throws(DAFError) {
+        try withState { state throws(DAFError) in try state.setBudget(bytes) }
+    }
+
+    func info(_ handle: UInt64) throws(DAFError) -> daf_entry_info {
+        try settle(handle)
+        return try withState { state throws(DAFError) in try state.info(handle) }
+    }
+
+    /// The figures, the pool's and the spill file's size, in one snapshot.
+    var snapshot: (figures: Figures, pool: daf_pool_statistics, spillFileBytes: Int) {
+        state.withLock { ($0.figures, $0.pool.statistics, $0.spill.end) }
+    }
+
+    var figures: Figures { snapshot.figures }
 }

@@ -3,11 +3,11 @@
 // that the test suite can run clean under TSan.
 import Glibc
 
-final class Locked<Value>: @unchecked Sendable {
+final class Locked<Value: ~Copyable>: @unchecked Sendable {
     private let mutex = UnsafeMutablePointer<pthread_mutex_t>.allocate(capacity: 1)
     private var value: Value
 
-    init(_ value: Value) {
+    init(_ value: consuming Value) {
         self.value = value
         pthread_mutex_init(mutex, nil)
     }

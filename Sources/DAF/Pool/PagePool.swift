@@ -1,0 +1,477 @@
+// The paged pool: chunks of memory mapped from the OS (PageMemory), cut into fixed-size pages;
+// a block is a singly linked list of pages, so any free page serves any block (no external
+// fragmentation; at most one partly used page per block). Live blocks are indexed by an
+// ImportanceTree for eviction order. The links live beside the pages, never in them, so free
+// pages are never touched. Not thread-safe: LockedPagePool and ActivationStore hold it under a
+// lock. Shrinking (budget, trim) is in PagePool+Shrink.swift, the checks in +Invariants.
+import CDAF
+import Glibc
+
+/// One mapped chunk: `mappedPages` pages from `base`, and one next-page id per page in `links`
+/// (the chunk's free list, or the block a page belongs to).
+struct ChunkRecord {
+    var base: UnsafeMutableRawPointer? = nil
+    var links: UnsafeMutablePointer<UInt32>? = nil
+    var mappedPages = 0
+    var freeHead: UInt32 = PagePool.endOfList
+    var freeCount = 0
+
+    var isMapped: Bool { base != nil }
+    var usedPages: Int { mappedPages - freeCount }
+}
+
+/// One block slot. A live block's handle is generation << 28 | slot; a slot's generation
+/// grows on every reuse, so an old handle never names a newer block.
+struct BlockRecord {
+    var generation: UInt64 = 0
+    var isLive = false
+    var head: UInt32 = PagePool.endOfList
+    var tail: UInt32 = PagePool.endOfList
+    var pages = 0
+    var bytes = 0
+    var tag: UInt64 = 0
+    /// The chunk holding all of its pages, or `PagePool.mixed` (then freeing walks the list).
+    var home: UInt32 = PagePool.mixed
+    var nextFreeSlot: UInt32 = 0
+}
+
+struct PoolCounters {
+    var liveBlocks = 0, liveBytes = 0, peakLiveBytes = 0, peakCapacityPages = 0
+    var chunkMaps = 0, trims = 0, trimmedBytes = 0
+    var evictions = 0, allocs = 0, frees = 0, budgetRefusals = 0
+}
+
+struct PagePool: ~Copyable {
+    /// Page id that ends a list (never a real page: PoolConfig keeps slots below it).
+    static let endOfList = UInt32.max
+    static let mixed = UInt32.max
+    static let slotBits: UInt64 = 28
+    static let slotMask: UInt64 = (1 << slotBits) - 1
+    static let maxSlots = (1 << 28) - 1
+    /// A slot whose generation reaches this is retired, so handles are never reused.
+    static let maxGeneration: UInt64 = (1 << 36) - 1
+    /// Block sizes beyond this are refused as overflow: page arithmetic stays far from Int.max.
+    static let maxBlockBytes = Int.max / 4
+    /// Without a budget, one allocation may not exceed the machine's physical memory.
+    static let physicalBytes: Int = {
+        let pages = sysconf(Int32(_SC_PHYS_PAGES)), size = sysconf(Int32(_SC_PAGESIZE))
+        guard pages > 0, size > 0 else { return Int.max }
+        let (bytes, overflow) = pages.multipliedReportingOverflow(by: size)
+        return overflow ? Int.max : bytes
+    }()
+
+    // The state below is changed only by PagePool's own files (this one, +Shrink).
+    let config: PoolConfig
+    private let indexMask: UInt32
+    var budgetBytes: UInt64
+    var budgetPages: Int
+
+    var chunks: RawArray<ChunkRecord>
+    /// Slots 0..<chunkLimit may be mapped; none above.
+    var chunkLimit = 0
+    /// No chunk below this slot has a free page: allocation starts its search here.
+    var firstFreeChunk = 0
+    var capacityPages = 0
+    var usedPages = 0
+
+    var blocks: RawArray<BlockRecord>
+    /// Slots 1..<blockLimit have been used (0 is the tree's nil node).
+    var blockLimit = 1
+    var freeSlotHead: UInt32 = 0
+    var tree: ImportanceTree
+    private var nextAge: UInt64 = 0
+    var counters = PoolCounters()
+
+    init(_ config: PoolConfig) throws(DAFError) {
+        let index = try ImportanceTree() // freed by its own deinit if a later step fails
+        let chunkTable = try RawArray(capacity: 4, filling: ChunkRecord())
+        let blockTable: RawArray<BlockRecord>
+        do throws(DAFError) {
+            blockTable = try RawArray(capacity: 64, filling: BlockRecord())
+        } catch {
+            chunkTable.deallocate()
+            throw error
+        }
+        self.config = config
+        indexMask = config.indexBits == 0 ? 0 : UInt32((1 << config.indexBits) - 1)
+        budgetBytes = config.budgetBytes
+        budgetPages = PoolConfig.budgetPages(config.budgetBytes, pageSize: config.pageSize)
+        chunks = chunkTable
+        blocks = blockTable
+        tree = index
+    }
+
+    deinit {
+        releaseChunkMemory()
+        chunks.deallocate()
+        blocks.deallocate()
+    }
+
+    /// Unmaps every chunk and frees its links, leaving the records stale.
+    private func releaseChunkMemory() {
+        for c in 0..<chunkLimit where chunks[c].isMapped {
+            PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, chunks[c].mappedPages << config.pageShift)
+            Glibc.free(chunks[c].links)
+        }
+    }
+
+    /// Gives every chunk back to the OS at once, for a pool that will not be used again (its
+    /// blocks' records stay, but no page does).
+    mutating func unmapAll() {
+        releaseChunkMemory()
+        for c in 0..<chunkLimit { chunks[c] = ChunkRecord() }
+        chunkLimit = 0
+        capacityPages = 0
+    }
+
+    // MARK: Pages
+
+    var pageSize: Int { config.pageSize }
+    var freePages: Int { capacityPages - usedPages }
+
+    @inline(__always) func chunkSlot(_ page: UInt32) -> Int { Int(page >> UInt32(config.indexBits)) }
+    @inline(__always) func pageIndex(_ page: UInt32) -> Int { Int(page & indexMask) }
+    @inline(__always) func pageID(slot: Int, index: Int) -> UInt32 { UInt32(truncatingIfNeeded: slot << config.indexBits | index) }
+
+    @inline(__always) func link(_ page: UInt32) -> UInt32 {
+        chunks[chunkSlot(page)].links.unsafelyUnwrapped[pageIndex(page)]
+    }
+
+    @inline(__always) func setLink(_ page: UInt32, _ next: UInt32) {
+        chunks[chunkSlot(page)].links.unsafelyUnwrapped[pageIndex(page)] = next
+    }
+
+    @inline(__always) func address(_ page: UInt32) -> UnsafeMutableRawPointer {
+        chunks[chunkSlot(page)].base.unsafelyUnwrapped + pageIndex(page) << config.pageShift
+    }
+
+    /// Whether `pages` more pages fit: free ones plus what the budget still lets the pool map.
+    func canAllocate(pages: Int) -> Bool {
+        pages <= freePages || budgetPages == Int.max || pages - freePages <= budgetPages - capacityPages
+    }
+
+    /// Makes sure `n` pages are free, mapping chunks (one growth step at a time, the last one
+    /// cut to the budget). On failure nothing is left mapped that was not mapped before.
+    private mutating func reserve(_ n: Int) throws(DAFError) {
+        guard n > freePages else { return }
+        guard canAllocate(pages: n) else {
+            counters.budgetRefusals += 1
+            throw DAFError(DAF_E_BUDGET_EXCEEDED, "\(n) pages are needed; \(freePages) are free and the budget of "
+                           + "\(budgetBytes) bytes allows \(budgetPages - capacityPages) more")
+        }
+        if budgetPages == Int.max, (n - freePages) > PagePool.physicalBytes >> config.pageShift {
+            throw DAFError(DAF_E_NO_MEMORY, "\(n) pages of \(pageSize) bytes exceed the machine's physical memory")
+        }
+        var mapped: [Int] = []
+        while freePages < n {
+            let room = budgetPages == Int.max ? Int.max : budgetPages - capacityPages
+            do {
+                mapped.append(try mapChunk(pages: min(config.chunkPages, room)))
+            } catch {
+                for slot in mapped { unmapChunk(slot, isTrim: false) }
+                throw error
+            }
+        }
+    }
+
+    private mutating func mapChunk(pages: Int) throws(DAFError) -> Int {
+        var slot = 0
+        while slot < chunkLimit && chunks[slot].isMapped { slot += 1 }
+        guard slot < config.maxChunks else {
+            throw DAFError(DAF_E_NO_MEMORY, "the pool already has \(config.maxChunks) chunks, its most")
+        }
+        try chunks.reserve(slot + 1, filling: ChunkRecord())
+        let bytes = pages << config.pageShift
+        guard let base = PageMemory.map(bytes) else {
+            throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
+        }
+        guard let raw = malloc(pages * MemoryLayout<UInt32>.stride) else {
+            PageMemory.unmap(base, bytes)
+            throw DAFError(DAF_E_NO_MEMORY, "could not allocate the links of a \(pages)-page chunk")
+        }
+        // The free list runs in address order, so a fresh chunk is used front to back.
+        let links = raw.bindMemory(to: UInt32.self, capacity: pages)
+        let first = pageID(slot: slot, index: 0)
+        for i in 0..<pages - 1 { links[i] = first + UInt32(i + 1) }
+        links[pages - 1] = PagePool.endOfList
+        chunks[slot] = ChunkRecord(base: base, links: links, mappedPages: pages, freeHead: first, freeCount: pages)
+        chunkLimit = max(chunkLimit, slot + 1)
+        firstFreeChunk = min(firstFreeChunk, slot)
+        capacityPages += pages
+        counters.peakCapacityPages = max(counters.peakCapacityPages, capacityPages)
+        counters.chunkMaps += 1
+        return slot
+    }
+
+    /// Unmaps a chunk none of whose pages is used.
+    mutating func unmapChunk(_ slot: Int, isTrim: Bool) {
+        let record = chunks[slot]
+        PageMemory.unmap(record.base.unsafelyUnwrapped, record.mappedPages << config.pageShift)
+        Glibc.free(record.links)
+        capacityPages -= record.mappedPages
+        if isTrim {
+            counters.trims += 1
+            counters.trimmedBytes += record.mappedPages << config.pageShift
+        }
+        chunks[slot] = ChunkRecord()
+        while chunkLimit > 0 && !chunks[chunkLimit - 1].isMapped { chunkLimit -= 1 }
+    }
+
+    /// Unlinks `n` free pages (n <= freePages), lowest chunk first and most recently freed
+    /// first within a chunk, and returns them as one list.
+    private mutating func takePages(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32) {
+        var head = PagePool.endOfList, tail = PagePool.endOfList, home = PagePool.mixed
+        var remaining = n, c = firstFreeChunk
+        while remaining > 0 && c < chunkLimit {
+            let available = chunks[c].freeCount
+            if available == 0 {
+                c += 1
+                continue
+            }
+            let k = min(remaining, available)
+            let links = chunks[c].links.unsafelyUnwrapped
+            let first = chunks[c].freeHead
+            var last = first
+            for _ in 1..<k { last = links[pageIndex(last)] }
+            chunks[c].freeHead = links[pageIndex(last)]
+            chunks[c].freeCount = available - k
+            if tail == PagePool.endOfList { head = first } else { setLink(tail, first) }
+            tail = last
+            home = remaining == n ? UInt32(c) : PagePool.mixed
+            remaining -= k
+        }
+        if tail != PagePool.endOfList { setLink(tail, PagePool.endOfList) }
+        usedPages += n - remaining
+        firstFreeChunk = c
+        return (head, tail, home)
+    }
+
+    /// Pushes a list of `count` pages back on their chunks' free lists (its first page ends on
+    /// top, so it is reused first); with auto-trim, unmaps chunks left without a used page.
+    private mutating func releasePages(head: UInt32, tail: UInt32, count: Int, home: UInt32) {
+        guard count > 0 else { return }
+        usedPages -= count
+        if home != PagePool.mixed {
+            let c = Int(home)
+            setLink(tail, chunks[c].freeHead)
+            chunks[c].freeHead = head
+            chunks[c].freeCount += count
+            firstFreeChunk = min(firstFreeChunk, c)
+            if config.autoTrim && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
+            return
+        }
+        var p = head
+        var touched: [Int] = []
+        for _ in 0..<count {
+            let next = link(p), c = chunkSlot(p)
+            setLink(p, chunks[c].freeHead)
+            chunks[c].freeHead = p
+            chunks[c].freeCount += 1
+            firstFreeChunk = min(firstFreeChunk, c)
+            if config.autoTrim && touched.last != c { touched.append(c) }
+            p = next
+        }
+        for c in touched where chunks[c].isMapped && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
+    }
+
+    // MARK: Blocks
+
+    /// The slot of a live block, or DAF_E_UNKNOWN_HANDLE.
+    @inline(__always)
+    func slot(of block: UInt64) throws(DAFError) -> Int {
+        let slot = Int(block & PagePool.slotMask), generation = block >> PagePool.slotBits
+        guard slot > 0, slot < blockLimit, blocks[slot].isLive, blocks[slot].generation == generation else {
+            throw PagePool.unknown(block)
+        }
+        return slot
+    }
+
+    @inline(never)
+    static func unknown(_ block: UInt64) -> DAFError {
+        DAFError(DAF_E_UNKNOWN_HANDLE, "block \(block) is not live in this pool (zero, freed, or never allocated)")
+    }
+
+    func handle(ofSlot slot: Int) -> UInt64 { blocks[slot].generation << PagePool.slotBits | UInt64(slot) }
+
+    private mutating func takeSlot() throws(DAFError) -> Int {
+        if freeSlotHead != 0 {
+            let slot = Int(freeSlotHead)
+            freeSlotHead = blocks[slot].nextFreeSlot
+            return slot
+        }
+        guard blockLimit <= PagePool.maxSlots else {
+            throw DAFError(DAF_E_NO_MEMORY, "the pool already holds \(PagePool.maxSlots) blocks, its most")
+        }
+        try blocks.reserve(blockLimit + 1, filling: BlockRecord())
+        try tree.reserve(nodes: blockLimit + 1)
+        blockLimit += 1
+        return blockLimit - 1
+    }
+
+    /// Allocates a block of `bytes` bytes; `tag` is the owner's note (the context's handle).
+    mutating func allocate(bytes: Int, importance: Float, tag: UInt64 = 0) throws(DAFError) -> UInt64 {
+        guard bytes >= 0, bytes <= PagePool.maxBlockBytes else {
+            throw .overflow("bytes is \(UInt(bitPattern: bytes)); at most \(PagePool.maxBlockBytes)")
+        }
+        let n = config.pages(for: bytes)
+        try reserve(n)
+        let slot = try takeSlot()
+        let pages = takePages(n)
+        var record = blocks[slot]
+        record.generation += 1
+        record.isLive = true
+        record.head = pages.head
+        record.tail = pages.tail
+        record.home = pages.home
+        record.pages = n
+        record.bytes = bytes
+        record.tag = tag
+        blocks[slot] = record
+        tree.insert(UInt32(slot), importance: importance + 0, age: nextAge) // + 0 folds -0 into +0
+        nextAge += 1
+        counters.liveBlocks += 1
+        counters.liveBytes += bytes
+        counters.peakLiveBytes = max(counters.peakLiveBytes, counters.liveBytes)
+        counters.allocs += 1
+        return handle(ofSlot: slot)
+    }
+
+    /// Frees a block; `evicted` counts it as an eviction rather than a free.
+    mutating func free(_ block: UInt64, evicted: Bool = false) throws(DAFError) {
+        let slot = try slot(of: block)
+        let record = blocks[slot]
+        tree.remove(UInt32(slot))
+        releasePages(head: record.head, tail: record.tail, count: record.pages, home: record.home)
+        counters.liveBlocks -= 1
+        counters.liveBytes -= record.bytes
+        if evicted { counters.evictions += 1 } else { counters.frees += 1 }
+        var cleared = BlockRecord()
+        cleared.generation = record.generation
+        if record.generation < PagePool.maxGeneration {
+            cleared.nextFreeSlot = freeSlotHead
+            freeSlotHead = UInt32(slot)
+        }
+        blocks[slot] = cleared
+    }
+
+    /// Shrinks a block to `bytes` (at most its size), freeing the pages it no longer needs.
+    mutating func truncate(_ block: UInt64, toBytes bytes: Int) throws(DAFError) {
+        let slot = try slot(of: block)
+        let record = blocks[slot]
+        guard bytes >= 0, bytes <= record.bytes else {
+            throw DAFError(DAF_E_OUT_OF_RANGE, "block \(block) has \(record.bytes) bytes; cannot truncate it to \(bytes)")
+        }
+        let keep = config.pages(for: bytes)
+        if keep < record.pages {
+            var restHead = record.head
+            if keep == 0 {
+                blocks[slot].head = PagePool.endOfList
+                blocks[slot].tail = PagePool.endOfList
+            } else {
+                var last = record.head
+                for _ in 1..<keep { last = link(last) }
+                restHead = link(last)
+                setLink(last, PagePool.endOfList)
+                blocks[slot].tail = last
+            }
+            blocks[slot].pages = keep
+            releasePages(head: restHead, tail: record.tail, count: record.pages - keep, home: record.home)
+        }
+        blocks[slot].bytes = bytes
+        counters.liveBytes -= record.bytes - bytes
+    }
+
+    func size(of block: UInt64) throws(DAFError) -> Int { blocks[try slot(of: block)].bytes }
+
+    func tag(of block: UInt64) throws(DAFError) -> UInt64 { blocks[try slot(of: block)].tag }
+
+    func importance(of block: UInt64) throws(DAFError) -> Float { tree.key(UInt32(try slot(of: block))).importance }
+
+    /// Re-weights a block; its age stays.
+    mutating func setImportance(_ block: UInt64, _ importance: Float) throws(DAFError) {
+        let node = UInt32(try slot(of: block))
+        let age = tree.key(node).age
+        tree.remove(node)
+        tree.insert(node, importance: importance + 0, age: age)
+    }
+
+    /// The block an eviction takes first (lowest importance, then oldest), or 0.
+    var leastImportant: UInt64 {
+        let node = tree.first
+        return node == ImportanceTree.none ? 0 : handle(ofSlot: Int(node))
+    }
+
+    /// The block after `block` in eviction order, or 0.
+    func next(after block: UInt64) throws(DAFError) -> UInt64 {
+        let node = tree.successor(UInt32(try slot(of: block)))
+        return node == ImportanceTree.none ? 0 : handle(ofSlot: Int(node))
+    }
+
+    /// Frees the least important block and returns it (0 if there is none).
+    mutating func evictLeastImportant() -> UInt64 {
+        let block = leastImportant
+        if block != 0 { try? free(block, evicted: true) }
+        return block
+    }
+
+    /// Counts an eviction that an owner did by other means (e.g. shrinking a block).
+    mutating func noteEviction() { counters.evictions += 1 }
+
+    // MARK: Contents
+
+    private func checkRange(_ slot: Int, offset: Int, count: Int) throws(DAFError) {
+        let size = blocks[slot].bytes
+        guard offset >= 0, count >= 0, offset <= size, count <= size - offset else {
+            throw DAFError(DAF_E_OUT_OF_RANGE, "range \(UInt(bitPattern: offset)) + \(UInt(bitPattern: count)) exceeds the block's \(size) bytes")
+        }
+    }
+
+    /// Calls body(pointer into a page, offset into the caller's buffer, bytes) for each piece
+    /// of [offset, offset + count) of the block, in order.
+    private func forEachPiece(_ slot: Int, offset: Int, count: Int,
+                              _ body: (UnsafeMutableRawPointer, Int, Int) -> Void) {
+        guard count > 0 else { return }
+        var page = blocks[slot].head
+        for _ in 0..<(offset >> config.pageShift) { page = link(page) }
+        var inPage = offset & (pageSize - 1), done = 0
+        while true {
+            let n = min(count - done, pageSize - inPage)
+            body(address(page) + inPage, done, n)
+            done += n
+            if done == count { return }
+            inPage = 0
+            page = link(page)
+        }
+    }
+
+    mutating func write(_ block: UInt64, offset: Int, from source: UnsafeRawPointer?, count: Int) throws(DAFError) {
+        let slot = try slot(of: block)
+        guard source != nil || count == 0 else { throw .null("src") }
+        try checkRange(slot, offset: offset, count: count)
+        guard let source else { return }
+        forEachPiece(slot, offset: offset, count: count) { page, done, n in page.copyMemory(from: source + done, byteCount: n) }
+    }
+
+    func read(_ block: UInt64, offset: Int, into destination: UnsafeMutableRawPointer?, count: Int) throws(DAFError) {
+        let slot = try slot(of: block)
+        guard destination != nil || count == 0 else { throw .null("dst") }
+        try checkRange(slot, offset: offset, count: count)
+        guard let destination else { return }
+        forEachPiece(slot, offset: offset, count: count) { page, done, n in (destination + done).copyMemory(from: page, byteCount: n) }
+    }
+
+    // MARK: Figures
+
+    var statistics: daf_pool_statistics {
+        let shift = config.pageShift
+        return daf_pool_statistics(
+            struct_size: 0, page_size: UInt32(pageSize), budget_bytes: budgetBytes,
+            capacity_bytes: UInt64(capacityPages << shift), peak_capacity_bytes: UInt64(counters.peakCapacityPages << shift),
+            live_blocks: UInt64(counters.liveBlocks), live_bytes: UInt64(counters.liveBytes),
+            peak_live_bytes: UInt64(counters.peakLiveBytes), pages_total: UInt64(capacityPages),
+            pages_free: UInt64(freePages), fragmentation_bytes: UInt64((usedPages << shift) - counters.liveBytes),
+            chunks_mapped: UInt64((0..<chunkLimit).count(where: { chunks[$0].isMapped })), chunk_maps: UInt64(counters.chunkMaps),
+            trims: UInt64(counters.trims), trimmed_bytes: UInt64(counters.trimmedBytes), evictions: UInt64(counters.evictions),
+            allocs: UInt64(counters.allocs), frees: UInt64(counters.frees), budget_refusals: UInt64(counters.budgetRefusals))
+    }
+}

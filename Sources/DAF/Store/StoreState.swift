@@ -1,0 +1,166 @@
+// What a context guards with its lock: the saved entries by handle, the pool holding their
+// packed blobs, the spill file, and the figures of daf_stats. Storage only: packing and
+// unpacking happen outside the lock (ActivationStore); eviction is in StoreState+Eviction.
+import CDAF
+
+/// The user's way to rebuild a dropped entry: the C callback and its user pointer, which
+/// libdaf never dereferences (hence Sendable by fiat).
+struct RecomputeHook: @unchecked Sendable {
+    let function: daf_recompute_fn
+    let user: UnsafeMutableRawPointer?
+
+    /// Runs the callback into dst[0..<count]; true on success.
+    func rebuild(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) -> Bool {
+        function(user, handle, dst, count) == 0
+    }
+}
+
+/// Where an entry's data is.
+enum Residence {
+    case pool(block: UInt64)
+    case spilled(SpillFile.Extent)
+    case dropped
+}
+
+struct Entry {
+    let count: Int
+    /// Bytes of its packed blob (smaller once degraded).
+    var size: Int
+    var bits: Int
+    let savedBits: Int
+    var importance: Float
+    var residence: Residence
+    let recompute: RecomputeHook?
+}
+
+/// What a restore needs, taken out of the lock.
+enum FetchedEntry: Sendable {
+    case packed(AlignedBytes, size: Int, fromSpill: Bool)
+    case recompute(RecomputeHook, count: Int)
+}
+
+struct Figures {
+    var liveEntries = 0, livePackedBytes = 0, liveFP32Bytes = 0
+    var peakPackedBytes = 0, peakFP32Bytes = 0
+    var saves = 0, restores = 0, releases = 0
+    var evictionsDegrade = 0, evictionsSpill = 0, evictionsRecompute = 0, budgetRefusals = 0
+    var degradedEntries = 0, spilledEntries = 0, spilledBytes = 0, droppedEntries = 0
+    var spillRestores = 0, recomputeRestores = 0, recomputeFailures = 0
+}
+
+struct StoreState: ~Copyable {
+    let config: StoreConfig
+    var entries: [UInt64: Entry] = [:]
+    var figures = Figures()
+    var pool: PagePool
+    let spill: SpillFile
+
+    init(_ config: StoreConfig) throws(DAFError) {
+        self.config = config
+        pool = try PagePool(config.pool)
+        spill = SpillFile(directory: config.spillDirectory)
+    }
+
+    func unknown(_ handle: UInt64) -> DAFError {
+        DAFError(DAF_E_UNKNOWN_HANDLE, "handle \(handle) is not saved in this context (zero, released, or another context's)")
+    }
+
+    /// Keeps blob[0..<size] as entry `handle`, evicting others first if the budget needs it.
+    mutating func admit(handle: UInt64, blob: UnsafeRawPointer, size: Int, count: Int, bits: Int,
+                        importance: Float, recompute: RecomputeHook?) throws(DAFError) {
+        let pages = pool.config.pages(for: size)
+        guard pages <= pool.budgetPages else {
+            figures.budgetRefusals += 1
+            throw DAFError(DAF_E_BUDGET_EXCEEDED, "the packed tensor takes \(pages) pages of \(pool.pageSize) bytes; "
+                           + "the whole budget of \(pool.budgetBytes) bytes holds \(pool.budgetPages)")
+        }
+        try makeRoom(.freePages(pages))
+        let block = try pool.allocate(bytes: size, importance: importance, tag: handle)
+        try pool.write(block, offset: 0, from: blob, count: size)
+        entries[handle] = Entry(count: count, size: size, bits: bits, savedBits: bits, importance: importance,
+                                residence: .pool(block: block), recompute: recompute)
+        figures.liveEntries += 1
+        figures.livePackedBytes += size
+        figures.liveFP32Bytes += count * 4
+        figures.peakPackedBytes = max(figures.peakPackedBytes, figures.livePackedBytes)
+        figures.peakFP32Bytes = max(figures.peakFP32Bytes, figures.liveFP32Bytes)
+        figures.saves += 1
+    }
+
+    /// A copy of the entry's packed blob, or its recompute callback. `count`, when given, must
+    /// be the entry's count.
+    func fetch(_ handle: UInt64, count: Int?) throws(DAFError) -> FetchedEntry {
+        guard let entry = entries[handle] else { throw unknown(handle) }
+        if let count, count != entry.count {
+            throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but handle \(handle) holds \(entry.count) values")
+        }
+        switch entry.residence {
+        case .pool(let block):
+            let copy = try AlignedBytes(count: entry.size)
+            try pool.read(block, offset: 0, into: copy.base, count: entry.size)
+            return .packed(copy, size: entry.size, fromSpill: false)
+        case .spilled(let extent):
+            let copy = try AlignedBytes(count: entry.size)
+            try spill.read(extent, handle: handle, into: copy.base, size: entry.size)
+            return .packed(copy, size: entry.size, fromSpill: true)
+        case .dropped:
+            guard let hook = entry.recompute else {
+                throw DAFError(DAF_E_INTERNAL, "handle \(handle) was dropped without a recompute callback")
+            }
+            return .recompute(hook, count: entry.count)
+        }
+    }
+
+    mutating func noteRestore(_ source: FetchedEntry) {
+        figures.restores += 1
+        switch source {
+        case .packed(_, _, let fromSpill): if fromSpill { figures.spillRestores += 1 }
+        case .recompute: figures.recomputeRestores += 1
+        }
+    }
+
+    mutating func release(_ handle: UInt64) throws(DAFError) {
+        guard let entry = entries.removeValue(forKey: handle) else { throw unknown(handle) }
+        switch entry.residence {
+        case .pool(let block):
+            try pool.free(block)
+            figures.livePackedBytes -= entry.size
+        case .spilled(let extent):
+            spill.release(extent)
+            figures.spilledEntries -= 1
+            figures.spilledBytes -= entry.size
+        case .dropped:
+            figures.droppedEntries -= 1
+        }
+        if entry.bits < entry.savedBits { figures.degradedEntries -= 1 }
+        figures.liveEntries -= 1
+        figures.liveFP32Bytes -= entry.count * 4
+        figures.releases += 1
+    }
+
+    mutating func setImportance(_ handle: UInt64, _ importance: Float) throws(DAFError) {
+        guard let entry = entries[handle] else { throw unknown(handle) }
+        if case .pool(let block) = entry.residence { try pool.setImportance(block, importance) }
+        entries[handle]?.importance = importance
+    }
+
+    /// Lowers (evicting first) or raises the pool's budget.
+    mutating func setBudget(_ bytes: UInt64) throws(DAFError) {
+        let pages = PoolConfig.budgetPages(bytes, pageSize: pool.pageSize)
+        if pages < pool.usedPages { try makeRoom(.usedAtMost(pages)) }
+        try pool.setBudget(bytes)
+    }
+
+    func info(_ handle: UInt64) throws(DAFError) -> daf_entry_info {
+        guard let entry = entries[handle] else { throw unknown(handle) }
+        let state: daf_entry_state
+        switch entry.residence {
+        case .pool: state = DAF_ENTRY_IN_POOL
+        case .spilled: state = DAF_ENTRY_SPILLED
+        case .dropped: state = DAF_ENTRY_DROPPED
+        }
+        return daf_entry_info(struct_size: 0, state: state.rawValue, bits: UInt32(entry.bits),
+                              saved_bits: UInt32(entry.savedBits), importance: entry.importance, reserved: 0,
+                              count: UInt64(entry.count), packed_bytes: UInt64(entry.size))
+    }
+}

@@ -1,0 +1,191 @@
+// The pool benchmark of daf-bench (issue 3): a training step's allocations - 50 blocks of
+// 1 KiB to 8 MiB (log-uniform), each 0.7-1.3x its base size anew every step (bit widths that
+// change), freed in reverse order ("lifo") or a random order, for 200 steps - through
+// daf_pool_alloc/daf_pool_free against the system malloc/free, with and without writing every
+// byte (touch: daf_pool_write vs memcpy from the same source).
+//
+// Honest measurement: every case runs in its own child process (this executable, re-run with
+// --pool-case), because peak RSS (VmHWM) is a process-wide high-water mark that one
+// allocator's run would leave behind for the next. In the child, RSS is read just before the
+// first step (after the sizes, the source buffer and the pool object exist) and peak RSS
+// afterwards; peak_rss_over_live = (peak RSS - that baseline) / the highest sum of block sizes
+// of any step. Page faults are getrusage's ru_minflt over the steps after a 20-step warm-up.
+// ns_per_op is the median over those steps of (step time / 50): one op = one alloc + its free
+// (+ the write when touching).
+import CDAF
+import Glibc
+
+enum PoolCases {
+    static let steps = 200, blocksPerStep = 50, warmupSteps = 20
+    static let smallest = 1024.0, largest = 8.0 * 1024 * 1024
+    static let allocators = ["daf_pool", "malloc"], orders = ["lifo", "random"]
+
+    /// Sizes of every step's blocks and the order each step frees them in (indices).
+    struct Workload {
+        var sizes: [[Int]] = []
+        var freeOrder: [[Int]] = []
+
+        init(random: Bool, seed: UInt64 = 2025) {
+            var state = seed
+            func next() -> Double { // SplitMix64 (Steele et al. 2014), 53 bits in [0, 1)
+                state &+= 0x9E37_79B9_7F4A_7C15
+                var z = state
+                z = (z ^ (z >> 30)) &* 0xBF58_476D_1CE4_E5B9
+                z = (z ^ (z >> 27)) &* 0x94D0_49BB_1331_11EB
+                return Double((z ^ (z >> 31)) >> 11) / Double(1 << 53)
+            }
+            let base = (0..<blocksPerStep).map { _ in exp(log(smallest) + next() * (log(largest) - log(smallest))) }
+            for _ in 0..<steps {
+                sizes.append(base.map { max(1, Int($0 * (0.7 + 0.6 * next()))) })
+                var order = Array((0..<blocksPerStep).reversed())
+                if random {
+                    for i in stride(from: order.count - 1, to: 0, by: -1) { order.swapAt(i, Int(next() * Double(i + 1))) }
+                }
+                freeOrder.append(order)
+            }
+        }
+
+        var peakLiveBytes: Int { sizes.map { $0.reduce(0, +) }.max() ?? 0 }
+    }
+
+    // MARK: Parent: one child process per case
+
+    /// The 8 rows (allocator x order x touch), each measured in a fresh child process.
+    static func rows(pageSize: Int?) -> [BenchResult] {
+        var results: [BenchResult] = []
+        for touch in [false, true] {
+            for order in orders {
+                for allocator in allocators {
+                    var arguments = ["--pool-case", "\(allocator):\(order):\(touch ? 1 : 0)"]
+                    if let pageSize { arguments += ["--pool-page-size", String(pageSize)] }
+                    let figures = runChild(arguments)
+                    results.append(BenchResult(fields: [
+                        ("kernel", .string("pool_alloc_free")), ("allocator", .string(allocator)), ("order", .string(order)),
+                        ("touch", .bool(touch)), ("ns_per_op", .number(figures["ns_per_op"] ?? .nan)),
+                        ("faults_per_step", .number(figures["faults_per_step"] ?? .nan)),
+                        ("peak_rss_over_live", .number(figures["peak_rss_over_live"] ?? .nan)),
+                    ]))
+                }
+            }
+        }
+        return results
+    }
+
+    /// Runs this executable with `arguments` and reads its "name value" lines.
+    static func runChild(_ arguments: [String]) -> [String: Double] {
+        var exePath = [CChar](repeating: 0, count: 4096)
+        let length = readlink("/proc/self/exe", &exePath, exePath.count - 1)
+        guard length > 0 else { fail("cannot find this executable (/proc/self/exe)") }
+        let path = String(decoding: exePath.prefix(length).map { UInt8(bitPattern: $0) }, as: UTF8.self)
+        var pipeEnds: [Int32] = [0, 0]
+        guard pipe(&pipeEnds) == 0 else { fail("pipe failed") }
+        var actions = posix_spawn_file_actions_t()
+        posix_spawn_file_actions_init(&actions)
+        posix_spawn_file_actions_adddup2(&actions, pipeEnds[1], 1)
+        posix_spawn_file_actions_addclose(&actions, pipeEnds[0])
+        let argv: [UnsafeMutablePointer<CChar>?] = ([path] + arguments).map { strdup($0) } + [nil]
+        defer { argv.forEach { free($0) } }
+        var child: pid_t = 0
+        guard posix_spawn(&child, path, &actions, nil, argv, environ) == 0 else { fail("posix_spawn failed") }
+        posix_spawn_file_actions_destroy(&actions)
+        close(pipeEnds[1])
+        var output: [UInt8] = []
+        var buffer = [UInt8](repeating: 0, count: 4096)
+        while true {
+            let n = read(pipeEnds[0], &buffer, buffer.count)
+            if n <= 0 { break }
+            output += buffer[0..<n]
+        }
+        close(pipeEnds[0])
+        var status: Int32 = 0
+        waitpid(child, &status, 0)
+        guard status == 0 else { fail("the pool case \(arguments) failed (wait status \(status))") }
+        var figures: [String: Double] = [:]
+        for line in String(decoding: output, as: UTF8.self).split(separator: "\n") {
+            let parts = line.split(separator: " ")
+            if parts.count == 2, let value = Double(parts[1]) { figures[String(parts[0])] = value }
+        }
+        return figures
+    }
+
+    static func fail(_ message: String) -> Never {
+        printToStandardError("daf-bench: \(message)")
+        exit(2)
+    }
+
+    // MARK: Child: one case
+
+    /// "allocator:order:touch" → runs it and prints its figures to stdout.
+    static func runCase(_ spec: String, pageSize: Int?) {
+        let parts = spec.split(separator: ":").map(String.init)
+        guard parts.count == 3, allocators.contains(parts[0]), orders.contains(parts[1]), ["0", "1"].contains(parts[2]) else {
+            fail("--pool-case wants allocator:order:touch (daf_pool|malloc, lifo|random, 0|1); got \(spec)")
+        }
+        let workload = Workload(random: parts[1] == "random")
+        let touch = parts[2] == "1"
+        let source = UnsafeMutableRawPointer.allocate(byteCount: Int(largest * 1.3) + 1, alignment: 64)
+        source.initializeMemory(as: UInt8.self, repeating: 0x5A, count: Int(largest * 1.3) + 1)
+        var allocate: (Int) -> UInt64
+        var release: (UInt64) -> Void
+        var pool: OpaquePointer? = nil
+        if parts[0] == "daf_pool" {
+            var options = daf_pool_options()
+            check(daf_pool_options_init(&options))
+            if let pageSize { options.page_size = UInt32(pageSize) }
+            check(daf_pool_create(&options, &pool))
+            allocate = { size in
+                var block: daf_pool_block = 0
+                check(daf_pool_alloc(pool, size, 0, &block))
+                if touch { check(daf_pool_write(pool, block, 0, source, size)) }
+                return block
+            }
+            release = { block in check(daf_pool_free(pool, block)) }
+        } else {
+            allocate = { size in
+                guard let p = malloc(size) else { fail("malloc(\(size)) failed") }
+                if touch { p.copyMemory(from: source, byteCount: size) }
+                return UInt64(UInt(bitPattern: p))
+            }
+            release = { p in free(UnsafeMutableRawPointer(bitPattern: UInt(p))) }
+        }
+        var live = [UInt64](repeating: 0, count: blocksPerStep)
+        var stepNanoseconds: [Double] = []
+        var faultsAtWarmup = 0
+        let baseline = residentBytes()
+        for step in 0..<steps {
+            if step == warmupSteps { faultsAtWarmup = minorFaults() }
+            let sizes = workload.sizes[step], order = workload.freeOrder[step]
+            let start = Clock.seconds()
+            for b in 0..<blocksPerStep { live[b] = allocate(sizes[b]) }
+            for b in order { release(live[b]) }
+            if step >= warmupSteps { stepNanoseconds.append((Clock.seconds() - start) * 1e9) }
+        }
+        let faults = Double(minorFaults() - faultsAtWarmup) / Double(steps - warmupSteps)
+        let peak = peakResidentBytes()
+        if pool != nil { check(daf_pool_destroy(pool)) }
+        print("ns_per_op \(median(stepNanoseconds) / Double(blocksPerStep))")
+        print("faults_per_step \(faults)")
+        print("peak_rss_over_live \(Double(peak - baseline) / Double(workload.peakLiveBytes))")
+        print("peak_live_bytes \(workload.peakLiveBytes)")
+    }
+
+    static func minorFaults() -> Int {
+        var usage = rusage()
+        getrusage(RUSAGE_SELF.rawValue, &usage)
+        return usage.ru_minflt
+    }
+
+    /// Resident bytes now: /proc/self/statm's second field, in pages.
+    static func residentBytes() -> Int {
+        let fields = Machine.readFile("/proc/self/statm")?.split(separator: " ") ?? []
+        guard fields.count > 1, let pages = Int(fields[1]) else { fail("cannot read /proc/self/statm") }
+        return pages * Int(sysconf(Int32(_SC_PAGESIZE)))
+    }
+
+    /// Peak resident bytes of this process: VmHWM in /proc/self/status (kB).
+    static func peakResidentBytes() -> Int {
+        let line = Machine.readFile("/proc/self/status")?.split(separator: "\n").first { $0.hasPrefix("VmHWM:") }
+        guard let kilobytes = line.flatMap({ Int($0.filter(\.isNumber)) }) else { fail("cannot read VmHWM") }
+        return kilobytes * 1024
+    }
+}
