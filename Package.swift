@@ -56,6 +56,6 @@ let package = Package(
             dependencies: ["DAFTrainerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
         .testTarget(name: "DAFTests", dependencies: ["DAF", "CDAF"]),
-        .testTarget(name: "DAFTrainerTests", dependencies: ["DAFTrainerCore"]),
+        .testTarget(name: "DAFTrainerTests", dependencies: ["DAFTrainerCore", "CDAF"]),
     ]
 )

@@ -19,12 +19,15 @@
  *   kept.restore(tmp.data());                          // backward: dequantized values
  *   ...                                                // kept is released at the end of scope
  *
- * Since 0.1.0.
+ * Since 0.1.0. Included from C (e.g. by a module map that takes every header in this
+ * directory), it declares nothing.
  */
 #ifndef DAF_HPP
 #define DAF_HPP
 
 #include <daf.h>
+
+#ifdef __cplusplus
 
 #include <cstddef>
 #include <stdexcept>
@@ -190,4 +193,5 @@ private:
 
 } // namespace daf
 
+#endif /* __cplusplus */
 #endif /* DAF_HPP */

@@ -2,7 +2,7 @@
 // of them: the trainer never continues past it, since its figures would be meaningless.
 import CDAF
 
-public enum TrainerError: Error, CustomStringConvertible {
+public enum TrainerError: Error, CustomStringConvertible, Sendable {
     case dataMissing(path: String)
     case dataCorrupt(path: String, reason: String)
     case libdaf(call: String, status: Int32, detail: String)

@@ -30,6 +30,10 @@ public struct TimelinePoint: Sendable {
     public let event: String
     public let bytes: Int
     public let fp32Bytes: Int
+
+    public init(event: String, bytes: Int, fp32Bytes: Int) {
+        (self.event, self.bytes, self.fp32Bytes) = (event, bytes, fp32Bytes)
+    }
 }
 
 /// What a store holds now and at most so far, in its own bytes and as fp32.

@@ -28,6 +28,10 @@ public struct RunProgress: Sendable {
 public struct EpochResult: Sendable {
     public let trainLoss: Double
     public let testAccuracy: Double
+
+    public init(trainLoss: Double, testAccuracy: Double) {
+        (self.trainLoss, self.testAccuracy) = (trainLoss, testAccuracy)
+    }
 }
 
 public struct RunResult: Sendable {
@@ -41,6 +45,17 @@ public struct RunResult: Sendable {
     public let stepMsMedian: Double
     /// Saved bytes after each save and release of the first training step.
     public let timeline: [TimelinePoint]
+
+    public init(config: TrainConfig, trainExamples: Int, epochs: [EpochResult], savedPeakBytes: Int,
+                fp32EquivalentPeakBytes: Int, stepMsMedian: Double, timeline: [TimelinePoint]) {
+        self.config = config
+        self.trainExamples = trainExamples
+        self.epochs = epochs
+        self.savedPeakBytes = savedPeakBytes
+        self.fp32EquivalentPeakBytes = fp32EquivalentPeakBytes
+        self.stepMsMedian = stepMsMedian
+        self.timeline = timeline
+    }
 
     public var testAccuracy: Double { epochs.last?.testAccuracy ?? .nan }
     /// Mean training loss over the last epoch.
