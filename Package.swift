@@ -19,6 +19,7 @@ let package = Package(
         // .scripts/install.sh, which adds -static-stdlib, the export list and the SONAME.
         .library(name: "daf", type: .dynamic, targets: ["DAF"]),
         .executable(name: "daf-bench", targets: ["daf-bench"]),
+        .executable(name: "daf-train", targets: ["daf-train"]),
     ],
     dependencies: [
         // Only the executables use it; libdaf itself depends on nothing.
@@ -42,6 +43,24 @@ let package = Package(
             name: "daf-bench",
             dependencies: ["DAF", "CDAF", "BenchBaselines", .product(name: "ArgumentParser", package: "swift-argument-parser")]
         ),
+        // System libraries for the trainer: OpenBLAS (cblas_sgemm) and zlib (gzipped IDX files).
+        .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
+                       providers: [.apt(["libopenblas-dev"])]),
+        .systemLibrary(name: "CZlib", path: "Sources/CZlib", providers: [.apt(["zlib1g-dev"])]),
+        // The reference trainer's logic: data, layers, training loop, reports. It reaches libdaf
+        // only through the C declarations of CDAF (DAF is a dependency just to link the
+        // symbols). Optimized even in debug builds, so `swift test` can train for real.
+        .target(
+            name: "DAFTrainerCore",
+            dependencies: ["CDAF", "DAF", "COpenBLAS", "CZlib"],
+            swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug)),
+                            .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
+        ),
+        .executableTarget(
+            name: "daf-train",
+            dependencies: ["DAFTrainerCore", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+        ),
         .testTarget(name: "DAFTests", dependencies: ["DAF", "CDAF"]),
+        .testTarget(name: "DAFTrainerTests", dependencies: ["DAFTrainerCore", "CDAF"]),
     ]
 )

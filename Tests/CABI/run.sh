@@ -99,6 +99,7 @@ else
     fail "lib/libdaf.so.$header_version with libdaf.so.0 and libdaf.so linking to it" "$(ls -l "$prefix/lib" 2>&1 | tr '\n' ' ')"
 fi
 check_quiet "include/daf.h installed unchanged" cmp "$root/include/daf.h" "$prefix/include/daf.h"
+check_quiet "include/daf.hpp installed unchanged" cmp "$root/include/daf.hpp" "$prefix/include/daf.hpp"
 
 # --- compile as a user would ---------------------------------------------------------------------
 echo "== compiling through pkg-config"
@@ -107,6 +108,9 @@ cxx_flags=(-std=c++11 -pedantic -Wall -Wextra -Werror)
 printf '#include <daf.h>\n' >"$out/header_only.c"
 check_quiet "daf.h alone compiles as C99 (gcc ${c_flags[*]})" \
     gcc "${c_flags[@]}" "${cflags[@]}" -c "$out/header_only.c" -o "$out/header_only.o"
+printf '#include <daf.hpp>\n' >"$out/header_only.cpp"
+check_quiet "daf.hpp alone compiles as C++11 (g++ ${cxx_flags[*]})" \
+    g++ "${cxx_flags[@]}" "${cflags[@]}" -c "$out/header_only.cpp" -o "$out/header_only_cpp.o"
 check_quiet "abi_test.c compiles and links (gcc ${c_flags[*]} -pthread)" \
     gcc "${c_flags[@]}" -O2 -pthread "${cflags[@]}" "$here/abi_test.c" -o "$out/abi_test" "${libs[@]}" -lm
 check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
@@ -179,6 +183,45 @@ if [ -x "$out/quickstart-cpp" ]; then
     check_loud "examples/cpp/quickstart runs: error within the bound, >= 14x" "$out/quickstart-cpp"
 else
     fail "examples/cpp/quickstart runs" "not built"
+fi
+
+# --- the training examples ----------------------------------------------------------------------
+echo "== training examples"
+check_quiet "examples/cpp/train_rings.cpp (daf.hpp) builds through pkg-config" \
+    c++ -std=c++11 -O2 -pedantic -Wall -Wextra -Werror "${cflags[@]}" "$root/examples/cpp/train_rings.cpp" \
+    -o "$out/train_rings" "${libs[@]}"
+if [ -x "$out/train_rings" ]; then
+    check_loud "examples/cpp/train_rings runs: fp32 and libdaf (daf::saved guards) both learn" "$out/train_rings"
+else
+    fail "examples/cpp/train_rings runs" "not built"
+fi
+
+check_quiet "examples/c/train_mlp.c builds through pkg-config with OpenBLAS, OpenMP and zlib" \
+    gcc -std=c99 -O2 -Wall -Wextra -Werror -fopenmp "${cflags[@]}" "$root/examples/c/train_mlp.c" \
+    -o "$out/train_mlp" "${libs[@]}" -lopenblas -lz -lm
+data=/usr/share/datasets/fashion-mnist
+if [ ! -f "$data/train-images-idx3-ubyte.gz" ]; then
+    fail "examples/c/train_mlp trains on Fashion-MNIST" \
+        "$data is missing: apt-get install dataset-fashion-mnist (.ci/run installs it)"
+elif [ -x "$out/train_mlp" ]; then
+    # 300 steps of 64 from the same seed, one thread each (other tests share the cores).
+    fp32_log="$(OMP_WAIT_POLICY=passive "$out/train_mlp" --steps 300 --threads 1 2>&1)"
+    fp32_status=$?
+    daf_log="$(OMP_WAIT_POLICY=passive "$out/train_mlp" --steps 300 --threads 1 --daf 2>&1)"
+    daf_status=$?
+    printf '%s\n%s\n' "$fp32_log" "$daf_log" | indent
+    fp32_loss="$(printf '%s\n' "$fp32_log" | awk '$1 == "final:" { print $3 }')"
+    daf_loss="$(printf '%s\n' "$daf_log" | awk '$1 == "final:" { print $3 }')"
+    # Chance is ln 10 = 2.30: both must be far below it, and libdaf's loss close to fp32's.
+    if [ "$fp32_status" -eq 0 ] && [ "$daf_status" -eq 0 ] && [ -n "$fp32_loss" ] && [ -n "$daf_loss" ] &&
+        awk -v f="$fp32_loss" -v d="$daf_loss" 'BEGIN { exit !(f < 0.8 && d < 0.8 && d < f + 0.1) }'; then
+        pass "examples/c/train_mlp learns; libdaf's loss $daf_loss follows fp32's $fp32_loss"
+    else
+        fail "examples/c/train_mlp learns; libdaf's loss follows fp32's" \
+            "exit $fp32_status/$daf_status, final loss fp32 '$fp32_loss', libdaf '$daf_loss' (want both < 0.8, libdaf < fp32 + 0.1)"
+    fi
+else
+    fail "examples/c/train_mlp trains on Fashion-MNIST" "not built"
 fi
 
 summary

@@ -1,0 +1,2 @@
+/* zlib's gzopen/gzread for the gzipped IDX files of Fashion-MNIST (zlib1g-dev). */
+#include <zlib.h>

@@ -1,0 +1,29 @@
+// The side-by-side table daf-train prints at the end: one column per run, one row per figure.
+
+public enum ResultTable {
+    public static func render(_ runs: [RunResult]) -> String {
+        guard let first = runs.first else { return "" }
+        let c = first.config
+        let fp32Step = runs.first { $0.config.mode == .fp32 }?.stepMsMedian
+        var rows: [(String, [String])] = []
+        func row(_ name: String, _ value: (RunResult) -> String) { rows.append((name, runs.map(value))) }
+        row("") { $0.config.label }
+        row("test accuracy") { fixed($0.testAccuracy * 100, 2) + " %" }
+        row("final training loss") { fixed($0.finalLoss, 4) }
+        row("saved-activation peak") { byteSize($0.savedPeakBytes) }
+        row("  fp32 would hold") { byteSize($0.fp32EquivalentPeakBytes) }
+        row("compression") { fixed($0.compression, 1) + "x" }
+        row("median step time") { r in
+            let ratio = fp32Step.map { r.config.mode == .daf ? " (" + fixed(r.stepMsMedian / $0, 2) + "x)" : "" } ?? ""
+            return fixed(r.stepMsMedian, 1) + " ms" + ratio
+        }
+        row("pool (budget, evictions)") { $0.config.mode == .fp32 ? "-" : "n/a (issue 3)" }
+
+        var lines = ["daf-train: CNN on Fashion-MNIST, \(first.trainExamples) training examples x \(c.epochs) epochs, "
+            + "batch \(c.batch), seed \(c.seed), \(c.threads) threads"]
+        for (name, values) in rows {
+            lines.append(padded(name, 26) + values.map { padded($0, 20) }.joined())
+        }
+        return lines.joined(separator: "\n")
+    }
+}

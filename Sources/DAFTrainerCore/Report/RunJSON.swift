@@ -1,0 +1,32 @@
+// daf-train --json: one object {"runs": [...]} with exactly the fields issue 5 lists. Fields
+// that do not apply (group and rounding of an fp32 run; policy and budget while libdaf has
+// no pool) are null.
+
+public enum RunJSON {
+    public static func render(_ runs: [RunResult]) -> String {
+        "{\"runs\": [" + runs.map(object).joined(separator: ", ") + "]}"
+    }
+
+    static func object(_ r: RunResult) -> String {
+        let c = r.config, daf = c.mode == .daf
+        let fields: [(String, String)] = [
+            ("mode", quoted(c.mode.rawValue)),
+            ("bits", daf ? String(c.bits) : "32"),
+            ("group", daf ? String(c.group) : "null"),
+            ("rounding", daf ? quoted(c.rounding.rawValue) : "null"),
+            ("policy", "null"),
+            ("budget_mib", "null"),
+            ("epochs", String(c.epochs)),
+            ("train_examples", String(r.trainExamples)),
+            ("test_accuracy", number(r.testAccuracy, 4)),
+            ("final_loss", number(r.finalLoss, 4)),
+            ("saved_peak_bytes", String(r.savedPeakBytes)),
+            ("fp32_equivalent_peak_bytes", String(r.fp32EquivalentPeakBytes)),
+            ("step_ms_median", number(r.stepMsMedian, 3)),
+        ]
+        return "{" + fields.map { quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+    }
+
+    static func quoted(_ s: String) -> String { "\"" + s + "\"" } // our strings need no escapes
+    static func number(_ x: Double, _ decimals: Int) -> String { x.isFinite ? fixed(x, decimals) : "null" }
+}

@@ -1,0 +1,143 @@
+// Where the backward pass's tensors wait between forward and backward: plain fp32 buffers
+// (PlainStore) or libdaf through its C API only (LibdafStore). Both count the bytes they hold
+// the same way the run reports them, and can record a timeline of those bytes over one step.
+import CDAF
+
+/// Why a tensor is saved: its name, its depth in the network (1 = first layer), and the fewest
+/// bits it may be saved with (0: no floor; see Network.roles for why some have one).
+public struct SaveRole: Sendable {
+    public let name: String
+    public let depth: Int
+    public let minimumBits: Int
+}
+
+/// A tensor in a store: the kept buffer (fp32) or libdaf's handle.
+final class SavedTensor {
+    let count: Int
+    let role: SaveRole
+    fileprivate var kept: FloatBuffer?
+    fileprivate var handle: daf_handle = 0
+
+    fileprivate init(count: Int, role: SaveRole) {
+        self.count = count
+        self.role = role
+    }
+}
+
+/// One point of the saved-bytes timeline: after `event` (e.g. "save conv2 input"), the store
+/// held `bytes`; fp32 would have held `fp32Bytes` for the same tensors.
+public struct TimelinePoint: Sendable {
+    public let event: String
+    public let bytes: Int
+    public let fp32Bytes: Int
+
+    public init(event: String, bytes: Int, fp32Bytes: Int) {
+        (self.event, self.bytes, self.fp32Bytes) = (event, bytes, fp32Bytes)
+    }
+}
+
+/// What a store holds now and at most so far, in its own bytes and as fp32.
+struct StoreUsage {
+    var liveBytes = 0, peakBytes = 0, liveFP32Bytes = 0, peakFP32Bytes = 0
+}
+
+protocol ActivationStore: AnyObject {
+    /// Non-nil while a step is being recorded: every save and release appends a point.
+    var timeline: [TimelinePoint]? { get set }
+
+    func save(_ x: FloatBuffer, _ role: SaveRole) throws -> SavedTensor
+    /// The tensor's values: the kept buffer itself (fp32) or a fresh buffer (libdaf).
+    func restore(_ t: SavedTensor) throws -> FloatBuffer
+    func release(_ t: SavedTensor) throws
+    func usage() throws -> StoreUsage
+}
+
+extension ActivationStore {
+    func record(_ event: String) throws {
+        guard timeline != nil else { return }
+        let u = try usage()
+        timeline!.append(TimelinePoint(event: event, bytes: u.liveBytes, fp32Bytes: u.liveFP32Bytes))
+    }
+}
+
+/// fp32 mode: the forward buffer itself is kept (no copy) until the backward pass releases it.
+final class PlainStore: ActivationStore {
+    var timeline: [TimelinePoint]? = nil
+    private var current = StoreUsage()
+
+    func save(_ x: FloatBuffer, _ role: SaveRole) throws -> SavedTensor {
+        let t = SavedTensor(count: x.count, role: role)
+        t.kept = x
+        current.liveBytes += x.bytes
+        current.peakBytes = max(current.peakBytes, current.liveBytes)
+        try record("save \(role.name)")
+        return t
+    }
+
+    func restore(_ t: SavedTensor) throws -> FloatBuffer { t.kept! }
+
+    func release(_ t: SavedTensor) throws {
+        guard let kept = t.kept else { return }
+        current.liveBytes -= kept.bytes
+        t.kept = nil
+        try record("release \(t.role.name)")
+    }
+
+    func usage() throws -> StoreUsage {
+        StoreUsage(liveBytes: current.liveBytes, peakBytes: current.peakBytes,
+                   liveFP32Bytes: current.liveBytes, peakFP32Bytes: current.peakBytes)
+    }
+}
+
+/// libdaf mode: daf_save in forward (the buffer may be dropped right after), daf_restore +
+/// daf_release in backward. Bytes come from daf_stats. Deeper tensors get higher importance:
+/// the backward pass needs them first, so under a budget the shallow ones should give way.
+final class LibdafStore: ActivationStore {
+    var timeline: [TimelinePoint]? = nil
+    private var ctx: OpaquePointer?
+    private let bits: Int
+
+    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64) throws {
+        self.bits = bits
+        var options = daf_options()
+        try checkDAF(daf_options_init(&options), "daf_options_init", nil)
+        options.bits = UInt32(bits)
+        options.group_size = UInt32(group)
+        options.rounding = rounding == .stochastic ? UInt32(DAF_ROUND_STOCHASTIC.rawValue) : UInt32(DAF_ROUND_NEAREST.rawValue)
+        options.seed = seed
+        try checkDAF(daf_create(&options, &ctx), "daf_create", nil)
+    }
+
+    deinit { daf_destroy(ctx) }
+
+    func save(_ x: FloatBuffer, _ role: SaveRole) throws -> SavedTensor {
+        var params = daf_save_params()
+        try checkDAF(daf_save_params_init(&params), "daf_save_params_init", nil)
+        params.bits = bits < role.minimumBits ? UInt32(role.minimumBits) : 0 // 0: the context's bits
+        params.importance = Float(role.depth)
+        let t = SavedTensor(count: x.count, role: role)
+        try checkDAF(daf_save(ctx, x.pointer, x.count, &params, &t.handle), "daf_save (\(role.name))", ctx)
+        try record("save \(role.name)")
+        return t
+    }
+
+    func restore(_ t: SavedTensor) throws -> FloatBuffer {
+        let out = FloatBuffer(count: t.count, zeroed: false)
+        try checkDAF(daf_restore(ctx, t.handle, out.pointer, t.count), "daf_restore (\(t.role.name))", ctx)
+        return out
+    }
+
+    func release(_ t: SavedTensor) throws {
+        try checkDAF(daf_release(ctx, t.handle), "daf_release (\(t.role.name))", ctx)
+        t.handle = 0
+        try record("release \(t.role.name)")
+    }
+
+    func usage() throws -> StoreUsage {
+        var s = daf_context_stats()
+        s.struct_size = UInt32(MemoryLayout<daf_context_stats>.size)
+        try checkDAF(daf_stats(ctx, &s), "daf_stats", ctx)
+        return StoreUsage(liveBytes: Int(s.live_packed_bytes), peakBytes: Int(s.peak_packed_bytes),
+                          liveFP32Bytes: Int(s.live_fp32_bytes), peakFP32Bytes: Int(s.peak_fp32_bytes))
+    }
+}

@@ -1,0 +1,30 @@
+// SGD with momentum (v = momentum * v + g; w -= lr * v, the form PyTorch uses). The learning
+// rate warms up linearly over the first steps (Goyal et al., "Accurate, large minibatch SGD",
+// 2017: a full rate on random weights blows the loss up at once) and then decays to 0 along a
+// cosine (Loshchilov, Hutter, "SGDR", ICLR 2017, without restarts).
+import Glibc
+
+struct SGD {
+    let learningRate: Float
+    let momentum: Float
+    let totalSteps: Int
+
+    var warmupSteps: Int { min(100, totalSteps / 10) }
+
+    func rate(atStep step: Int) -> Float {
+        if step < warmupSteps { return learningRate * Float(step + 1) / Float(warmupSteps) }
+        let progress = Double(step - warmupSteps) / Double(max(totalSteps - warmupSteps, 1))
+        return learningRate * Float(0.5 * (1 + cos(Double.pi * min(progress, 1))))
+    }
+
+    func update(_ parameters: [Parameter], step: Int) {
+        let lr = rate(atStep: step)
+        for p in parameters {
+            let w = p.value.pointer, g = p.gradient.pointer, v = p.velocity.pointer
+            for i in 0..<p.value.count {
+                v[i] = momentum * v[i] + g[i]
+                w[i] -= lr * v[i]
+            }
+        }
+    }
+}

@@ -1,0 +1,37 @@
+// One training run's settings, as daf-train's options and the tests set them.
+
+public enum Mode: String, Sendable, CaseIterable {
+    case fp32, daf
+}
+
+public enum Rounding: String, Sendable, CaseIterable {
+    case nearest, stochastic
+}
+
+public struct TrainConfig: Sendable {
+    public var mode: Mode = .daf
+    /// libdaf's bits per saved value, 1...8 (daf mode only).
+    public var bits = 2
+    /// libdaf's group size (daf mode only).
+    public var group = 256
+    public var rounding: Rounding = .nearest
+    public var epochs = 2
+    public var batch = 64
+    /// Training examples used (the first `limit` of the 60000); nil for all.
+    public var limit: Int? = 20_000
+    /// Test examples evaluated (the first `testLimit` of the 10000); nil for all.
+    public var testLimit: Int? = nil
+    public var seed: UInt64 = 1
+    /// OpenBLAS threads.
+    public var threads = 2
+    /// SGD with momentum, its learning rate decayed to 0 along a cosine.
+    public var learningRate: Float = 0.05
+    public var momentum: Float = 0.9
+    /// Steps per epoch cap (nil: the whole subset); for tests and quick looks.
+    public var maxStepsPerEpoch: Int? = nil
+
+    public init() {}
+
+    /// The run's label in tables and plots, e.g. "fp32" or "daf 2-bit".
+    public var label: String { mode == .fp32 ? "fp32" : "daf \(bits)-bit" }
+}

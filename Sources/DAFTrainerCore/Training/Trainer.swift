@@ -1,0 +1,191 @@
+// The training loop: epochs over a shuffled subset, one step = forward (saving into the run's
+// store), loss, backward, SGD update; test accuracy after each epoch; each run's figures at the
+// end. Several runs (fp32 and libdaf, or several bit widths) train in lockstep: every step
+// feeds the same batch to each run in turn. They share seed, weights at start, order and
+// batches, so they differ only in what their saved tensors come back as; and the machine's
+// noise (other processes, frequency changes) falls on all of them alike, which keeps their
+// step times comparable.
+import Glibc
+
+/// Where the runs are, for progress output.
+public struct Progress: Sendable {
+    public let epoch: Int, epochs: Int
+    public let step: Int, stepsPerEpoch: Int
+    public let runs: [RunProgress]
+    /// True for the last event of an epoch, after the test set was evaluated.
+    public var epochDone: Bool { runs.allSatisfy { $0.testAccuracy != nil } }
+}
+
+public struct RunProgress: Sendable {
+    public let label: String
+    /// Mean training loss of this epoch so far.
+    public let loss: Double
+    /// Examples per second of this run's own steps.
+    public let examplesPerSecond: Double
+    public let testAccuracy: Double?
+}
+
+public struct EpochResult: Sendable {
+    public let trainLoss: Double
+    public let testAccuracy: Double
+
+    public init(trainLoss: Double, testAccuracy: Double) {
+        (self.trainLoss, self.testAccuracy) = (trainLoss, testAccuracy)
+    }
+}
+
+public struct RunResult: Sendable {
+    public let config: TrainConfig
+    public let trainExamples: Int
+    public let epochs: [EpochResult]
+    /// Saved-activation peak in the run's own bytes (fp32 arrays, or libdaf's packed bytes).
+    public let savedPeakBytes: Int
+    /// The peak the same tensors would have taken as fp32.
+    public let fp32EquivalentPeakBytes: Int
+    public let stepMsMedian: Double
+    /// Saved bytes after each save and release of the first training step.
+    public let timeline: [TimelinePoint]
+
+    public init(config: TrainConfig, trainExamples: Int, epochs: [EpochResult], savedPeakBytes: Int,
+                fp32EquivalentPeakBytes: Int, stepMsMedian: Double, timeline: [TimelinePoint]) {
+        self.config = config
+        self.trainExamples = trainExamples
+        self.epochs = epochs
+        self.savedPeakBytes = savedPeakBytes
+        self.fp32EquivalentPeakBytes = fp32EquivalentPeakBytes
+        self.stepMsMedian = stepMsMedian
+        self.timeline = timeline
+    }
+
+    public var testAccuracy: Double { epochs.last?.testAccuracy ?? .nan }
+    /// Mean training loss over the last epoch.
+    public var finalLoss: Double { epochs.last?.trainLoss ?? .nan }
+    public var compression: Double { Double(fp32EquivalentPeakBytes) / Double(max(savedPeakBytes, 1)) }
+}
+
+/// One run's network, store and figures while training.
+final class RunState {
+    let config: TrainConfig
+    let network: Network
+    let store: ActivationStore
+    var stepSeconds: [Double] = []
+    var epochSeconds = 0.0
+    var lossSum = 0.0
+    var epochs: [EpochResult] = []
+    var timeline: [TimelinePoint] = []
+
+    init(_ config: TrainConfig) throws {
+        self.config = config
+        network = Network(seed: config.seed, parallel: Parallel(threads: config.threads))
+        store = config.mode == .fp32
+            ? PlainStore()
+            : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed)
+    }
+}
+
+public final class Trainer {
+    let train: LabeledImages
+    let test: LabeledImages
+    let configs: [TrainConfig]
+    var shared: TrainConfig { configs[0] }
+
+    /// The configs may differ in mode, bits, group and rounding only; the rest is the first's.
+    public init(data: FashionMNIST, configs: [TrainConfig]) {
+        precondition(!configs.isEmpty)
+        self.configs = configs
+        self.train = data.train.prefix(configs[0].limit)
+        self.test = data.test.prefix(configs[0].testLimit)
+    }
+
+    public func run(progress: (Progress) -> Void = { _ in }) throws -> [RunResult] {
+        Matmul.setThreads(shared.threads)
+        let runs = try configs.map { c -> RunState in
+            var c = c
+            (c.epochs, c.batch, c.limit, c.testLimit, c.seed) = (shared.epochs, shared.batch, shared.limit, shared.testLimit, shared.seed)
+            (c.threads, c.learningRate, c.momentum, c.maxStepsPerEpoch) = (shared.threads, shared.learningRate, shared.momentum, shared.maxStepsPerEpoch)
+            return try RunState(c)
+        }
+        var order = Array(0..<train.count)
+        var shuffler = SeededRandom(seed: shared.seed ^ 0x5348_5546_464C_4521)
+        let fullSteps = (train.count + shared.batch - 1) / shared.batch
+        let stepsPerEpoch = min(fullSteps, shared.maxStepsPerEpoch ?? fullSteps)
+        let sgd = SGD(learningRate: shared.learningRate, momentum: shared.momentum, totalSteps: stepsPerEpoch * shared.epochs)
+        let images = FloatBuffer(count: shared.batch * LabeledImages.pixels)
+        var labels: [Int] = []
+
+        func report(epoch: Int, step: Int, done: Bool) {
+            progress(Progress(epoch: epoch, epochs: shared.epochs, step: step, stepsPerEpoch: stepsPerEpoch, runs: runs.map { r in
+                RunProgress(label: r.config.label, loss: r.lossSum / Double(max(step, 1)),
+                            examplesPerSecond: Double(min(step * shared.batch, train.count)) / max(r.epochSeconds, 1e-9),
+                            testAccuracy: done ? r.epochs.last?.testAccuracy : nil)
+            }))
+        }
+
+        for epoch in 1...shared.epochs {
+            order.shuffle(using: &shuffler)
+            for r in runs { (r.lossSum, r.epochSeconds) = (0, 0) }
+            for step in 0..<stepsPerEpoch {
+                let batchIndices = order[(step * shared.batch)..<min(train.count, (step + 1) * shared.batch)]
+                train.fillBatch(batchIndices, images: images, labels: &labels)
+                for r in runs {
+                    let record = epoch == 1 && step == 0
+                    if record { r.store.timeline = [TimelinePoint(event: "start", bytes: 0, fp32Bytes: 0)] }
+                    let seconds = try trainStep(r, images: images, labels: labels, step: (epoch - 1) * stepsPerEpoch + step, sgd: sgd)
+                    if record { r.timeline = r.store.timeline ?? []; r.store.timeline = nil }
+                    r.stepSeconds.append(seconds)
+                    r.epochSeconds += seconds
+                }
+                report(epoch: epoch, step: step + 1, done: false)
+            }
+            for r in runs {
+                r.epochs.append(EpochResult(trainLoss: r.lossSum / Double(stepsPerEpoch), testAccuracy: try evaluate(r.network)))
+            }
+            report(epoch: epoch, step: stepsPerEpoch, done: true)
+        }
+        return try runs.map { r in
+            let usage = try r.store.usage()
+            return RunResult(config: r.config, trainExamples: min(train.count, stepsPerEpoch * shared.batch), epochs: r.epochs,
+                             savedPeakBytes: usage.peakBytes, fp32EquivalentPeakBytes: usage.peakFP32Bytes,
+                             stepMsMedian: median(r.stepSeconds) * 1000, timeline: r.timeline)
+        }
+    }
+
+    /// One step of one run; returns its seconds (the batch is already filled).
+    func trainStep(_ r: RunState, images: FloatBuffer, labels: [Int], step: Int, sgd: SGD) throws -> Double {
+        let start = now()
+        let (logits, tape) = try r.network.forward(images, batch: labels.count, store: r.store)
+        let (loss, dLogits, _) = SoftmaxCrossEntropy.lossAndGradient(logits, labels: labels, classes: Network.classes)
+        try r.network.backward(tape, dLogits: dLogits, batch: labels.count, store: r.store)
+        sgd.update(r.network.parameters, step: step)
+        r.lossSum += loss
+        return now() - start
+    }
+
+    /// Fraction of the test set classified correctly (forward only, nothing saved).
+    func evaluate(_ network: Network) throws -> Double {
+        let batch = 200
+        let images = FloatBuffer(count: batch * LabeledImages.pixels)
+        var labels: [Int] = []
+        var correct = 0
+        for first in stride(from: 0, to: test.count, by: batch) {
+            let indices = Array(first..<min(test.count, first + batch))[...]
+            test.fillBatch(indices, images: images, labels: &labels)
+            let (logits, _) = try network.forward(images, batch: indices.count, store: nil)
+            correct += SoftmaxCrossEntropy.lossAndGradient(logits, labels: labels, classes: Network.classes).correct
+        }
+        return Double(correct) / Double(max(test.count, 1))
+    }
+}
+
+func now() -> Double {
+    var t = timespec()
+    clock_gettime(CLOCK_MONOTONIC, &t)
+    return Double(t.tv_sec) + Double(t.tv_nsec) * 1e-9
+}
+
+func median(_ values: [Double]) -> Double {
+    guard !values.isEmpty else { return .nan }
+    let sorted = values.sorted()
+    let mid = sorted.count / 2
+    return sorted.count % 2 == 1 ? sorted[mid] : (sorted[mid - 1] + sorted[mid]) / 2
+}

@@ -1,0 +1,132 @@
+// daf-train: the reference trainer. A small CNN learns Fashion-MNIST with its saved activations
+// in fp32 and in libdaf, on the same seed and data, and the runs are compared side by side.
+// `swift run -c release daf-train` is the project's main job; the logic is in DAFTrainerCore.
+import ArgumentParser
+import DAFTrainerCore
+import Glibc
+
+extension Mode: ExpressibleByArgument {}
+extension Rounding: ExpressibleByArgument {}
+
+@main
+struct DAFTrain: ParsableCommand {
+    static let configuration = CommandConfiguration(
+        commandName: "daf-train",
+        abstract: "Train a small CNN on Fashion-MNIST with saved activations in fp32 and in libdaf, and compare.",
+        discussion: """
+            With no options: an fp32 run and a libdaf 2-bit run on the same seed and data, then a \
+            side-by-side table. Progress goes to standard error; the table (or --json) to standard output.
+            """)
+
+    @Option(help: "Run only this mode (fp32 or daf); default: both, fp32 first.")
+    var mode: Mode?
+
+    @Option(help: "libdaf bits per saved value, 1...8; a list such as 8,4,2,1 trains one libdaf run per entry.")
+    var bits = BitWidths([2])
+
+    @Option(help: "libdaf group size: a multiple of 16 in 16...65536.")
+    var group = 256
+
+    @Option(help: "libdaf rounding: nearest or stochastic.")
+    var rounding: Rounding = TrainConfig().rounding
+
+    @Option(name: .customLong("budget-mib"), help: "Memory budget for libdaf's pool in MiB (needs the pool, issue 3).")
+    var budgetMiB: Int?
+
+    @Option(help: "What libdaf does when the budget is reached: degrade, spill, recompute or fail (needs the pool, issue 3).")
+    var policy: String?
+
+    @Option(help: "Passes over the training subset.")
+    var epochs = TrainConfig().epochs
+
+    @Option(help: "Examples per step.")
+    var batch = TrainConfig().batch
+
+    @Option(help: "Training examples used, the first N of 60000 (0 = all).")
+    var limit = TrainConfig().limit ?? 0
+
+    @Option(help: "Seed for weights and shuffling (both modes use the same).")
+    var seed: UInt64 = TrainConfig().seed
+
+    @Option(help: "Threads for OpenBLAS and the element-wise loops.")
+    var threads = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
+
+    @Option(name: .customLong("lr"), help: "Initial learning rate of SGD with momentum 0.9 (cosine decay to 0).")
+    var learningRate = TrainConfig().learningRate
+
+    @Option(name: .customLong("data-dir"), help: "Directory with the four gzipped IDX files.")
+    var dataDirectory = FashionMNIST.defaultDirectory
+
+    @Flag(help: "Print one JSON object {\"runs\": [...]} instead of the table.")
+    var json = false
+
+    @Option(help: "Write an SVG plot: saved bytes over one step, accuracy per epoch.")
+    var report: String?
+
+    func validate() throws {
+        if budgetMiB != nil || policy != nil {
+            throw ValidationError("--budget-mib and --policy need libdaf's paged pool with a budget (issue 3), "
+                + "which this build does not have yet")
+        }
+        guard bits.values.allSatisfy({ (1...8).contains($0) }) else { throw ValidationError("--bits must be 1...8 (or a list of them)") }
+        guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
+        guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
+        guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be 1...4096") }
+        guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
+        guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be 1...256") }
+        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive") }
+    }
+
+    func run() throws {
+        var config = TrainConfig()
+        config.group = group
+        config.rounding = rounding
+        config.epochs = epochs
+        config.batch = batch
+        config.limit = limit == 0 ? nil : limit
+        config.seed = seed
+        config.threads = threads
+        config.learningRate = learningRate
+
+        let runs: [RunResult]
+        do {
+            let data = try FashionMNIST(directory: dataDirectory)
+            let printer = ProgressPrinter()
+            var configs: [TrainConfig] = []
+            if mode != .daf { config.mode = .fp32; configs.append(config) }
+            if mode != .fp32 {
+                config.mode = .daf
+                for b in bits.values { config.bits = b; configs.append(config) }
+            }
+            runs = try Trainer(data: data, configs: configs).run(progress: printer.show)
+        } catch let error as TrainerError {
+            throw ValidationErrorWithoutUsage(message: error.description)
+        }
+        print(json ? RunJSON.render(runs) : ResultTable.render(runs))
+        if let report {
+            guard let file = fopen(report, "w") else { throw ValidationErrorWithoutUsage(message: "cannot write \(report)") }
+            fputs(SVGReport.render(runs), file)
+            fclose(file)
+            if !json { print("report: \(report)") }
+        }
+    }
+}
+
+/// --bits: one width or a comma-separated list.
+struct BitWidths: ExpressibleByArgument, CustomStringConvertible {
+    let values: [Int]
+    init(_ values: [Int]) { self.values = values }
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Int($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        values = parts.map { $0! }
+    }
+    var description: String { values.map(String.init).joined(separator: ",") }
+    var defaultValueDescription: String { description }
+}
+
+/// A failure that is not about the command line: print the message, exit 1, no usage text.
+struct ValidationErrorWithoutUsage: Error, CustomStringConvertible {
+    let message: String
+    var description: String { "daf-train: " + message }
+}

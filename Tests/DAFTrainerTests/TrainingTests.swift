@@ -1,0 +1,94 @@
+// Short real trainings on Fashion-MNIST through DAFTrainerCore: fp32 and libdaf 2-bit both
+// learn (loss far below chance, ln 10 = 2.30), and libdaf's saved bytes are exactly what the
+// packed format says they must be for the six saved tensors, a ≥ 12x smaller peak than fp32.
+// Needs Debian's dataset-fashion-mnist: without it these tests fail and say so.
+import CDAF
+import DAFTrainerCore
+import Testing
+
+/// The data, loaded once for all tests; a missing dataset fails every test that needs it
+/// with the loader's message, which names the Debian package.
+let fashionMNIST: Result<FashionMNIST, TrainerError> = {
+    do { return .success(try FashionMNIST()) } catch let error as TrainerError { return .failure(error) } catch {
+        return .failure(.unavailable("loading Fashion-MNIST failed: \(error)"))
+    }
+}()
+
+/// A few hundred small steps on a subset: 300 steps of 8 examples, two epochs over 1200.
+/// (Small batches because `swift test` runs libdaf's codec unoptimized: about a second per
+/// MiB saved and restored, where the release build takes a few milliseconds.)
+func shortConfig(_ mode: Mode, bits: Int = 2) -> TrainConfig {
+    var c = TrainConfig()
+    c.mode = mode
+    c.bits = bits
+    c.epochs = 2
+    c.batch = 8
+    c.limit = 1200
+    c.testLimit = 2000
+    c.threads = 2
+    c.learningRate = 0.02
+    return c
+}
+
+@Suite("Training on Fashion-MNIST", .serialized)
+struct TrainingTests {
+    @Test("fp32 and libdaf 2-bit both learn, on the same seed and data")
+    func bothLearn() throws {
+        let runs = try Trainer(data: fashionMNIST.get(), configs: [shortConfig(.fp32), shortConfig(.daf)]).run()
+        #expect(runs.count == 2)
+        for r in runs {
+            let steps = r.epochs.count * (r.trainExamples / r.config.batch)
+            // Chance: loss ln 10 = 2.30, accuracy 10 %.
+            #expect(r.finalLoss < 1.0, "\(r.config.label): mean loss of the last epoch \(r.finalLoss) after \(steps) steps")
+            #expect(r.testAccuracy > 0.65, "\(r.config.label): test accuracy \(r.testAccuracy)")
+        }
+        // So short a run is noisy: this only catches libdaf wrecking training. The README's
+        // table compares accuracy on full-length runs.
+        let (fp32, daf) = (runs[0], runs[1])
+        #expect(abs(fp32.testAccuracy - daf.testAccuracy) < 0.08,
+                "libdaf 2-bit \(daf.testAccuracy) strays from fp32 \(fp32.testAccuracy)")
+    }
+
+    /// The six saved tensors of one step at batch B (Network.swift), with the bits libdaf keeps
+    /// each at when the run asks for 2: the argmaxes need 2, the classifier's input keeps 4.
+    static func savedTensors(batch b: Int) -> [(count: Int, bits: Int)] {
+        [(b * 784, 2), (32 * b * 196, 2), (32 * b * 196, 2), (64 * b * 49, 2), (b * 3136, 2), (b * 128, 4)]
+    }
+
+    @Test("saved bytes: fp32 holds the six tensors, libdaf exactly their packed sizes (>= 12x less)")
+    func savedBytes() throws {
+        var fp32 = shortConfig(.fp32), daf = shortConfig(.daf)
+        fp32.batch = 32; fp32.epochs = 1; fp32.maxStepsPerEpoch = 3
+        daf.batch = 32; daf.epochs = 1; daf.maxStepsPerEpoch = 3
+        let runs = try Trainer(data: fashionMNIST.get(), configs: [fp32, daf]).run()
+        let tensors = Self.savedTensors(batch: fp32.batch)
+        let fp32Bytes = tensors.reduce(0) { $0 + $1.count * 4 }
+        let packedBytes = tensors.reduce(0) { $0 + daf_packed_bound($1.count, UInt32($1.bits), 256) }
+
+        #expect(runs[0].savedPeakBytes == fp32Bytes)
+        #expect(runs[0].fp32EquivalentPeakBytes == fp32Bytes)
+        #expect(runs[1].fp32EquivalentPeakBytes == fp32Bytes)
+        #expect(runs[1].savedPeakBytes == packedBytes)
+        #expect(runs[1].compression >= 12, "libdaf 2-bit saves only \(runs[1].compression)x")
+
+        // One step's timeline: six saves rise to the peak, six releases fall back to zero.
+        for r in runs {
+            let bytes = r.timeline.map(\.bytes)
+            #expect(bytes.count == 13 && bytes.first == 0 && bytes.last == 0, "\(r.config.label): \(bytes)")
+            #expect(bytes.max() == r.savedPeakBytes && bytes[6] == r.savedPeakBytes, "\(r.config.label): \(bytes)")
+            #expect(zip(bytes, bytes.dropFirst()).prefix(6).allSatisfy { $0 < $1 }, "\(r.config.label): forward must rise: \(bytes)")
+            #expect(zip(bytes, bytes.dropFirst()).suffix(6).allSatisfy { $0 > $1 }, "\(r.config.label): backward must fall: \(bytes)")
+        }
+    }
+
+    @Test("lower bit widths save proportionally fewer bytes")
+    func bitWidths() throws {
+        var configs = [8, 4, 1].map { shortConfig(.daf, bits: $0) }
+        for i in configs.indices { configs[i].batch = 32; configs[i].epochs = 1; configs[i].maxStepsPerEpoch = 2 }
+        let runs = try Trainer(data: fashionMNIST.get(), configs: configs).run()
+        let ratios = runs.map(\.compression)
+        #expect(ratios[0] > 3.5 && ratios[0] < 4, "8-bit: \(ratios[0])x")
+        #expect(ratios[1] > 7 && ratios[1] < 8, "4-bit: \(ratios[1])x")
+        #expect(ratios[2] > 15, "1-bit (argmaxes at 2, classifier input at 4): \(ratios[2])x")
+    }
+}
