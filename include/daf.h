@@ -652,8 +652,8 @@ int daf_handle_info(daf_context *ctx, daf_handle handle, daf_entry_info *info);
 /** What was wrong with the calling thread's most recent failed call: which argument, which
  *  limit. For ctx non-NULL, the message is the thread's last failure if that call was on ctx
  *  (else ""); for ctx NULL, the thread's last failure of a call that takes no context (codec
- *  calls, daf_create, and calls given a NULL ctx). Never NULL; the text stays valid until the
- *  same thread's next failed libdaf call. Since 0.1.0. */
+ *  calls, daf_create, the daf_pool_* calls, and calls given a NULL ctx). Never NULL; the text
+ *  stays valid until the same thread's next failed libdaf call. Since 0.1.0. */
 const char *daf_last_error(const daf_context *ctx);
 
 #ifdef __cplusplus
