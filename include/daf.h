@@ -580,8 +580,9 @@ int daf_save(daf_context *ctx, const float *src, size_t count, const daf_save_pa
  *  goes on (e.g. computes the next layer). src must stay valid and unchanged until the save
  *  has completed: until daf_wait, a restore, daf_release of the handle, or daf_destroy
  *  returns. Argument errors are returned here (as daf_save's); errors of the work itself
- *  (DAF_E_NO_MEMORY) are returned by daf_wait, or by the first restore or release of the
- *  handle, after which the handle is unknown. Thread-safe. Since 0.1.0. */
+ *  (DAF_E_NO_MEMORY, and those of storing it under the budget: DAF_E_BUDGET_EXCEEDED,
+ *  DAF_E_IO) are returned by daf_wait, or by the first restore, release or set_importance of
+ *  the handle, after which the handle is unknown. Thread-safe. Since 0.1.0. */
 int daf_save_async(daf_context *ctx, const float *src, size_t count,
                    const daf_save_params *params, daf_handle *out_handle);
 
@@ -695,8 +696,8 @@ int daf_handle_info(daf_context *ctx, daf_handle handle, daf_entry_info *info);
 /** What was wrong with the calling thread's most recent failed call: which argument, which
  *  limit. For ctx non-NULL, the message is the thread's last failure if that call was on ctx
  *  (else ""); for ctx NULL, the thread's last failure of a call that takes no context (codec
- *  calls, daf_create, and calls given a NULL ctx). Never NULL; the text stays valid until the
- *  same thread's next failed libdaf call. Since 0.1.0. */
+ *  calls, daf_create, the daf_pool_* calls, and calls given a NULL ctx). Never NULL; the text
+ *  stays valid until the same thread's next failed libdaf call. Since 0.1.0. */
 const char *daf_last_error(const daf_context *ctx);
 
 #ifdef __cplusplus

@@ -80,8 +80,13 @@ struct DAFBench: ParsableCommand {
             case "save_restore":
                 for bits in [2, 8] { record(cases().saveRestore(bits: bits)) }
             case "pool_alloc_free":
-                if !json { Report.printHeader(columns: Report.poolColumns) }
-                for row in PoolCases.rows(pageSize: poolPageSize) { results.append(row); if !json { Report.printRow(row, columns: Report.poolColumns) } }
+                let pool = PoolCases.rows(pageSize: poolPageSize)
+                results += pool.results
+                if !json {
+                    Report.printHeader(columns: Report.poolColumns)
+                    for row in pool.results { Report.printRow(row, columns: Report.poolColumns) }
+                    for line in pool.details { print(line) }
+                }
             default:
                 break
             }

@@ -9,7 +9,8 @@
 // allocator's run would leave behind for the next. In the child, RSS is read just before the
 // first step (after the sizes, the source buffer and the pool object exist) and peak RSS
 // afterwards; peak_rss_over_live = (peak RSS - that baseline) / the highest sum of block sizes
-// of any step. Page faults are getrusage's ru_minflt over the steps after a 20-step warm-up.
+// of any step. Page faults are getrusage's ru_minflt over the steps after a 20-step warm-up
+// (the table also shows them for the steps that did not set a new peak of live bytes).
 // ns_per_op is the median over those steps of (step time / 50): one op = one alloc + its free
 // (+ the write when touching).
 import CDAF
@@ -50,9 +51,10 @@ enum PoolCases {
 
     // MARK: Parent: one child process per case
 
-    /// The 8 rows (allocator x order x touch), each measured in a fresh child process.
-    static func rows(pageSize: Int?) -> [BenchResult] {
-        var results: [BenchResult] = []
+    /// The 8 rows (allocator x order x touch), each measured in a fresh child process; the
+    /// JSON rows hold exactly the issue's fields, `details` a note per row for the table.
+    static func rows(pageSize: Int?) -> (results: [BenchResult], details: [String]) {
+        var results: [BenchResult] = [], details: [String] = []
         for touch in [false, true] {
             for order in orders {
                 for allocator in allocators {
@@ -65,10 +67,13 @@ enum PoolCases {
                         ("faults_per_step", .number(figures["faults_per_step"] ?? .nan)),
                         ("peak_rss_over_live", .number(figures["peak_rss_over_live"] ?? .nan)),
                     ]))
+                    details.append("\(allocator) \(order) touch=\(touch): faults per step at the \(Int(figures["steps_below_peak"] ?? 0)) "
+                                   + "measured steps below the running peak of live bytes: \(String(format3: figures["faults_per_step_below_peak"] ?? .nan)); "
+                                   + "peak live bytes \(Int(figures["peak_live_bytes"] ?? 0))")
                 }
             }
         }
-        return results
+        return (results, details)
     }
 
     /// Runs this executable with `arguments` and reads its "name value" lines.
@@ -150,21 +155,35 @@ enum PoolCases {
         }
         var live = [UInt64](repeating: 0, count: blocksPerStep)
         var stepNanoseconds: [Double] = []
-        var faultsAtWarmup = 0
+        stepNanoseconds.reserveCapacity(steps) // no growth (and no page fault of its own) while measuring
+        // Faults are also split by step: a step whose live bytes exceed every earlier step's
+        // (a new peak) must touch memory no step touched before; the others need not.
+        var faults = 0, faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0
         let baseline = residentBytes()
         for step in 0..<steps {
-            if step == warmupSteps { faultsAtWarmup = minorFaults() }
             let sizes = workload.sizes[step], order = workload.freeOrder[step]
+            let faultsBefore = minorFaults()
             let start = Clock.seconds()
             for b in 0..<blocksPerStep { live[b] = allocate(sizes[b]) }
             for b in order { release(live[b]) }
-            if step >= warmupSteps { stepNanoseconds.append((Clock.seconds() - start) * 1e9) }
+            let seconds = Clock.seconds() - start
+            let stepFaults = minorFaults() - faultsBefore, demand = sizes.reduce(0, +)
+            if step >= warmupSteps {
+                stepNanoseconds.append(seconds * 1e9)
+                faults += stepFaults
+                if demand <= peakSoFar {
+                    faultsBelowPeak += stepFaults
+                    stepsBelowPeak += 1
+                }
+            }
+            peakSoFar = max(peakSoFar, demand)
         }
-        let faults = Double(minorFaults() - faultsAtWarmup) / Double(steps - warmupSteps)
         let peak = peakResidentBytes()
         if pool != nil { check(daf_pool_destroy(pool)) }
         print("ns_per_op \(median(stepNanoseconds) / Double(blocksPerStep))")
-        print("faults_per_step \(faults)")
+        print("faults_per_step \(Double(faults) / Double(steps - warmupSteps))")
+        print("faults_per_step_below_peak \(Double(faultsBelowPeak) / Double(max(stepsBelowPeak, 1)))")
+        print("steps_below_peak \(stepsBelowPeak)")
         print("peak_rss_over_live \(Double(peak - baseline) / Double(workload.peakLiveBytes))")
         print("peak_live_bytes \(workload.peakLiveBytes)")
     }

@@ -21,6 +21,11 @@ struct EvictionTests {
         return (0..<n).map { _ in normalValues(Int.random(in: sizes, using: &rng), &rng) }
     }
 
+    /// A budget (whole pages) that the tensors' float32 bytes exceed `factor` times.
+    static func budget(_ values: [[Float]], over factor: Int) -> Int {
+        values.reduce(0) { $0 + $1.count * 4 } / factor / pageBytes * pageBytes
+    }
+
     /// Restores every entry and checks it: exact for a dropped entry (its callback), within the
     /// degrade chain's bound otherwise. Returns problems.
     static func checkAll(_ c: TestContext, _ saved: [Saved], floor: Int = 1) -> [String] {
@@ -45,8 +50,7 @@ struct EvictionTests {
                       (16, [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL, DAF_POLICY_RECOMPUTE])])
     func savingLoop(factor: Int, policy: [daf_policy]) throws {
         let values = Self.tensors(40, seed: UInt64(factor) * 31 + UInt64(policy.count))
-        let fp32 = values.reduce(0) { $0 + $1.count * 4 }
-        let budget = fp32 / factor / pageBytes * pageBytes
+        let budget = Self.budget(values, over: factor)
         let spill = SpillDirectory()
         defer { #expect(spill.removeEmpty(), "the spill directory is empty after destroy") }
         var saved: [Saved] = []
@@ -79,7 +83,7 @@ struct EvictionTests {
     @Test("FAIL refuses the save that does not fit, evicts nothing, and loses nothing")
     func failPolicy() {
         let values = Self.tensors(40, seed: 8)
-        let budget = values.reduce(0) { $0 + $1.count * 4 } / 4 / pageBytes * pageBytes
+        let budget = Self.budget(values, over: 4)
         let c = budgetContext(policy: [DAF_POLICY_FAIL], budget: budget)
         var saved: [Saved] = []
         var refused: Int32 = 0
@@ -106,7 +110,7 @@ struct EvictionTests {
     @Test("DEGRADE re-quantizes the least important first, in place, down to the floor")
     func degradeOrder() {
         let values = Self.tensors(30, seed: 21)
-        let budget = values.reduce(0) { $0 + $1.count * 4 } / 5 / pageBytes * pageBytes
+        let budget = Self.budget(values, over: 5)
         let c = budgetContext(policy: [DAF_POLICY_DEGRADE], budget: budget, floor: 2)
         var saved: [(Saved, Float)] = []
         var rng = SeededGenerator(seed: 4)
@@ -210,7 +214,7 @@ struct EvictionTests {
     @Test("RECOMPUTE drops only entries with a callback, rebuilds them exactly, reports failures")
     func recompute() {
         let values = Self.tensors(20, seed: 6)
-        let budget = values.reduce(0) { $0 + $1.count * 4 } / 4 / pageBytes * pageBytes
+        let budget = Self.budget(values, over: 4)
         let c = budgetContext(policy: [DAF_POLICY_RECOMPUTE], budget: budget)
         var saved: [Saved] = []
         for (i, v) in values.enumerated() {
@@ -243,7 +247,7 @@ struct EvictionTests {
     func degradeThenSpill() {
         // A victim whose degrading would free no page is spilled as it is.
         let values = Self.tensors(30, seed: 14, sizes: 6000...9000)
-        let budget = values.reduce(0) { $0 + $1.count * 4 } / 12 / pageBytes * pageBytes
+        let budget = Self.budget(values, over: 12)
         let c = budgetContext(policy: [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL], budget: budget, floor: 4)
         let saved = values.map { v in Saved(handle: c.save(v).1, values: v) }
         #expect(saved.allSatisfy { $0.handle != 0 })

@@ -160,30 +160,33 @@ final class SpillFile {
     // MARK: I/O
 
     private func writeAll(_ source: UnsafeRawPointer, _ count: Int, at offset: Int) throws(DAFError) {
-        var done = 0
-        while done < count {
-            let n = pwrite(descriptor, source + done, count - done, off_t(offset + done))
-            if n > 0 {
-                done += n
-            } else if n < 0 && errno == EINTR {
-                continue
-            } else {
-                let reason = n < 0 ? String(cString: strerror(errno)) : "no progress"
-                throw DAFError(DAF_E_IO, "spill file: writing \(count) bytes at offset \(offset) failed: \(reason)")
-            }
+        try transferAll(count, at: offset, writing: true) { done in
+            pwrite(descriptor, source + done, count - done, off_t(offset + done))
         }
     }
 
     private func readAll(_ destination: UnsafeMutableRawPointer, _ count: Int, at offset: Int) throws(DAFError) {
+        try transferAll(count, at: offset, writing: false) { done in
+            pread(descriptor, destination + done, count - done, off_t(offset + done))
+        }
+    }
+
+    /// Repeats `step(bytes done so far)` (a pread or pwrite) until `count` bytes are through,
+    /// retrying on EINTR. A read that ends early met the end of the file: the file was
+    /// truncated (DAF_E_CORRUPT); any other failure is DAF_E_IO.
+    private func transferAll(_ count: Int, at offset: Int, writing: Bool, _ step: (Int) -> Int) throws(DAFError) {
         var done = 0
         while done < count {
-            let n = pread(descriptor, destination + done, count - done, off_t(offset + done))
+            let n = step(done)
             if n > 0 {
                 done += n
-            } else if n == 0 {
+            } else if n < 0 && errno == EINTR {
+                continue
+            } else if n == 0 && !writing {
                 throw DAFError(DAF_E_CORRUPT, "spill file: truncated (offset \(offset + done) is past its end)")
-            } else if errno != EINTR {
-                throw DAFError(DAF_E_IO, "spill file: reading at offset \(offset + done) failed: \(String(cString: strerror(errno)))")
+            } else {
+                let reason = n < 0 ? String(cString: strerror(errno)) : "no progress"
+                throw DAFError(DAF_E_IO, "spill file: \(writing ? "writing" : "reading") \(count) bytes at offset \(offset) failed: \(reason)")
             }
         }
     }

@@ -1,5 +1,6 @@
-// An owned, 64-byte aligned heap buffer: the home of one packed blob until the paged pool
-// replaces it. Allocation failure is reported, never trapped.
+// An owned, 64-byte aligned heap buffer for transient work: a blob being packed before it goes
+// into the pool, or fetched out of it (or the spill file) to be unpacked. Allocation failure is
+// reported, never trapped.
 import CDAF
 import Glibc
 
