@@ -171,6 +171,30 @@ struct ParallelTests {
     }
 }
 
+extension ParallelTests {
+    @Test("an async save that cannot fit the budget reports it through daf_wait, then the handle is gone")
+    func asyncSaveOverBudget() {
+        var options = daf_options()
+        _ = daf_options_init(&options)
+        options.budget_bytes = 1 << 20
+        options.policy = UInt32(DAF_POLICY_FAIL.rawValue)
+        options.threads = 1
+        var ctx: OpaquePointer?
+        #expect(daf_create(&options, &ctx) == 0)
+        defer { _ = daf_destroy(ctx) }
+        let big = [Float](repeating: 1.25, count: 4 << 20) // ~2.3 MB packed at 2 bits, over 1 MiB
+        var h: daf_handle = 0
+        #expect(daf_save_async(ctx, big, big.count, nil, &h) == 0 && h != 0)
+        #expect(daf_wait(ctx, h) == DAF_E_BUDGET_EXCEEDED.rawValue)
+        #expect(daf_wait(ctx, h) == DAF_E_UNKNOWN_HANDLE.rawValue)
+        let small = [Float](repeating: 2, count: 1000)
+        #expect(daf_save_async(ctx, small, small.count, nil, &h) == 0)
+        var back = [Float](repeating: 0, count: 1000)
+        #expect(daf_restore(ctx, h, &back, 1000) == 0 && back == small)
+        #expect(daf_release(ctx, h) == 0)
+    }
+}
+
 /// An atomic that closures can share.
 final class Box<Value: AtomicRepresentable>: Sendable where Value: Sendable {
     let value: Atomic<Value>
