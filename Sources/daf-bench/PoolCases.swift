@@ -10,7 +10,8 @@
 // first step (after the sizes, the source buffer and the pool object exist) and peak RSS
 // afterwards; peak_rss_over_live = (peak RSS - that baseline) / the highest sum of block sizes
 // of any step. Page faults are getrusage's ru_minflt over the steps after a 20-step warm-up
-// (the table also shows them for the steps that did not set a new peak of live bytes).
+// (the table also says how many steps had none, and the faults of the steps that did not set a
+// new peak of live bytes).
 // ns_per_op is the median over those steps of (step time / 50): one op = one alloc + its free
 // (+ the write when touching).
 import CDAF
@@ -67,9 +68,10 @@ enum PoolCases {
                         ("faults_per_step", .number(figures["faults_per_step"] ?? .nan)),
                         ("peak_rss_over_live", .number(figures["peak_rss_over_live"] ?? .nan)),
                     ]))
-                    details.append("\(allocator) \(order) touch=\(touch): faults per step at the \(Int(figures["steps_below_peak"] ?? 0)) "
-                                   + "measured steps below the running peak of live bytes: \(String(format3: figures["faults_per_step_below_peak"] ?? .nan)); "
-                                   + "peak live bytes \(Int(figures["peak_live_bytes"] ?? 0))")
+                    details.append("\(allocator) \(order) touch=\(touch): \(Int(figures["steps_without_faults"] ?? 0)) of "
+                                   + "\(steps - warmupSteps) measured steps without a page fault; faults per step at the "
+                                   + "\(Int(figures["steps_below_peak"] ?? 0)) steps below the running peak of live bytes: "
+                                   + "\(String(format3: figures["faults_per_step_below_peak"] ?? .nan)); peak live bytes \(Int(figures["peak_live_bytes"] ?? 0))")
                 }
             }
         }
@@ -153,7 +155,7 @@ enum PoolCases {
         stepNanoseconds.reserveCapacity(steps) // no growth (and no page fault of its own) while measuring
         // Faults are also split by step: a step whose live bytes exceed every earlier step's
         // (a new peak) must touch memory no step touched before; the others need not.
-        var faults = 0, faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0
+        var faults = 0, faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0, stepsWithoutFaults = 0
         let baseline = residentBytes()
         for step in 0..<steps {
             let sizes = workload.sizes[step], order = workload.freeOrder[step]
@@ -166,6 +168,7 @@ enum PoolCases {
             if step >= warmupSteps {
                 stepNanoseconds.append(seconds * 1e9)
                 faults += stepFaults
+                if stepFaults == 0 { stepsWithoutFaults += 1 }
                 if demand <= peakSoFar {
                     faultsBelowPeak += stepFaults
                     stepsBelowPeak += 1
@@ -178,6 +181,7 @@ enum PoolCases {
         print("faults_per_step \(Double(faults) / Double(steps - warmupSteps))")
         print("faults_per_step_below_peak \(Double(faultsBelowPeak) / Double(max(stepsBelowPeak, 1)))")
         print("steps_below_peak \(stepsBelowPeak)")
+        print("steps_without_faults \(stepsWithoutFaults)")
         print("peak_rss_over_live \(Double(peak - baseline) / Double(workload.peakLiveBytes))")
         print("peak_live_bytes \(workload.peakLiveBytes)")
     }
