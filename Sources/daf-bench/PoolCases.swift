@@ -10,7 +10,8 @@
 // first step (after the sizes, the source buffer and the pool object exist) and peak RSS
 // afterwards; peak_rss_over_live = (peak RSS - that baseline) / the highest sum of block sizes
 // of any step. Page faults are getrusage's ru_minflt over the steps after a 20-step warm-up
-// (the table also shows them for the steps that did not set a new peak of live bytes).
+// (the table also says how many steps had none, and the faults of the steps that did not set a
+// new peak of live bytes).
 // ns_per_op is the median over those steps of (step time / 50): one op = one alloc + its free
 // (+ the write when touching).
 import CDAF
@@ -67,9 +68,10 @@ enum PoolCases {
                         ("faults_per_step", .number(figures["faults_per_step"] ?? .nan)),
                         ("peak_rss_over_live", .number(figures["peak_rss_over_live"] ?? .nan)),
                     ]))
-                    details.append("\(allocator) \(order) touch=\(touch): faults per step at the \(Int(figures["steps_below_peak"] ?? 0)) "
-                                   + "measured steps below the running peak of live bytes: \(String(format3: figures["faults_per_step_below_peak"] ?? .nan)); "
-                                   + "peak live bytes \(Int(figures["peak_live_bytes"] ?? 0))")
+                    details.append("\(allocator) \(order) touch=\(touch): \(Int(figures["steps_without_faults"] ?? 0)) of "
+                                   + "\(steps - warmupSteps) measured steps without a page fault; faults per step at the "
+                                   + "\(Int(figures["steps_below_peak"] ?? 0)) steps below the running peak of live bytes: "
+                                   + "\(String(format3: figures["faults_per_step_below_peak"] ?? .nan)); peak live bytes \(Int(figures["peak_live_bytes"] ?? 0))")
                 }
             }
         }
@@ -130,47 +132,43 @@ enum PoolCases {
         let touch = parts[2] == "1"
         let source = UnsafeMutableRawPointer.allocate(byteCount: Int(largest * 1.3) + 1, alignment: 64)
         source.initializeMemory(as: UInt8.self, repeating: 0x5A, count: Int(largest * 1.3) + 1)
-        var allocate: (Int) -> UInt64
-        var release: (UInt64) -> Void
-        var pool: OpaquePointer? = nil
         if parts[0] == "daf_pool" {
             var options = daf_pool_options()
             check(daf_pool_options_init(&options))
             if let pageSize { options.page_size = UInt32(pageSize) }
+            var pool: OpaquePointer? = nil
             check(daf_pool_create(&options, &pool))
-            allocate = { size in
-                var block: daf_pool_block = 0
-                check(daf_pool_alloc(pool, size, 0, &block))
-                if touch { check(daf_pool_write(pool, block, 0, source, size)) }
-                return block
-            }
-            release = { block in check(daf_pool_free(pool, block)) }
+            var allocator = PoolAllocator(pool: pool, touch: touch, source: source)
+            measure(&allocator, workload)
+            check(daf_pool_destroy(pool))
         } else {
-            allocate = { size in
-                guard let p = malloc(size) else { fail("malloc(\(size)) failed") }
-                if touch { p.copyMemory(from: source, byteCount: size) }
-                return UInt64(UInt(bitPattern: p))
-            }
-            release = { p in free(UnsafeMutableRawPointer(bitPattern: UInt(p))) }
+            var allocator = MallocAllocator(touch: touch, source: source)
+            measure(&allocator, workload)
         }
+    }
+
+    /// Runs the workload's steps with `allocator` and prints the figures. Generic, so each
+    /// allocator's calls are direct (specialized), not through closures.
+    static func measure<A: StepAllocator>(_ allocator: inout A, _ workload: Workload) {
         var live = [UInt64](repeating: 0, count: blocksPerStep)
         var stepNanoseconds: [Double] = []
         stepNanoseconds.reserveCapacity(steps) // no growth (and no page fault of its own) while measuring
         // Faults are also split by step: a step whose live bytes exceed every earlier step's
         // (a new peak) must touch memory no step touched before; the others need not.
-        var faults = 0, faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0
+        var faults = 0, faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0, stepsWithoutFaults = 0
         let baseline = residentBytes()
         for step in 0..<steps {
             let sizes = workload.sizes[step], order = workload.freeOrder[step]
             let faultsBefore = minorFaults()
             let start = Clock.seconds()
-            for b in 0..<blocksPerStep { live[b] = allocate(sizes[b]) }
-            for b in order { release(live[b]) }
+            for b in 0..<blocksPerStep { live[b] = allocator.allocate(sizes[b]) }
+            for b in order { allocator.release(live[b]) }
             let seconds = Clock.seconds() - start
             let stepFaults = minorFaults() - faultsBefore, demand = sizes.reduce(0, +)
             if step >= warmupSteps {
                 stepNanoseconds.append(seconds * 1e9)
                 faults += stepFaults
+                if stepFaults == 0 { stepsWithoutFaults += 1 }
                 if demand <= peakSoFar {
                     faultsBelowPeak += stepFaults
                     stepsBelowPeak += 1
@@ -179,11 +177,11 @@ enum PoolCases {
             peakSoFar = max(peakSoFar, demand)
         }
         let peak = peakResidentBytes()
-        if pool != nil { check(daf_pool_destroy(pool)) }
         print("ns_per_op \(median(stepNanoseconds) / Double(blocksPerStep))")
         print("faults_per_step \(Double(faults) / Double(steps - warmupSteps))")
         print("faults_per_step_below_peak \(Double(faultsBelowPeak) / Double(max(stepsBelowPeak, 1)))")
         print("steps_below_peak \(stepsBelowPeak)")
+        print("steps_without_faults \(stepsWithoutFaults)")
         print("peak_rss_over_live \(Double(peak - baseline) / Double(workload.peakLiveBytes))")
         print("peak_live_bytes \(workload.peakLiveBytes)")
     }
@@ -207,4 +205,38 @@ enum PoolCases {
         guard let kilobytes = line.flatMap({ Int($0.filter(\.isNumber)) }) else { fail("cannot read VmHWM") }
         return kilobytes * 1024
     }
+}
+
+/// What a step does with each block: allocate it (and write it when touching), later free it.
+protocol StepAllocator {
+    mutating func allocate(_ size: Int) -> UInt64
+    mutating func release(_ block: UInt64)
+}
+
+struct PoolAllocator: StepAllocator {
+    let pool: OpaquePointer?
+    let touch: Bool
+    let source: UnsafeRawPointer
+
+    @inline(__always) mutating func allocate(_ size: Int) -> UInt64 {
+        var block: daf_pool_block = 0
+        check(daf_pool_alloc(pool, size, 0, &block))
+        if touch { check(daf_pool_write(pool, block, 0, source, size)) }
+        return block
+    }
+
+    @inline(__always) mutating func release(_ block: UInt64) { check(daf_pool_free(pool, block)) }
+}
+
+struct MallocAllocator: StepAllocator {
+    let touch: Bool
+    let source: UnsafeRawPointer
+
+    @inline(__always) mutating func allocate(_ size: Int) -> UInt64 {
+        guard let p = malloc(size) else { PoolCases.fail("malloc(\(size)) failed") }
+        if touch { p.copyMemory(from: source, byteCount: size) }
+        return UInt64(UInt(bitPattern: p))
+    }
+
+    @inline(__always) mutating func release(_ block: UInt64) { free(UnsafeMutableRawPointer(bitPattern: UInt(block))) }
 }

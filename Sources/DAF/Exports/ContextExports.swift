@@ -136,7 +136,7 @@ public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_c
     withContext(ctx) { store throws(DAFError) in
         let stats = try required(stats, "stats")
         let (f, pool, spillFileBytes) = store.snapshot
-        func n(_ value: Int) -> UInt64 { UInt64(value) }
+        func n(_ value: Int) -> UInt64 { UInt64(clamping: value) }
         let value = daf_context_stats(
             struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
             live_fp32_bytes: n(f.liveFP32Bytes), peak_packed_bytes: n(f.peakPackedBytes),

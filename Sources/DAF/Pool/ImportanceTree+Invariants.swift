@@ -1,6 +1,7 @@
 // Debug/test-only checks of the red-black tree: the properties of CLRS 13.1 (root and nil
 // black, no red node with a red child, equal black height on every path), consistent parent
-// links, strictly increasing keys in order, and the node count. Compiled out of release builds.
+// links, strictly increasing keys in order, the node count and the remembered greatest node.
+// Compiled out of release builds.
 #if DEBUG
 extension ImportanceTree {
     /// Every violated invariant, described; empty when the tree is sound.
@@ -15,6 +16,9 @@ extension ImportanceTree {
         var previous: (importance: Float, age: UInt64)? = nil
         _ = blackHeight(root, problems: &problems, visited: &visited, previous: &previous)
         if visited != count { problems.append("count is \(count) but \(visited) nodes hang from the root") }
+        var greatest = root
+        while greatest != ImportanceTree.none && right(greatest) != ImportanceTree.none { greatest = right(greatest) }
+        if greatest != last { problems.append("the remembered greatest node is \(last), the tree's is \(greatest)") }
         return problems
     }
 

@@ -21,6 +21,10 @@ struct ImportanceTree: ~Copyable {
     private var nodes: RawArray<TreeNode>
     private(set) var root: UInt32 = ImportanceTree.none
     private(set) var count = 0
+    /// The greatest node (or `none`): a key above it is attached there without a descent. Ages
+    /// only grow, so every insert at the highest importance in use takes this path (an
+    /// "insert at end" hint, as with std::map's hinted insert).
+    private(set) var last: UInt32 = ImportanceTree.none
 
     init() throws(DAFError) {
         nodes = try RawArray(capacity: 64, filling: TreeNode())
@@ -73,10 +77,16 @@ struct ImportanceTree: ~Copyable {
         let k = ImportanceTree.sortKey(importance: importance, age: age)
         nodes[Int(z)] = TreeNode(key: k)
         var y = ImportanceTree.none
-        var x = root
-        while x != ImportanceTree.none {
-            y = x
-            x = k < nodes[Int(x)].key ? left(x) : right(x)
+        if last != ImportanceTree.none && k > nodes[Int(last)].key {
+            y = last // the greatest node has no right child: z goes there
+            last = z
+        } else {
+            var x = root
+            while x != ImportanceTree.none {
+                y = x
+                x = k < nodes[Int(x)].key ? left(x) : right(x)
+            }
+            if last == ImportanceTree.none { last = z }
         }
         setParent(z, y)
         if y == ImportanceTree.none {
@@ -166,6 +176,7 @@ struct ImportanceTree: ~Copyable {
 
     /// Removes node `z`, which must be in the tree.
     mutating func remove(_ z: UInt32) {
+        if z == last { last = predecessor(z) }
         var y = z
         var yWasRed = isRed(y)
         let x: UInt32
@@ -259,6 +270,24 @@ struct ImportanceTree: ~Copyable {
         var n = start
         while left(n) != ImportanceTree.none { n = left(n) }
         return n
+    }
+
+    private func maximum(below start: UInt32) -> UInt32 {
+        var n = start
+        while right(n) != ImportanceTree.none { n = right(n) }
+        return n
+    }
+
+    /// The node before `n` in key order, or `none` (CLRS TREE-PREDECESSOR).
+    func predecessor(_ n: UInt32) -> UInt32 {
+        if left(n) != ImportanceTree.none { return maximum(below: left(n)) }
+        var x = n
+        var y = parent(x)
+        while y != ImportanceTree.none && x == left(y) {
+            x = y
+            y = parent(y)
+        }
+        return y
     }
 
     /// The node after `n` in key order, or `none` (CLRS TREE-SUCCESSOR).

@@ -464,14 +464,15 @@ struct PagePool: ~Copyable {
 
     var statistics: daf_pool_statistics {
         let shift = config.pageShift
+        func n(_ value: Int) -> UInt64 { UInt64(clamping: value) }
         return daf_pool_statistics(
-            struct_size: 0, page_size: UInt32(pageSize), budget_bytes: budgetBytes,
-            capacity_bytes: UInt64(capacityPages << shift), peak_capacity_bytes: UInt64(counters.peakCapacityPages << shift),
-            live_blocks: UInt64(counters.liveBlocks), live_bytes: UInt64(counters.liveBytes),
-            peak_live_bytes: UInt64(counters.peakLiveBytes), pages_total: UInt64(capacityPages),
-            pages_free: UInt64(freePages), fragmentation_bytes: UInt64((usedPages << shift) - counters.liveBytes),
-            chunks_mapped: UInt64((0..<chunkLimit).count(where: { chunks[$0].isMapped })), chunk_maps: UInt64(counters.chunkMaps),
-            trims: UInt64(counters.trims), trimmed_bytes: UInt64(counters.trimmedBytes), evictions: UInt64(counters.evictions),
-            allocs: UInt64(counters.allocs), frees: UInt64(counters.frees), budget_refusals: UInt64(counters.budgetRefusals))
+            struct_size: 0, page_size: UInt32(clamping: pageSize), budget_bytes: budgetBytes,
+            capacity_bytes: n(capacityPages << shift), peak_capacity_bytes: n(counters.peakCapacityPages << shift),
+            live_blocks: n(counters.liveBlocks), live_bytes: n(counters.liveBytes), peak_live_bytes: n(counters.peakLiveBytes),
+            pages_total: n(capacityPages), pages_free: n(freePages),
+            fragmentation_bytes: n((usedPages << shift) - counters.liveBytes),
+            chunks_mapped: n((0..<chunkLimit).count(where: { chunks[$0].isMapped })), chunk_maps: n(counters.chunkMaps),
+            trims: n(counters.trims), trimmed_bytes: n(counters.trimmedBytes), evictions: n(counters.evictions),
+            allocs: n(counters.allocs), frees: n(counters.frees), budget_refusals: n(counters.budgetRefusals))
     }
 }
