@@ -8,6 +8,10 @@ import Glibc
 extension Mode: ExpressibleByArgument {}
 extension Rounding: ExpressibleByArgument {}
 
+enum ReLUCodes: String, ExpressibleByArgument, CaseIterable {
+    case sqrt, linear
+}
+
 @main
 struct DAFTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
@@ -29,6 +33,9 @@ struct DAFTrain: ParsableCommand {
 
     @Option(help: "libdaf rounding: nearest or stochastic.")
     var rounding: Rounding = TrainConfig().rounding
+
+    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs: sqrt (as square roots, squared back) or linear.")
+    var reluCodes = ReLUCodes.sqrt
 
     @Option(name: .customLong("budget-mib"), help: "Memory budget for libdaf's pool in MiB (needs the pool, issue 3).")
     var budgetMiB: Int?
@@ -81,6 +88,7 @@ struct DAFTrain: ParsableCommand {
         var config = TrainConfig()
         config.group = group
         config.rounding = rounding
+        config.squareRootReLU = reluCodes == .sqrt
         config.epochs = epochs
         config.batch = batch
         config.limit = limit == 0 ? nil : limit

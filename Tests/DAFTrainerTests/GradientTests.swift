@@ -1,6 +1,7 @@
 // The backward pass against finite differences (the llm.c / cs231n gradient check): for each
 // parameter tensor of the CNN, the coordinates with the largest analytic gradients must match
-// (L(w + e) - L(w - e)) / 2e. And im2col's backward is its adjoint: <im2col(x), c> = <x, col2im(c)>.
+// (L(w + e) - L(w - e)) / 2e. im2col's backward is its adjoint: <im2col(x), c> = <x, col2im(c)>.
+// And with libdaf 2-bit saves the gradients still point where fp32's do (Network.swift).
 @testable import DAFTrainerCore
 import Testing
 
@@ -42,6 +43,38 @@ struct GradientTests {
                 let numeric = (up - down) / Double(2 * e)
                 let a = Double(analytic[i])
                 #expect(abs(numeric - a) <= 2e-3 + 0.02 * abs(a), "\(name)[\(i)]: analytic \(a), numeric \(numeric)")
+            }
+        }
+    }
+
+    @Test("libdaf 2-bit gradients point where fp32's do: cosine >= 0.9 for every weight tensor")
+    func libdafGradients() throws {
+        let train = try fashionMNIST.get().train
+        let batch = 64, network = Network(seed: 1, parallel: Parallel(threads: 2))
+        let images = FloatBuffer(count: batch * 784)
+        var labels: [Int] = []
+        func gradients(_ store: ActivationStore, batchNumber: Int) throws -> [[Float]] {
+            train.fillBatch(Array(batchNumber * batch..<(batchNumber + 1) * batch)[...], images: images, labels: &labels)
+            let (logits, tape) = try network.forward(images, batch: batch, store: store)
+            let dLogits = SoftmaxCrossEntropy.lossAndGradient(logits, labels: labels, classes: 10).dLogits
+            try network.backward(tape, dLogits: dLogits, batch: batch, store: store)
+            return network.parameters.map(\.gradient.array)
+        }
+        // Gradients of a fresh network are atypical: train it a little in fp32 first.
+        let plain = PlainStore(), sgd = SGD(learningRate: 0.05, momentum: 0.9, totalSteps: 400)
+        for step in 0..<200 {
+            _ = try gradients(plain, batchNumber: step)
+            sgd.update(network.parameters, step: step)
+        }
+        let daf = try LibdafStore(bits: 2, group: 256, rounding: .nearest, seed: 1, squareRootReLU: true)
+        for batchNumber in 200..<202 {
+            let reference = try gradients(plain, batchNumber: batchNumber)
+            let quantized = try gradients(daf, batchNumber: batchNumber)
+            for (k, name) in [(0, "conv1.w"), (2, "conv2.w"), (4, "fc1.w"), (6, "fc2.w")] {
+                var dot = 0.0, a2 = 0.0, b2 = 0.0
+                for (a, b) in zip(reference[k], quantized[k]) { (dot, a2, b2) = (dot + Double(a * b), a2 + Double(a * a), b2 + Double(b * b)) }
+                let cosine = dot / (a2 * b2).squareRoot()
+                #expect(cosine >= 0.9, "\(name), batch \(batchNumber): cosine \(cosine) between libdaf 2-bit and fp32 gradients")
             }
         }
     }

@@ -64,10 +64,9 @@ public enum SVGReport {
                 points.append((px(i), py(s.values[i])))
             }
             svg.polyline(points, color: s.color, dashed: s.dashed)
-            let peak = s.values.max() ?? 0
-            let at = s.values.firstIndex(of: peak) ?? 0
-            svg.text(x: px(at) + 6, y: py(peak) - 6, "peak \(byteSize(Int(peak)))", size: 11, color: s.color)
-            legend(&svg, index: k, name: s.name, color: s.color, dashed: s.dashed, x: f.x + f.width - 150, y: f.y + 8)
+            let peak = s.values.max() ?? 0, ratio = top / max(peak, 1)
+            let name = s.name + ": peak " + byteSize(Int(peak)) + (ratio > 1.05 ? " (\(fixed(ratio, 1))x less)" : "")
+            legend(&svg, index: k, name: name, color: s.color, dashed: s.dashed, x: f.x + 12, y: f.y + 8)
         }
     }
 
@@ -114,11 +113,11 @@ public enum SVGReport {
         let step = [1.0, 2, 5, 10].map { $0 * power }.first { $0 >= raw } ?? power * 10
         var ticks: [Double] = []
         var t = (from / step).rounded(.up) * step
-        while t < upTo + step * 0.999 {
+        while t <= upTo + step * 1e-9 {
             ticks.append(t)
-            if t >= upTo { break }
             t += step
         }
+        if from == 0, let last = ticks.last, last < upTo { ticks.append(last + step) } // headroom above the data
         return ticks
     }
 }

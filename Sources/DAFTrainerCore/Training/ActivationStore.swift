@@ -3,12 +3,14 @@
 // the same way the run reports them, and can record a timeline of those bytes over one step.
 import CDAF
 
-/// Why a tensor is saved: its name, its depth in the network (1 = first layer), and the fewest
-/// bits it may be saved with (0: no floor; see Network.roles for why some have one).
+/// Why a tensor is saved: its name, its depth in the network (1 = first layer), the fewest bits
+/// it may be saved with (0: no floor), and whether it is a ReLU output (>= 0) that libdaf mode
+/// may save as its square root (see Network.swift for both).
 public struct SaveRole: Sendable {
     public let name: String
     public let depth: Int
     public let minimumBits: Int
+    public let isReLUOutput: Bool
 }
 
 /// A tensor in a store: the kept buffer (fp32) or libdaf's handle.
@@ -92,13 +94,17 @@ final class PlainStore: ActivationStore {
 /// libdaf mode: daf_save in forward (the buffer may be dropped right after), daf_restore +
 /// daf_release in backward. Bytes come from daf_stats. Deeper tensors get higher importance:
 /// the backward pass needs them first, so under a budget the shallow ones should give way.
+/// With `squareRootReLU`, ReLU outputs are saved as their square roots and squared on restore.
 final class LibdafStore: ActivationStore {
     var timeline: [TimelinePoint]? = nil
     private var ctx: OpaquePointer?
     private let bits: Int
+    private let squareRootReLU: Bool
+    private var scratch = FloatBuffer(count: 0) // the square roots, only while daf_save reads them
 
-    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64) throws {
+    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool) throws {
         self.bits = bits
+        self.squareRootReLU = squareRootReLU
         var options = daf_options()
         try checkDAF(daf_options_init(&options), "daf_options_init", nil)
         options.bits = UInt32(bits)
@@ -116,7 +122,14 @@ final class LibdafStore: ActivationStore {
         params.bits = bits < role.minimumBits ? UInt32(role.minimumBits) : 0 // 0: the context's bits
         params.importance = Float(role.depth)
         let t = SavedTensor(count: x.count, role: role)
-        try checkDAF(daf_save(ctx, x.pointer, x.count, &params, &t.handle), "daf_save (\(role.name))", ctx)
+        var source = UnsafePointer(x.pointer)
+        if squareRootReLU && role.isReLUOutput {
+            if scratch.count < x.count { scratch = FloatBuffer(count: x.count, zeroed: false) }
+            let from = x.pointer, to = scratch.pointer
+            for i in 0..<x.count { to[i] = from[i].squareRoot() }
+            source = UnsafePointer(to)
+        }
+        try checkDAF(daf_save(ctx, source, x.count, &params, &t.handle), "daf_save (\(role.name))", ctx)
         try record("save \(role.name)")
         return t
     }
@@ -124,6 +137,10 @@ final class LibdafStore: ActivationStore {
     func restore(_ t: SavedTensor) throws -> FloatBuffer {
         let out = FloatBuffer(count: t.count, zeroed: false)
         try checkDAF(daf_restore(ctx, t.handle, out.pointer, t.count), "daf_restore (\(t.role.name))", ctx)
+        if squareRootReLU && t.role.isReLUOutput {
+            let p = out.pointer
+            for i in 0..<t.count { p[i] *= p[i] }
+        }
         return out
     }
 

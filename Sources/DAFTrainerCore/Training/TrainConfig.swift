@@ -15,10 +15,12 @@ public struct TrainConfig: Sendable {
     /// libdaf's group size (daf mode only).
     public var group = 256
     public var rounding: Rounding = .nearest
+    /// Save ReLU outputs as square roots in libdaf mode (Network.swift says why).
+    public var squareRootReLU = true
     public var epochs = 2
     public var batch = 64
     /// Training examples used (the first `limit` of the 60000); nil for all.
-    public var limit: Int? = 20_000
+    public var limit: Int? = nil
     /// Test examples evaluated (the first `testLimit` of the 10000); nil for all.
     public var testLimit: Int? = nil
     public var seed: UInt64 = 1

@@ -79,7 +79,8 @@ final class RunState {
         network = Network(seed: config.seed, parallel: Parallel(threads: config.threads))
         store = config.mode == .fp32
             ? PlainStore()
-            : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed)
+            : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed,
+                              squareRootReLU: config.squareRootReLU)
     }
 }
 
