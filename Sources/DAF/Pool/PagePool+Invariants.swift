@@ -37,14 +37,22 @@ extension PagePool {
             mapped += chunk.mappedPages
             free += chunk.freeCount
             if chunk.freeCount > 0 && c < firstFreeChunk { fail("chunk \(c) has free pages below firstFreeChunk \(firstFreeChunk)") }
-            var page = chunk.freeHead, n = 0
-            while page != PagePool.endOfList && n <= chunk.freeCount {
-                if chunkSlot(page) != c { fail("chunk \(c)'s free list holds page \(page) of another chunk") }
-                guard claim(page, -1) else { break }
-                n += 1
-                page = link(page)
+            var n = 0
+            if chunk.runCount > chunk.mappedPages { fail("chunk \(c) has \(chunk.runCount) free runs, more than its pages") }
+            for r in 0..<min(chunk.runCount, chunk.mappedPages) {
+                let run = chunk.runs.unsafelyUnwrapped[r]
+                if run.count == 0 { fail("chunk \(c) free run \(r) is empty") }
+                var page = run.head, last = run.head
+                for i in 0..<Int(run.count) {
+                    if chunkSlot(page) != c { fail("chunk \(c)'s free run \(r) holds page \(page) of another chunk") }
+                    guard claim(page, -1) else { break }
+                    n += 1
+                    last = page
+                    if i + 1 < Int(run.count) { page = link(page) }
+                }
+                if last != run.tail { fail("chunk \(c) free run \(r): tail \(run.tail), the run ends at \(last)") }
             }
-            if n != chunk.freeCount { fail("chunk \(c): freeCount \(chunk.freeCount), free list has \(n)+") }
+            if n != chunk.freeCount { fail("chunk \(c): freeCount \(chunk.freeCount), free runs hold \(n)") }
         }
         if chunkLimit > 0 && !chunks[chunkLimit - 1].isMapped { fail("chunkLimit \(chunkLimit) is past the last mapped chunk") }
         if mapped != capacityPages { fail("capacityPages \(capacityPages), chunks map \(mapped)") }

@@ -40,20 +40,26 @@ extension PagePool {
     /// Moves the used pages of `chunk` at index >= keep elsewhere and unmaps those pages.
     private mutating func vacate(chunk c: Int, keeping keep: Int) {
         let mapped = chunks[c].mappedPages
-        // 1. The doomed free pages leave the chunk's free list (which keeps its order).
-        var page = chunks[c].freeHead, keptHead = PagePool.endOfList, keptTail = PagePool.endOfList, kept = 0
-        while page != PagePool.endOfList {
-            let next = link(page)
-            if pageIndex(page) < keep {
-                if keptTail == PagePool.endOfList { keptHead = page } else { setLink(keptTail, page) }
-                keptTail = page
-                kept += 1
+        // 1. The doomed free pages leave the chunk's free runs; the kept ones become one run.
+        let runs = chunks[c].runs.unsafelyUnwrapped
+        var keptHead = PagePool.endOfList, keptTail = PagePool.endOfList, kept = 0
+        for r in 0..<chunks[c].runCount {
+            var page = runs[r].head
+            for i in 0..<Int(runs[r].count) {
+                let next = i + 1 < Int(runs[r].count) ? link(page) : PagePool.endOfList
+                if pageIndex(page) < keep {
+                    if keptTail == PagePool.endOfList { keptHead = page } else { setLink(keptTail, page) }
+                    keptTail = page
+                    kept += 1
+                }
+                page = next
             }
-            page = next
         }
-        if keptTail != PagePool.endOfList { setLink(keptTail, PagePool.endOfList) }
         let doomedUsed = (mapped - keep) - (chunks[c].freeCount - kept)
-        chunks[c].freeHead = keptHead
+        chunks[c].runCount = 0
+        chunks[c].freeCount = 0
+        if kept > 0 { runs[0] = FreeRun(head: keptHead, tail: keptTail, count: UInt32(kept)) }
+        chunks[c].runCount = kept > 0 ? 1 : 0
         chunks[c].freeCount = kept
         // 2. Every block's doomed pages move to free pages that stay (there are enough: the
         //    capacity left is at least the pages in use).
@@ -105,8 +111,14 @@ extension PagePool {
         var c = firstFreeChunk
         while chunks[c].freeCount == 0 { c += 1 }
         firstFreeChunk = c
-        let page = chunks[c].freeHead
-        chunks[c].freeHead = link(page)
+        let runs = chunks[c].runs.unsafelyUnwrapped, top = chunks[c].runCount - 1
+        let page = runs[top].head
+        if runs[top].count == 1 {
+            chunks[c].runCount = top
+        } else {
+            runs[top].head = link(page)
+            runs[top].count -= 1
+        }
         chunks[c].freeCount -= 1
         return page
     }

@@ -7,13 +7,24 @@
 import CDAF
 import Glibc
 
-/// One mapped chunk: `mappedPages` pages from `base`, and one next-page id per page in `links`
-/// (the chunk's free list, or the block a page belongs to).
+/// A run of free pages: a linked list of `count` pages from `head` to `tail`. A freed block's
+/// pages go back as one run, and allocation takes whole runs without walking them; only the
+/// run it cuts is walked, as far as the cut.
+struct FreeRun {
+    var head: UInt32
+    var tail: UInt32
+    var count: UInt32
+}
+
+/// One mapped chunk: `mappedPages` pages from `base`, one next-page id per page in `links`
+/// (a free run, or the block a page belongs to), and its free pages as a stack of runs.
 struct ChunkRecord {
     var base: UnsafeMutableRawPointer? = nil
     var links: UnsafeMutablePointer<UInt32>? = nil
+    /// Room for one run per mapped page (a run holds at least one page).
+    var runs: UnsafeMutablePointer<FreeRun>? = nil
+    var runCount = 0
     var mappedPages = 0
-    var freeHead: UInt32 = PagePool.endOfList
     var freeCount = 0
 
     var isMapped: Bool { base != nil }
@@ -112,6 +123,7 @@ struct PagePool: ~Copyable {
         for c in 0..<chunkLimit where chunks[c].isMapped {
             PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, chunks[c].mappedPages << config.pageShift)
             Glibc.free(chunks[c].links)
+            Glibc.free(chunks[c].runs)
         }
     }
 
@@ -185,16 +197,19 @@ struct PagePool: ~Copyable {
         guard let base = PageMemory.map(bytes) else {
             throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
         }
-        guard let raw = malloc(pages * MemoryLayout<UInt32>.stride) else {
+        guard let raw = malloc(pages * MemoryLayout<UInt32>.stride),
+              let rawRuns = malloc(pages * MemoryLayout<FreeRun>.stride) else {
             PageMemory.unmap(base, bytes)
-            throw DAFError(DAF_E_NO_MEMORY, "could not allocate the links of a \(pages)-page chunk")
+            throw DAFError(DAF_E_NO_MEMORY, "could not allocate the bookkeeping of a \(pages)-page chunk")
         }
-        // The free list runs in address order, so a fresh chunk is used front to back.
+        // One run in address order, so a fresh chunk is used front to back.
         let links = raw.bindMemory(to: UInt32.self, capacity: pages)
         let first = pageID(slot: slot, index: 0)
         for i in 0..<pages - 1 { links[i] = first + UInt32(i + 1) }
         links[pages - 1] = PagePool.endOfList
-        chunks[slot] = ChunkRecord(base: base, links: links, mappedPages: pages, freeHead: first, freeCount: pages)
+        let runs = rawRuns.bindMemory(to: FreeRun.self, capacity: pages)
+        runs[0] = FreeRun(head: first, tail: first + UInt32(pages - 1), count: UInt32(pages))
+        chunks[slot] = ChunkRecord(base: base, links: links, runs: runs, runCount: 1, mappedPages: pages, freeCount: pages)
         chunkLimit = max(chunkLimit, slot + 1)
         firstFreeChunk = min(firstFreeChunk, slot)
         capacityPages += pages
@@ -208,6 +223,7 @@ struct PagePool: ~Copyable {
         let record = chunks[slot]
         PageMemory.unmap(record.base.unsafelyUnwrapped, record.mappedPages << config.pageShift)
         Glibc.free(record.links)
+        Glibc.free(record.runs)
         capacityPages -= record.mappedPages
         if isTrim {
             counters.trims += 1
@@ -223,22 +239,33 @@ struct PagePool: ~Copyable {
         var head = PagePool.endOfList, tail = PagePool.endOfList, home = PagePool.mixed
         var remaining = n, c = firstFreeChunk
         while remaining > 0 && c < chunkLimit {
-            let available = chunks[c].freeCount
-            if available == 0 {
+            guard chunks[c].freeCount > 0 else {
                 c += 1
                 continue
             }
-            let k = min(remaining, available)
-            let links = chunks[c].links.unsafelyUnwrapped
-            let first = chunks[c].freeHead
-            var last = first
-            for _ in 1..<k { last = links[pageIndex(last)] }
-            chunks[c].freeHead = links[pageIndex(last)]
-            chunks[c].freeCount = available - k
-            if tail == PagePool.endOfList { head = first } else { setLink(tail, first) }
-            tail = last
-            home = remaining == n ? UInt32(c) : PagePool.mixed
-            remaining -= k
+            let runs = chunks[c].runs.unsafelyUnwrapped
+            let before = remaining
+            var runCount = chunks[c].runCount
+            while remaining > 0 && runCount > 0 {
+                let top = runs[runCount - 1]
+                var last = top.tail
+                if Int(top.count) <= remaining {
+                    remaining -= Int(top.count)
+                    runCount -= 1
+                } else { // cut the run: walk to its remaining-th page
+                    let links = chunks[c].links.unsafelyUnwrapped
+                    last = top.head
+                    for _ in 1..<remaining { last = links[pageIndex(last)] }
+                    runs[runCount - 1].head = links[pageIndex(last)]
+                    runs[runCount - 1].count = top.count - UInt32(remaining)
+                    remaining = 0
+                }
+                if tail == PagePool.endOfList { head = top.head } else { setLink(tail, top.head) }
+                tail = last
+            }
+            chunks[c].runCount = runCount
+            chunks[c].freeCount -= before - remaining
+            home = before == n ? UInt32(c) : PagePool.mixed
         }
         if tail != PagePool.endOfList { setLink(tail, PagePool.endOfList) }
         usedPages += n - remaining
@@ -246,31 +273,44 @@ struct PagePool: ~Copyable {
         return (head, tail, home)
     }
 
-    /// Pushes a list of `count` pages back on their chunks' free lists (its first page ends on
-    /// top, so it is reused first); with auto-trim, unmaps chunks left without a used page.
+    /// Puts a run of `count` pages of chunk `c` on top of its free runs.
+    @inline(__always)
+    private mutating func pushRun(_ c: Int, head: UInt32, tail: UInt32, count: Int) {
+        chunks[c].runs.unsafelyUnwrapped[chunks[c].runCount] = FreeRun(head: head, tail: tail, count: UInt32(count))
+        chunks[c].runCount += 1
+        chunks[c].freeCount += count
+        firstFreeChunk = min(firstFreeChunk, c)
+    }
+
+    /// Gives a list of `count` pages back to their chunks (as runs on top, so they are reused
+    /// first); with auto-trim, unmaps chunks left without a used page.
     private mutating func releasePages(head: UInt32, tail: UInt32, count: Int, home: UInt32) {
         guard count > 0 else { return }
         usedPages -= count
         if home != PagePool.mixed {
             let c = Int(home)
-            setLink(tail, chunks[c].freeHead)
-            chunks[c].freeHead = head
-            chunks[c].freeCount += count
-            firstFreeChunk = min(firstFreeChunk, c)
+            pushRun(c, head: head, tail: tail, count: count)
             if config.autoTrim && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
             return
         }
-        var p = head
+        // Pages of several chunks: one run per stretch of the list within one chunk.
+        var page = head, runHead = head, runTail = head, runLength = 0, runChunk = chunkSlot(head)
         var touched: [Int] = []
         for _ in 0..<count {
-            let next = link(p), c = chunkSlot(p)
-            setLink(p, chunks[c].freeHead)
-            chunks[c].freeHead = p
-            chunks[c].freeCount += 1
-            firstFreeChunk = min(firstFreeChunk, c)
-            if config.autoTrim && touched.last != c { touched.append(c) }
-            p = next
+            let next = link(page), c = chunkSlot(page)
+            if c != runChunk {
+                pushRun(runChunk, head: runHead, tail: runTail, count: runLength)
+                if config.autoTrim { touched.append(runChunk) }
+                runChunk = c
+                runHead = page
+                runLength = 0
+            }
+            runTail = page
+            runLength += 1
+            page = next
         }
+        pushRun(runChunk, head: runHead, tail: runTail, count: runLength)
+        if config.autoTrim { touched.append(runChunk) }
         for c in touched where chunks[c].isMapped && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
     }
 
