@@ -15,7 +15,7 @@
  * Run:   ./train_mlp [--daf] [--bits B] [--steps N] [--batch B] [--threads T] [--data DIR]
  * Data:  apt-get install dataset-fashion-mnist (gzipped IDX under /usr/share/datasets/fashion-mnist)
  */
-#include <daf.h>
+#include <daf.h> /* libdaf */
 
 #include <cblas.h>
 #include <math.h>
@@ -203,7 +203,7 @@ int main(int argc, char **argv) {
     int recent = 0, correct = 0, first = (int)n_train; /* first > n_train - batch: shuffle first */
 
     daf_context *ctx = NULL; /* libdaf: one context for the run (NULL: plain fp32) */
-    if (use_daf) { daf_options o; daf_options_init(&o); o.bits = (uint32_t)bits; DAF(daf_create(&o, &ctx)); }
+    if (use_daf) { daf_options o; daf_options_init(&o); o.bits = (uint32_t)bits; DAF(daf_create(&o, &ctx)); } /* libdaf */
     daf_handle saved_x = 0, saved_h = 0; /* libdaf */
 
     printf("train_mlp: %s, %d-%d-%d MLP, batch %d, %d steps, %d threads\n",
@@ -225,7 +225,8 @@ int main(int argc, char **argv) {
         for (int i = 0; i < batch * HIDDEN; i++) h[i] = h[i] > 0 ? h[i] : 0;
         layer_forward(&l2, h, logits, batch);
         /* libdaf: keep x and h packed; from here on their buffers could hold anything */
-        if (ctx) { DAF(daf_save(ctx, x, (size_t)batch * IN, NULL, &saved_x)); DAF(daf_save(ctx, h, (size_t)batch * HIDDEN, NULL, &saved_h)); }
+        if (ctx) { DAF(daf_save(ctx, x, (size_t)batch * IN, NULL, &saved_x));
+                   DAF(daf_save(ctx, h, (size_t)batch * HIDDEN, NULL, &saved_h)); }
         float loss = softmax_xent(logits, train_y, order, first, batch, dlogits, &correct);
 
         /* backward */

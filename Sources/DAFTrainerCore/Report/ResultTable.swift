@@ -22,7 +22,8 @@ public enum ResultTable {
         var lines = ["daf-train: CNN on Fashion-MNIST, \(first.trainExamples) training examples x \(c.epochs) epochs, "
             + "batch \(c.batch), seed \(c.seed), \(c.threads) threads"]
         for (name, values) in rows {
-            lines.append(padded(name, 26) + values.map { padded($0, 20) }.joined())
+            let line = padded(name, 26) + values.map { padded($0, 20) }.joined()
+            lines.append(String(line.reversed().drop { $0 == " " }.reversed()))
         }
         return lines.joined(separator: "\n")
     }

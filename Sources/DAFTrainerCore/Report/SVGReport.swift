@@ -1,44 +1,54 @@
 // daf-train --report: a hand-written SVG with two plots. Left, the saved-activation bytes after
 // each save and release of one training step (forward rises, backward falls), per run; right,
-// test accuracy after each epoch, per run. No plotting library: a few lines, axes and labels.
+// test accuracy after each epoch, per run; below both, one legend with each run's peak and
+// final accuracy. No plotting library: a few lines, axes and labels.
 import Glibc
 
 public enum SVGReport {
-    static let width = 980.0, height = 470.0
+    static let width = 980.0
     static let colors = ["#1f5fa8", "#d1492e", "#e59a1c", "#2f9a4a", "#7b4fa8", "#7a7a7a"]
+    static let bytesFrame = Frame(x: 80, y: 70, width: 440, height: 270)
+    static let accuracyFrame = Frame(x: 640, y: 70, width: 300, height: 270)
+
+    /// One line in the plots and the legend: a run, or fp32's bytes drawn from a libdaf run.
+    struct Series {
+        let name: String, color: String, dashed: Bool
+        let bytes: [Double]         // after each timeline event; empty if none was recorded
+        let accuracy: [Double]      // percent, after each epoch; empty for the fp32 equivalent
+    }
 
     public static func render(_ runs: [RunResult]) -> String {
+        var series = runs.enumerated().map { i, r in
+            Series(name: r.config.label, color: colors[i % colors.count], dashed: false,
+                   bytes: r.timeline.map { Double($0.bytes) }, accuracy: r.epochs.map { $0.testAccuracy * 100 })
+        }
+        if !runs.contains(where: { $0.config.mode == .fp32 }), let r = runs.first(where: { !$0.timeline.isEmpty }) {
+            series.insert(Series(name: "fp32 (same tensors)", color: colors[colors.count - 1], dashed: true,
+                                 bytes: r.timeline.map { Double($0.fp32Bytes) }, accuracy: []), at: 0)
+        }
+        let legendTop = bytesFrame.y + bytesFrame.height + 110
+        let height = legendTop + Double(series.count) * 20 + 10
+
         var svg = Canvas()
         svg.add("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
-        if let c = runs.first?.config {
-            svg.text(x: width / 2, y: 26, "daf-train on Fashion-MNIST: \(runs[0].trainExamples) examples x \(c.epochs) epochs, batch \(c.batch), seed \(c.seed)",
-                     size: 16, anchor: "middle", weight: "bold")
+        if let first = runs.first {
+            let c = first.config
+            svg.text(x: width / 2, y: 26, "daf-train on Fashion-MNIST: \(first.trainExamples) examples x \(c.epochs) epochs, "
+                     + "batch \(c.batch), seed \(c.seed)", size: 16, anchor: "middle", weight: "bold")
         }
-        timeline(runs, into: &svg, frame: Frame(x: 80, y: 70, width: 440, height: 270))
-        accuracy(runs, into: &svg, frame: Frame(x: 640, y: 70, width: 300, height: 270))
+        let events = runs.first { !$0.timeline.isEmpty }?.timeline.map(\.event) ?? []
+        timeline(series, events: events, into: &svg)
+        accuracy(series, into: &svg)
+        legend(series, top: legendTop, into: &svg)
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
             + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">\n" + svg.body + "</svg>\n"
     }
 
-    struct Series {
-        let name: String, color: String, dashed: Bool
-        let values: [Double]
-    }
-
-    static func timeline(_ runs: [RunResult], into svg: inout Canvas, frame f: Frame) {
-        guard let events = runs.first(where: { !$0.timeline.isEmpty })?.timeline.map(\.event) else { return }
-        var series: [Series] = []
-        for (i, r) in runs.enumerated() where !r.timeline.isEmpty {
-            series.append(Series(name: r.config.label, color: colors[i % colors.count], dashed: false,
-                                 values: r.timeline.map { Double($0.bytes) }))
-        }
-        if !runs.contains(where: { $0.config.mode == .fp32 }), let r = runs.first(where: { !$0.timeline.isEmpty }) {
-            series.insert(Series(name: "fp32 (same tensors)", color: colors[0], dashed: true,
-                                 values: r.timeline.map { Double($0.fp32Bytes) }), at: 0)
-        }
-        let top = series.flatMap(\.values).max() ?? 1
-        let mib = Double(1 << 20)
-        let ticks = niceTicks(upTo: top / mib)
+    static func timeline(_ series: [Series], events: [String], into svg: inout Canvas) {
+        let f = bytesFrame, drawn = series.filter { $0.bytes.count == events.count && !events.isEmpty }
+        guard !drawn.isEmpty else { return }
+        let mib = 1024.0 * 1024.0
+        let ticks = niceTicks(upTo: (drawn.flatMap(\.bytes).max() ?? 1) / mib)
         let yMax = (ticks.last ?? 1) * mib
         let xStep = f.width / Double(max(events.count - 1, 1))
         func px(_ i: Int) -> Double { f.x + Double(i) * xStep }
@@ -50,63 +60,75 @@ public enum SVGReport {
             svg.text(x: f.x - 6, y: py(t * mib) + 4, fixed(t, t < 1 ? 2 : 1), size: 11, anchor: "end")
         }
         svg.text(x: f.x - 52, y: f.y + f.height / 2, "MiB", size: 12, anchor: "middle")
-        svg.line(f.x, f.y + f.height, f.x + f.width, f.y + f.height, color: "#444")
-        svg.line(f.x, f.y, f.x, f.y + f.height, color: "#444")
+        axes(f, into: &svg)
         for (i, event) in events.enumerated() {
+            let x = fmt(px(i)), y = fmt(f.y + f.height + 14)
             svg.line(px(i), f.y + f.height, px(i), f.y + f.height + 4, color: "#444")
-            svg.add("<text x=\"\(fmt(px(i)))\" y=\"\(fmt(f.y + f.height + 14))\" font-size=\"10\" text-anchor=\"end\" "
-                    + "transform=\"rotate(-40 \(fmt(px(i))) \(fmt(f.y + f.height + 14)))\">\(escape(event))</text>")
+            svg.add("<text x=\"\(x)\" y=\"\(y)\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-40 \(x) \(y))\">"
+                    + "\(escape(event))</text>")
         }
-        for (k, s) in series.enumerated() {
-            var points: [(Double, Double)] = [(px(0), py(s.values[0]))]
-            for i in 1..<s.values.count {
-                points.append((px(i), py(s.values[i - 1])))
-                points.append((px(i), py(s.values[i])))
+        for s in drawn {
+            // A step function: the bytes change at each event and stay until the next.
+            var points: [(Double, Double)] = [(px(0), py(s.bytes[0]))]
+            for i in 1..<s.bytes.count {
+                points.append((px(i), py(s.bytes[i - 1])))
+                points.append((px(i), py(s.bytes[i])))
             }
             svg.polyline(points, color: s.color, dashed: s.dashed)
-            let peak = s.values.max() ?? 0, ratio = top / max(peak, 1)
-            let name = s.name + ": peak " + byteSize(Int(peak)) + (ratio > 1.05 ? " (\(fixed(ratio, 1))x less)" : "")
-            legend(&svg, index: k, name: name, color: s.color, dashed: s.dashed, x: f.x + 12, y: f.y + 8)
         }
     }
 
-    static func accuracy(_ runs: [RunResult], into svg: inout Canvas, frame f: Frame) {
-        let epochs = runs.map(\.epochs.count).max() ?? 0
+    static func accuracy(_ series: [Series], into svg: inout Canvas) {
+        let f = accuracyFrame, drawn = series.filter { !$0.accuracy.isEmpty }
+        let epochs = drawn.map(\.accuracy.count).max() ?? 0
         guard epochs > 0 else { return }
-        let all = runs.flatMap { $0.epochs.map { $0.testAccuracy * 100 } }
+        let all = drawn.flatMap(\.accuracy)
         let lo = ((all.min() ?? 0) - 1).rounded(.down), hi = ((all.max() ?? 100) + 1).rounded(.up)
         func px(_ e: Int) -> Double { epochs == 1 ? f.x + f.width / 2 : f.x + Double(e - 1) / Double(epochs - 1) * f.width }
         func py(_ a: Double) -> Double { f.y + f.height - (a - lo) / (hi - lo) * f.height }
 
         svg.text(x: f.x, y: f.y - 14, "Test accuracy after each epoch", size: 14, weight: "bold")
-        for t in niceTicks(from: lo, upTo: hi) {
+        for t in niceTicks(from: lo, upTo: hi) where t <= hi {
             svg.line(f.x, py(t), f.x + f.width, py(t), color: "#e4e4e4")
             svg.text(x: f.x - 6, y: py(t) + 4, fixed(t, 0), size: 11, anchor: "end")
         }
         svg.text(x: f.x - 44, y: f.y + f.height / 2, "%", size: 12, anchor: "middle")
-        svg.line(f.x, f.y + f.height, f.x + f.width, f.y + f.height, color: "#444")
-        svg.line(f.x, f.y, f.x, f.y + f.height, color: "#444")
+        axes(f, into: &svg)
         for e in 1...epochs {
             svg.text(x: px(e), y: f.y + f.height + 18, String(e), size: 11, anchor: "middle")
         }
         svg.text(x: f.x + f.width / 2, y: f.y + f.height + 38, "epoch", size: 12, anchor: "middle")
-        for (k, r) in runs.enumerated() {
-            let color = colors[k % colors.count]
-            let points = r.epochs.enumerated().map { (px($0.offset + 1), py($0.element.testAccuracy * 100)) }
-            svg.polyline(points, color: color, dashed: false)
-            for p in points { svg.add("<circle cx=\"\(fmt(p.0))\" cy=\"\(fmt(p.1))\" r=\"3.5\" fill=\"\(color)\"/>") }
-            legend(&svg, index: k, name: r.config.label + ": " + fixed(r.testAccuracy * 100, 2) + " %", color: color,
-                   dashed: false, x: f.x + f.width - 150, y: f.y + f.height - 16 - Double(runs.count - 1) * 18)
+        for s in drawn {
+            let points = s.accuracy.enumerated().map { (px($0.offset + 1), py($0.element)) }
+            svg.polyline(points, color: s.color, dashed: false)
+            for p in points { svg.add("<circle cx=\"\(fmt(p.0))\" cy=\"\(fmt(p.1))\" r=\"3.5\" fill=\"\(s.color)\"/>") }
         }
     }
 
-    static func legend(_ svg: inout Canvas, index: Int, name: String, color: String, dashed: Bool, x: Double, y: Double) {
-        let yy = y + Double(index) * 18
-        svg.polyline([(x, yy), (x + 22, yy)], color: color, dashed: dashed)
-        svg.text(x: x + 28, y: yy + 4, name, size: 12)
+    /// One row per series: its saved-bytes peak (and how many times below the largest), and its
+    /// final test accuracy.
+    static func legend(_ series: [Series], top: Double, into svg: inout Canvas) {
+        let largest = series.flatMap(\.bytes).max() ?? 0
+        for (k, s) in series.enumerated() {
+            let y = top + Double(k) * 20, x = bytesFrame.x
+            svg.polyline([(x, y), (x + 26, y)], color: s.color, dashed: s.dashed)
+            var text = s.name
+            if let peak = s.bytes.max() {
+                text += ": saved-activation peak " + byteSize(Int(peak))
+                if largest / max(peak, 1) > 1.05 { text += " (\(fixed(largest / max(peak, 1), 1))x less)" }
+            }
+            if let last = s.accuracy.last { text += ", test accuracy " + fixed(last, 2) + " %" }
+            svg.text(x: x + 34, y: y + 4, text, size: 12)
+        }
     }
 
-    /// Ticks at 1, 2 or 5 times a power of ten, from `from` to at least `upTo`, about five.
+    static func axes(_ f: Frame, into svg: inout Canvas) {
+        svg.line(f.x, f.y + f.height, f.x + f.width, f.y + f.height, color: "#444")
+        svg.line(f.x, f.y, f.x, f.y + f.height, color: "#444")
+    }
+
+    /// Ticks at 1, 2 or 5 times a power of ten, from `from` to `upTo`, about five; when counting
+    /// from 0, one more above the data for headroom.
     static func niceTicks(from: Double = 0, upTo: Double) -> [Double] {
         let span = max(upTo - from, 1e-9)
         let raw = span / 5, power = pow(10, (log10(raw)).rounded(.down))
@@ -117,7 +139,7 @@ public enum SVGReport {
             ticks.append(t)
             t += step
         }
-        if from == 0, let last = ticks.last, last < upTo { ticks.append(last + step) } // headroom above the data
+        if from == 0, let last = ticks.last, last < upTo { ticks.append(last + step) }
         return ticks
     }
 }
