@@ -8,7 +8,8 @@
 
 enum MaxPool2x2 {
     /// input (planes, H, W) with H and W even -> (output, argmax), both (planes, H/2, W/2).
-    static func forward(_ input: FloatBuffer, planes: Int, height: Int, width: Int, parallel: Parallel) -> (output: FloatBuffer, argmax: FloatBuffer) {
+    static func forward(_ input: FloatBuffer, planes: Int, height: Int, width: Int,
+                        parallel: Parallel) -> (output: FloatBuffer, argmax: FloatBuffer) {
         let oh = height / 2, ow = width / 2
         let output = FloatBuffer(count: planes * oh * ow, zeroed: false)
         let argmax = FloatBuffer(count: planes * oh * ow, zeroed: false)
@@ -34,7 +35,8 @@ enum MaxPool2x2 {
 
     /// dOutput and argmax (planes, H/2, W/2) -> dInput (planes, H, W): each window's gradient
     /// goes to the input that won it, the other three get 0.
-    static func backward(_ dOutput: FloatBuffer, argmax: FloatBuffer, planes: Int, height: Int, width: Int, parallel: Parallel) -> FloatBuffer {
+    static func backward(_ dOutput: FloatBuffer, argmax: FloatBuffer, planes: Int, height: Int, width: Int,
+                         parallel: Parallel) -> FloatBuffer {
         let oh = height / 2, ow = width / 2
         let dInput = FloatBuffer(count: planes * height * width)
         parallel.forEachChunk(planes) { range in

@@ -9,7 +9,7 @@ struct SGD {
     let momentum: Float
     let totalSteps: Int
 
-    var warmupSteps: Int { min(100, totalSteps / 10) }
+    var warmupSteps: Int { min(100, totalSteps / 2) }
 
     func rate(atStep step: Int) -> Float {
         if step < warmupSteps { return learningRate * Float(step + 1) / Float(warmupSteps) }

@@ -90,7 +90,7 @@ public final class Trainer {
     let configs: [TrainConfig]
     var shared: TrainConfig { configs[0] }
 
-    /// The configs may differ in mode, bits, group and rounding only; the rest is the first's.
+    /// The configs may differ in mode, bits, group, rounding and ReLU codes; the rest is the first's.
     public init(data: FashionMNIST, configs: [TrainConfig]) {
         precondition(!configs.isEmpty)
         self.configs = configs
@@ -101,10 +101,10 @@ public final class Trainer {
     public func run(progress: (Progress) -> Void = { _ in }) throws -> [RunResult] {
         Matmul.setThreads(shared.threads)
         let runs = try configs.map { c -> RunState in
-            var c = c
-            (c.epochs, c.batch, c.limit, c.testLimit, c.seed) = (shared.epochs, shared.batch, shared.limit, shared.testLimit, shared.seed)
-            (c.threads, c.learningRate, c.momentum, c.maxStepsPerEpoch) = (shared.threads, shared.learningRate, shared.momentum, shared.maxStepsPerEpoch)
-            return try RunState(c)
+            // Only what a saved tensor comes back as may differ between runs.
+            var run = shared
+            (run.mode, run.bits, run.group, run.rounding, run.squareRootReLU) = (c.mode, c.bits, c.group, c.rounding, c.squareRootReLU)
+            return try RunState(run)
         }
         var order = Array(0..<train.count)
         var shuffler = SeededRandom(seed: shared.seed ^ 0x5348_5546_464C_4521)
