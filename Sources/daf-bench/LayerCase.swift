@@ -33,6 +33,14 @@ struct LayerCase {
             bench_layer_forward(x, weights.pointer, y, Int32(m), Int32(k), Int32(n))
         }
 
+        // The backward pass: each saved output restored once, deepest first, then released.
+        func backward(_ handles: [daf_handle]) {
+            for h in handles.reversed() {
+                check(daf_restore(ctx, h, restored.pointer, m * n))
+                check(daf_release(ctx, h))
+            }
+        }
+
         let keep = {
             for layer in 0..<layers { forward(layer, into: outputs[layer].pointer) }
             // backward: the kept outputs are read where they are.
@@ -46,10 +54,7 @@ struct LayerCase {
                 check(daf_save(ctx, y, m * n, nil, &h))
                 handles.append(h)
             }
-            for h in handles.reversed() {
-                check(daf_restore(ctx, h, restored.pointer, m * n))
-                check(daf_release(ctx, h))
-            }
+            backward(handles)
         }
         let async = {
             var handles: [daf_handle] = []
@@ -62,10 +67,7 @@ struct LayerCase {
                 check(daf_save_async(ctx, y, m * n, nil, &h))
                 handles.append(h)
             }
-            for h in handles.reversed() {
-                check(daf_restore(ctx, h, restored.pointer, m * n))
-                check(daf_release(ctx, h))
-            }
+            backward(handles)
         }
         var times: [[Double]] = [[], [], []]
         let modes = [keep, sync, async]
