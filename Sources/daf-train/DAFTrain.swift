@@ -37,11 +37,11 @@ struct DAFTrain: ParsableCommand {
     @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs: sqrt (as square roots, squared back) or linear.")
     var reluCodes = ReLUCodes.sqrt
 
-    @Option(name: .customLong("budget-mib"), help: "Memory budget for libdaf's pool in MiB (needs the pool, issue 3).")
-    var budgetMiB: Int?
+    @Option(name: .customLong("budget-mib"), help: "Memory budget of libdaf's pool in MiB (fractions allowed); none by default.")
+    var budgetMiB: Double?
 
-    @Option(help: "What libdaf does when the budget is reached: degrade, spill, recompute or fail (needs the pool, issue 3).")
-    var policy: String?
+    @Option(help: "What libdaf does when a save does not fit the budget: degrade, spill or fail (default).")
+    var policy: BudgetPolicy?
 
     @Option(help: "Passes over the training subset.")
     var epochs = TrainConfig().epochs
@@ -71,10 +71,8 @@ struct DAFTrain: ParsableCommand {
     var report: String?
 
     func validate() throws {
-        if budgetMiB != nil || policy != nil {
-            throw ValidationError("--budget-mib and --policy need libdaf's paged pool with a budget (issue 3), "
-                + "which this build does not have yet")
-        }
+        if let budgetMiB, !(budgetMiB > 0 && budgetMiB.isFinite) { throw ValidationError("--budget-mib must be positive") }
+        if policy != nil && budgetMiB == nil { throw ValidationError("--policy needs --budget-mib") }
         guard bits.values.allSatisfy({ (1...8).contains($0) }) else { throw ValidationError("--bits must be 1...8 (or a list of them)") }
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -95,6 +93,8 @@ struct DAFTrain: ParsableCommand {
         config.seed = seed
         config.threads = threads
         config.learningRate = learningRate
+        config.budgetMiB = budgetMiB
+        config.policy = policy ?? .fail
 
         let runs: [RunResult]
         do {
@@ -138,3 +138,5 @@ struct ValidationErrorWithoutUsage: Error, CustomStringConvertible {
     let message: String
     var description: String { "daf-train: " + message }
 }
+
+extension BudgetPolicy: ExpressibleByArgument {}

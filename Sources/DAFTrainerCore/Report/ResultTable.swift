@@ -17,7 +17,10 @@ public enum ResultTable {
             let ratio = fp32Step.map { r.config.mode == .daf ? " (" + fixed(r.stepMsMedian / $0, 2) + "x)" : "" } ?? ""
             return fixed(r.stepMsMedian, 1) + " ms" + ratio
         }
-        row("pool (budget, evictions)") { $0.config.mode == .fp32 ? "-" : "n/a (issue 3)" }
+        row("pool budget, policy") { r in
+            guard r.config.mode == .daf, let budget = r.config.budgetMiB else { return "-" }
+            return "\(budget) MiB, \(r.config.policy.rawValue)"
+        }
 
         var lines = ["daf-train: CNN on Fashion-MNIST, \(first.trainExamples) training examples x \(c.epochs) epochs, "
             + "batch \(c.batch), seed \(c.seed), \(c.threads) threads"]

@@ -1,6 +1,6 @@
 // daf-train --json: one object {"runs": [...]} with exactly the fields issue 5 lists. Fields
-// that do not apply (group and rounding of an fp32 run; policy and budget while libdaf has
-// no pool) are null.
+// that do not apply (group and rounding of an fp32 run; policy and budget of a run without a
+// budget) are null.
 
 public enum RunJSON {
     public static func render(_ runs: [RunResult]) -> String {
@@ -14,8 +14,8 @@ public enum RunJSON {
             ("bits", daf ? String(c.bits) : "32"),
             ("group", daf ? String(c.group) : "null"),
             ("rounding", daf ? quoted(c.rounding.rawValue) : "null"),
-            ("policy", "null"),
-            ("budget_mib", "null"),
+            ("policy", daf && c.budgetMiB != nil ? quoted(c.policy.rawValue) : "null"),
+            ("budget_mib", daf ? c.budgetMiB.map { number($0, 4) } ?? "null" : "null"),
             ("epochs", String(c.epochs)),
             ("train_examples", String(r.trainExamples)),
             ("test_accuracy", number(r.testAccuracy, 4)),

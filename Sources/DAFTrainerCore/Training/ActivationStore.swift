@@ -102,7 +102,8 @@ final class LibdafStore: ActivationStore {
     private let squareRootReLU: Bool
     private var scratch = FloatBuffer(count: 0) // the square roots, only while daf_save reads them
 
-    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool) throws {
+    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool,
+         budgetMiB: Double? = nil, policy: BudgetPolicy = .fail) throws {
         self.bits = bits
         self.squareRootReLU = squareRootReLU
         var options = daf_options()
@@ -111,6 +112,17 @@ final class LibdafStore: ActivationStore {
         options.group_size = UInt32(group)
         options.rounding = rounding == .stochastic ? UInt32(DAF_ROUND_STOCHASTIC.rawValue) : UInt32(DAF_ROUND_NEAREST.rawValue)
         options.seed = seed
+        if let budgetMiB {
+            options.budget_bytes = UInt64(budgetMiB * 1_048_576)
+            // This network's tensors are tens of KiB packed: 4 KiB pages (the pool's smallest
+            // sensible size) waste least of a small budget in partly used pages.
+            options.page_size = 4096
+            switch policy {
+            case .degrade: options.policy = UInt32(DAF_POLICY_DEGRADE.rawValue)
+            case .spill: options.policy = UInt32(DAF_POLICY_SPILL.rawValue)
+            case .fail: options.policy = UInt32(DAF_POLICY_FAIL.rawValue)
+            }
+        }
         try checkDAF(daf_create(&options, &ctx), "daf_create", nil)
     }
 

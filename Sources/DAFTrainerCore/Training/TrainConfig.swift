@@ -8,6 +8,11 @@ public enum Rounding: String, Sendable, CaseIterable {
     case nearest, stochastic
 }
 
+/// What libdaf does when a save does not fit the budget (daf_options.policy).
+public enum BudgetPolicy: String, Sendable, CaseIterable {
+    case degrade, spill, fail
+}
+
 public struct TrainConfig: Sendable {
     public var mode: Mode = .daf
     /// libdaf's bits per saved value, 1...8 (daf mode only).
@@ -15,6 +20,10 @@ public struct TrainConfig: Sendable {
     /// libdaf's group size (daf mode only).
     public var group = 256
     public var rounding: Rounding = .nearest
+    /// libdaf's pool budget in MiB (daf mode only); nil: no budget.
+    public var budgetMiB: Double? = nil
+    /// What libdaf does when the budget is reached (with a budget).
+    public var policy: BudgetPolicy = .fail
     /// Save ReLU outputs as square roots in libdaf mode (Network.swift says why).
     public var squareRootReLU = true
     public var epochs = 2
@@ -35,5 +44,9 @@ public struct TrainConfig: Sendable {
     public init() {}
 
     /// The run's label in tables and plots, e.g. "fp32" or "daf 2-bit".
-    public var label: String { mode == .fp32 ? "fp32" : "daf \(bits)-bit" }
+    public var label: String {
+        guard mode == .daf else { return "fp32" }
+        guard let budgetMiB else { return "daf \(bits)-bit" }
+        return "daf \(bits)-bit, \(budgetMiB) MiB \(policy.rawValue)"
+    }
 }
