@@ -4,9 +4,11 @@
 // daf_pool_alloc/daf_pool_free against the system malloc/free, with and without writing every
 // byte (touch: daf_pool_write vs memcpy from the same source).
 //
-// Honest measurement: every case runs in its own child process (this executable, re-run with
+// Honest measurement: every case runs in its own child processes (this executable, re-run with
 // --pool-case), because peak RSS (VmHWM) is a process-wide high-water mark that one
-// allocator's run would leave behind for the next. In the child, RSS is read just before the
+// allocator's run would leave behind for the next. Each case runs twice, in two fresh
+// processes: once timed, with no system call between steps, and once reading the fault
+// counter around each step; the workload is deterministic, so both see the same steps. In the child, RSS is read just before the
 // first step (after the sizes, the source buffer and the pool object exist) and peak RSS
 // afterwards; peak_rss_over_live = (peak RSS - that baseline) / the highest sum of block sizes
 // of any step. Page faults are getrusage's ru_minflt over the steps after a 20-step warm-up
@@ -59,9 +61,15 @@ enum PoolCases {
         for touch in [false, true] {
             for order in orders {
                 for allocator in allocators {
-                    var arguments = ["--pool-case", "\(allocator):\(order):\(touch ? 1 : 0)"]
-                    if let pageSize { arguments += ["--pool-page-size", String(pageSize)] }
-                    let figures = runChild(arguments)
+                    // Two fresh children run the same deterministic steps: one timed (no system
+                    // call between its steps), one that reads the fault counter around each step.
+                    func child(_ mode: String) -> [String: Double] {
+                        var arguments = ["--pool-case", "\(allocator):\(order):\(touch ? 1 : 0):\(mode)"]
+                        if let pageSize { arguments += ["--pool-page-size", String(pageSize)] }
+                        return runChild(arguments)
+                    }
+                    var figures = child("faults")
+                    figures.merge(child("time")) { _, timed in timed }
                     results.append(BenchResult(fields: [
                         ("kernel", .string("pool_alloc_free")), ("allocator", .string(allocator)), ("order", .string(order)),
                         ("touch", .bool(touch)), ("ns_per_op", .number(figures["ns_per_op"] ?? .nan)),
@@ -122,12 +130,16 @@ enum PoolCases {
 
     // MARK: Child: one case
 
-    /// "allocator:order:touch" → runs it and prints its figures to stdout.
+    /// "allocator:order:touch:mode" → runs it and prints its figures to stdout. Mode "time"
+    /// times the steps and reads the fault counter only before and after them; "faults" reads
+    /// it around every step (so its step times include two system calls and are not printed).
     static func runCase(_ spec: String, pageSize: Int?) {
         let parts = spec.split(separator: ":").map(String.init)
-        guard parts.count == 3, allocators.contains(parts[0]), orders.contains(parts[1]), ["0", "1"].contains(parts[2]) else {
-            fail("--pool-case wants allocator:order:touch (daf_pool|malloc, lifo|random, 0|1); got \(spec)")
+        guard parts.count == 4, allocators.contains(parts[0]), orders.contains(parts[1]), ["0", "1"].contains(parts[2]),
+              ["time", "faults"].contains(parts[3]) else {
+            fail("--pool-case wants allocator:order:touch:mode (daf_pool|malloc, lifo|random, 0|1, time|faults); got \(spec)")
         }
+        let perStepFaults = parts[3] == "faults"
         let workload = Workload(random: parts[1] == "random")
         let touch = parts[2] == "1"
         let source = UnsafeMutableRawPointer.allocate(byteCount: Int(largest * 1.3) + 1, alignment: 64)
@@ -139,51 +151,69 @@ enum PoolCases {
             var pool: OpaquePointer? = nil
             check(daf_pool_create(&options, &pool))
             var allocator = PoolAllocator(pool: pool, touch: touch, source: source)
-            measure(&allocator, workload)
+            measure(&allocator, workload, perStepFaults: perStepFaults)
             check(daf_pool_destroy(pool))
         } else {
             var allocator = MallocAllocator(touch: touch, source: source)
-            measure(&allocator, workload)
+            measure(&allocator, workload, perStepFaults: perStepFaults)
         }
     }
 
     /// Runs the workload's steps with `allocator` and prints the figures. Generic, so each
     /// allocator's calls are direct (specialized), not through closures.
-    static func measure<A: StepAllocator>(_ allocator: inout A, _ workload: Workload) {
+    static func measure<A: StepAllocator>(_ allocator: inout A, _ workload: Workload, perStepFaults: Bool) {
         var live = [UInt64](repeating: 0, count: blocksPerStep)
         var stepNanoseconds: [Double] = []
         stepNanoseconds.reserveCapacity(steps) // no growth (and no page fault of its own) while measuring
-        // Faults are also split by step: a step whose live bytes exceed every earlier step's
-        // (a new peak) must touch memory no step touched before; the others need not.
-        var faults = 0, faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0, stepsWithoutFaults = 0
+        // With perStepFaults, faults are also split by step: a step whose live bytes exceed every
+        // earlier step's (a new peak) must touch memory no step touched before; the others need not.
+        var faultsBelowPeak = 0, stepsBelowPeak = 0, peakSoFar = 0, stepsWithoutFaults = 0, faultsAtWarmup = 0
         let baseline = residentBytes()
+        spin(seconds: 0.3) // the core out of any low-power state before the first timed step
         for step in 0..<steps {
+            if step == warmupSteps { faultsAtWarmup = minorFaults() }
             let sizes = workload.sizes[step], order = workload.freeOrder[step]
-            let faultsBefore = minorFaults()
+            let faultsBefore = perStepFaults ? minorFaults() : 0
             let start = Clock.seconds()
             for b in 0..<blocksPerStep { live[b] = allocator.allocate(sizes[b]) }
             for b in order { allocator.release(live[b]) }
             let seconds = Clock.seconds() - start
-            let stepFaults = minorFaults() - faultsBefore, demand = sizes.reduce(0, +)
+            let demand = sizes.reduce(0, +)
             if step >= warmupSteps {
                 stepNanoseconds.append(seconds * 1e9)
-                faults += stepFaults
-                if stepFaults == 0 { stepsWithoutFaults += 1 }
-                if demand <= peakSoFar {
-                    faultsBelowPeak += stepFaults
-                    stepsBelowPeak += 1
+                if perStepFaults {
+                    let stepFaults = minorFaults() - faultsBefore
+                    if stepFaults == 0 { stepsWithoutFaults += 1 }
+                    if demand <= peakSoFar {
+                        faultsBelowPeak += stepFaults
+                        stepsBelowPeak += 1
+                    }
                 }
             }
             peakSoFar = max(peakSoFar, demand)
         }
+        let faults = minorFaults() - faultsAtWarmup
         let peak = peakResidentBytes()
-        print("ns_per_op \(median(stepNanoseconds) / Double(blocksPerStep))")
+        if perStepFaults {
+            print("faults_per_step_below_peak \(Double(faultsBelowPeak) / Double(max(stepsBelowPeak, 1)))")
+            print("steps_below_peak \(stepsBelowPeak)")
+            print("steps_without_faults \(stepsWithoutFaults)")
+        } else {
+            print("ns_per_op \(median(stepNanoseconds) / Double(blocksPerStep))")
+        }
         print("faults_per_step \(Double(faults) / Double(steps - warmupSteps))")
-        print("faults_per_step_below_peak \(Double(faultsBelowPeak) / Double(max(stepsBelowPeak, 1)))")
-        print("steps_below_peak \(stepsBelowPeak)")
-        print("steps_without_faults \(stepsWithoutFaults)")
         print("peak_rss_over_live \(Double(peak - baseline) / Double(workload.peakLiveBytes))")
         print("peak_live_bytes \(workload.peakLiveBytes)")
+    }
+
+    /// Keeps the CPU busy (with no memory traffic) for a while.
+    static func spin(seconds: Double) {
+        let end = Clock.seconds() + seconds
+        var x: UInt64 = 1
+        while Clock.seconds() < end {
+            for _ in 0..<1000 { x = x &* 6_364_136_223_846_793_005 &+ 1 }
+        }
+        if x == 0 { print("") } // keeps the loop from being optimized away
     }
 
     static func minorFaults() -> Int {
