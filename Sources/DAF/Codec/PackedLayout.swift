@@ -26,7 +26,10 @@ struct PackedLayout: Equatable {
         guard count >= 0, count <= PackedLayout.maxCount else {
             throw .overflow("count is \(count); at most 2^58 values per tensor")
         }
-        precondition(nonfinite >= 0 && nonfinite <= count, "non-finite count out of range")
+        // Callers validate this (BlobHeader.read checks it); a violation is reported, not trapped.
+        guard nonfinite >= 0, nonfinite <= count else {
+            throw DAFError(DAF_E_INTERNAL, "non-finite count \(nonfinite) outside 0...\(count)")
+        }
         self.count = count
         self.bits = bits
         self.groupSize = groupSize
