@@ -127,7 +127,7 @@ const char *daf_status_message(int status);
  *   offset  size  field
  *        0     4  magic "DAFQ" (0x44 0x41 0x46 0x51)
  *        4     2  format version (1)
- *        6     1  bits (1..8)
+ *        6     1  bits (1..8; 0 = "range only", see below)
  *        7     1  rounding (daf_rounding)
  *        8     4  group_size G (multiple of 16, 16..65536)
  *       12     4  lanes (16): the interleave width of the code layout
@@ -149,6 +149,10 @@ const char *daf_status_message(int status);
  *   E = D + code bytes: X uint64 element indices (strictly ascending), then X uint32 raw bit
  *       patterns of the non-finite values at those indices. Their codes in the data are 0.
  *   Total size = E + 12 * X.
+ *   Range only (bits 0): a blob with no codes (the stream has 0 words); each group stores
+ *   min = lo / 2 + hi / 2 and scale = 0, and all its finite values decode to that midpoint.
+ *   Only DAF_POLICY_DEGRADE with degrade_floor_bits 0 makes such blobs; daf_quantize_pack
+ *   takes bits 1..8, and daf_packed_info / daf_unpack_dequantize read them like any other.
  *
  * Encoding, exactly (so another implementation can reproduce the bytes): over the group's
  * finite values lo = min, hi = max (each + 0.0f, so -0 becomes +0), L = 2^bits - 1. Normally
@@ -464,11 +468,13 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * set of flags; for each victim the first applicable action of this list is taken, and a
  * victim no action applies to is skipped:
  *  1. DAF_POLICY_DEGRADE: re-quantize the victim in place to half its bits (8 -> 4 -> 2 -> 1,
- *     odd widths round down, never below degrade_floor_bits). Its restore returns the right
- *     shape with a larger error: per value at most the sum, over every width the entry has had,
- *     of that width's bound (half a step for nearest rounding, one step for stochastic, a step
- *     being the original group's (max - min) / (2^bits - 1)). The victim stays the first
- *     candidate until it reaches the floor.
+ *     odd widths round down, never below degrade_floor_bits; with floor 0 the last step,
+ *     1 -> 0, keeps only each group's midpoint, "range only" in the packed format). Its
+ *     restore returns the right shape with a larger error: per value at most the sum, over
+ *     every width the entry has had, of that width's bound (half a step for nearest rounding,
+ *     one step for stochastic, a step being the original group's (max - min) / (2^bits - 1),
+ *     and at 0 bits the whole (max - min)). The victim stays the first candidate until it
+ *     reaches the floor. A step is taken only if the floor would free a page.
  *  2. DAF_POLICY_RECOMPUTE: only for an entry saved with a recompute callback: free its pages;
  *     each restore calls the callback to rebuild the values (exactly as the callback makes
  *     them). An entry without a callback is never dropped: if room can only be made by
@@ -482,6 +488,12 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  *     gives DAF_E_CORRUPT on restore, a failed read DAF_E_IO.
  *  DAF_POLICY_FAIL (0, the default): nothing is evicted; a save that does not fit returns
  *     DAF_E_BUDGET_EXCEEDED and the caller keeps its buffer.
+ * The entry being saved is never a victim. Only when evicting the others cannot make room
+ * (its blob alone is larger than the budget, or the policy can evict nothing more) is the
+ * same policy applied to the new entry itself, as the last resort before refusing the save:
+ * it is stored degraded (halved until it fits, not below the floor), or, with a recompute
+ * callback and DAF_POLICY_RECOMPUTE, kept as its callback alone, or written straight to the
+ * spill file; daf_handle_info shows which.
  * Nothing is lost silently: every restore returns the data (exact, or degraded as above, which
  * daf_handle_info reports) or a distinct status. Spill writes and reads happen under the
  * context's lock; recompute callbacks run outside it (they may call libdaf).
@@ -525,8 +537,8 @@ typedef struct daf_options {
                                DAF_DEFAULT_CHUNK_BYTES */
     uint32_t page_size;   /**< pool page size (see daf_pool_options); default
                                DAF_DEFAULT_PAGE_SIZE */
-    uint32_t degrade_floor_bits; /**< DAF_POLICY_DEGRADE never goes below this, 1..8;
-                                      default 1 */
+    uint32_t degrade_floor_bits; /**< DAF_POLICY_DEGRADE never goes below this, 0..8
+                                      (0: down to range only, see the format); default 1 */
     uint32_t pool_flags;  /**< DAF_POOL_AUTO_TRIM or 0 (default) */
     uint32_t reserved;    /**< must be 0 */
     const char *spill_dir; /**< directory of the spill file; NULL (default) = $TMPDIR, else
@@ -566,12 +578,14 @@ int daf_save_params_init(daf_save_params *params);
 /** Quantizes, packs and keeps src[0..count) in the context's pool; returns its handle in
  *  *out_handle (0 on failure). src is only read during the call. params may be NULL (context
  *  defaults). When the blob does not fit the budget, other entries are evicted first under
- *  the context's policy (see "Memory budget"); on any failure nothing was saved and no entry
- *  was lost (entries evicted before a failure stay restorable).
+ *  the context's policy, then the new entry itself is degraded, dropped or spilled if the
+ *  policy allows (see "Memory budget"); on any failure nothing was saved and no entry was
+ *  lost (entries evicted before a failure stay restorable).
  *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED, DAF_E_STRUCT_SIZE,
  *  DAF_E_INVALID_ARGUMENT (bits, non-finite importance, reserved), DAF_E_OVERFLOW,
- *  DAF_E_NO_MEMORY, DAF_E_BUDGET_EXCEEDED (the policy cannot make room; also when the blob
- *  alone is larger than the budget), DAF_E_IO (room could only be made by spilling, and
+ *  DAF_E_NO_MEMORY, DAF_E_BUDGET_EXCEEDED (the policy can neither make room nor store the
+ *  new entry otherwise; under DAF_POLICY_FAIL also when the blob alone is larger than the
+ *  budget), DAF_E_IO (room could only be made by spilling, and
  *  writing the spill file failed). Thread-safe. Since 0.1.0. */
 int daf_save(daf_context *ctx, const float *src, size_t count, const daf_save_params *params,
              daf_handle *out_handle);

@@ -43,6 +43,9 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "What libdaf does when a save does not fit the budget: degrade, spill or fail (default).")
     var policy: BudgetPolicy?
 
+    @Option(name: .customLong("degrade-floor"), help: "Fewest bits --policy degrade may leave a tensor, 0...8 (0: each group's midpoint only).")
+    var degradeFloor = TrainConfig().degradeFloorBits
+
     @Option(help: "Passes over the training subset.")
     var epochs = TrainConfig().epochs
 
@@ -75,6 +78,7 @@ struct DAFTrain: ParsableCommand {
         if policy != nil && budgetMiB == nil { throw ValidationError("--policy needs --budget-mib") }
         guard bits.values.allSatisfy({ (1...8).contains($0) }) else { throw ValidationError("--bits must be 1...8 (or a list of them)") }
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
+        guard (0...8).contains(degradeFloor) else { throw ValidationError("--degrade-floor must be 0...8") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be 1...4096") }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
@@ -95,6 +99,7 @@ struct DAFTrain: ParsableCommand {
         config.learningRate = learningRate
         config.budgetMiB = budgetMiB
         config.policy = policy ?? .fail
+        config.degradeFloorBits = degradeFloor
 
         let runs: [RunResult]
         do {

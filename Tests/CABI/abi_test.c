@@ -2736,7 +2736,7 @@ static int try_budget_options(uint32_t policy, uint32_t floor_bits, uint32_t pag
 static void create_rejects_invalid_budget_options(void) {
     CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE | DAF_POLICY_SPILL | DAF_POLICY_RECOMPUTE, 1, 4096, 0, NULL), DAF_OK);
     CHECK_STATUS(try_budget_options(8, 1, 4096, 0, NULL), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_budget_options(0, 0, 4096, 0, NULL), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE, 0, 4096, 0, NULL), DAF_OK); /* floor 0: range only */
     CHECK_STATUS(try_budget_options(0, 9, 4096, 0, NULL), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_budget_options(0, 1, 5000, 0, NULL), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_budget_options(0, 1, 4096, 3, NULL), DAF_E_INVALID_ARGUMENT);

@@ -101,10 +101,76 @@ struct EvictionTests {
         #expect(s.budget_refusals == 1 && s.evictions_degrade + s.evictions_spill + s.evictions_recompute == 0)
         #expect(s.pool_capacity_bytes <= UInt64(budget))
         #expect(Self.checkAll(c, saved).isEmpty)
-        // A blob larger than the whole budget is refused at once, under any policy.
-        let small = budgetContext(policy: [DAF_POLICY_SPILL], budget: pageBytes)
+        // A blob larger than the whole budget is refused at once.
+        let small = budgetContext(policy: [DAF_POLICY_FAIL], budget: pageBytes)
         #expect(small.save(values[0]).0 == DAF_E_BUDGET_EXCEEDED.rawValue)
         #expect(small.stats.budget_refusals == 1)
+    }
+
+    @Test("an entry larger than the whole budget: the entry itself is the last resort under the policy")
+    func oversizeEntry() throws {
+        var rng = SeededGenerator(seed: 77)
+        let big = normalValues(6 * pageBytes + 1000, &rng) // 8 bits: 7 pages packed, 4 at 4 bits
+        let budget = 4 * pageBytes
+        let spill = SpillDirectory()
+        defer { #expect(spill.removeEmpty()) }
+        do {
+            // SPILL: straight into the file, restored exactly as memory would have.
+            let c = budgetContext(policy: [DAF_POLICY_SPILL], budget: budget, spillDirectory: spill.path)
+            let (status, h) = c.save(big)
+            try #require(status == 0, "\(name(status)) \(String(cString: daf_last_error(c.ctx)))")
+            #expect(c.info(h).state == DAF_ENTRY_SPILLED.rawValue && c.info(h).bits == 8)
+            #expect(c.stats.evictions_spill == 1 && c.stats.spilled_entries == 1 && c.stats.live_packed_bytes == 0)
+            let reference = TestContext(bits: 8)
+            let (_, r) = reference.save(big)
+            #expect(c.restore(h, count: big.count).1.map(\.bitPattern) == reference.restore(r, count: big.count).1.map(\.bitPattern))
+            #expect(c.stats.pool_peak_capacity_bytes <= UInt64(budget))
+        }
+        // DEGRADE: halved until it fits (8 -> 4 -> 2 bits here), within the chain's bound.
+        let degrade = budgetContext(policy: [DAF_POLICY_DEGRADE], budget: budget)
+        let (status, h) = degrade.save(big)
+        try #require(status == 0, "\(name(status))")
+        let info = degrade.info(h)
+        #expect(info.state == DAF_ENTRY_IN_POOL.rawValue && info.saved_bits == 8 && info.bits < 8)
+        #expect(degrade.stats.degraded_entries == 1 && degrade.stats.evictions_degrade > 0)
+        let chain = degradeChain(saved: 8, now: Int(info.bits), floor: 1)
+        #expect(overBound(big, degrade.restore(h, count: big.count).1, group: 256, chain: chain).isEmpty)
+        // Even the floor does not fit one page: refused, counted, nothing kept.
+        let tiny = budgetContext(policy: [DAF_POLICY_DEGRADE], budget: pageBytes, floor: 4)
+        #expect(tiny.save(big).0 == DAF_E_BUDGET_EXCEEDED.rawValue)
+        #expect(tiny.stats.budget_refusals == 1 && tiny.stats.live_entries == 0)
+        // RECOMPUTE: with a callback only the callback is kept; without one, refused.
+        let recompute = budgetContext(policy: [DAF_POLICY_RECOMPUTE], budget: budget)
+        #expect(recompute.save(big).0 == DAF_E_BUDGET_EXCEEDED.rawValue)
+        let source = RecomputeSource(big)
+        let (dropped, d) = recompute.save(big, recompute: recomputeFromSource, user: source.user)
+        #expect(dropped == 0 && recompute.info(d).state == DAF_ENTRY_DROPPED.rawValue)
+        #expect(recompute.restore(d, count: big.count).1.map(\.bitPattern) == big.map(\.bitPattern) && source.calls.load(ordering: .relaxed) == 1)
+        #expect(recompute.stats.budget_refusals == 1 && recompute.stats.evictions_recompute == 1)
+    }
+
+    @Test("degrade floor 0: range only, each group comes back as its midpoint, within half its range")
+    func rangeOnlyFloor() throws {
+        let values = Self.tensors(30, seed: 41, sizes: 60_000...90_000)
+        let budget = Self.budget(values, over: 30) // below what 1 bit needs (25.6x)
+        let c = budgetContext(policy: [DAF_POLICY_DEGRADE], budget: budget, bits: 2, floor: 0)
+        var saved: [Saved] = []
+        for (i, v) in values.enumerated() {
+            let (status, h) = c.save(v, importance: Float(i))
+            try #require(status == 0, "save \(i): \(name(status)) \(String(cString: daf_last_error(c.ctx)))")
+            saved.append(Saved(handle: h, values: v))
+        }
+        let infos = saved.map { c.info($0.handle) }
+        #expect(infos.contains { $0.bits == 0 }, "some entries went down to range only")
+        #expect(c.stats.pool_peak_capacity_bytes <= UInt64(budget))
+        #expect(Self.checkAll(c, saved, floor: 0).isEmpty)
+        // A range-only entry's values are constant per group: its group's midpoint.
+        let zero = try #require(saved.indices.first { infos[$0].bits == 0 })
+        let back = c.restore(saved[zero].handle, count: saved[zero].values.count).1
+        for first in stride(from: 0, to: back.count, by: 256) {
+            let group = back[first..<min(first + 256, back.count)]
+            #expect(group.allSatisfy { $0 == group.first! })
+        }
     }
 
     @Test("DEGRADE re-quantizes the least important first, in place, down to the floor")
@@ -293,7 +359,7 @@ struct EvictionTests {
         let invalid = DAF_E_INVALID_ARGUMENT.rawValue
         #expect(create { _ in } == 0)
         #expect(create { $0.policy = 8 } == invalid)
-        #expect(create { $0.degrade_floor_bits = 0 } == invalid)
+        #expect(create { $0.degrade_floor_bits = 0 } == 0, "0: range only")
         #expect(create { $0.degrade_floor_bits = 9 } == invalid)
         #expect(create { $0.page_size = 3000 } == invalid)
         #expect(create { $0.page_size = 2048 } == invalid, "below the OS page")

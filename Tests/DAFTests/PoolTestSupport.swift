@@ -91,7 +91,8 @@ func degradeChain(saved: Int, now: Int, floor: Int) -> [Int] {
 }
 
 /// Values over the documented bound (nearest rounding): per group, the sum over the chain of
-/// half steps of the original group's range, plus float rounding; non-finite values exact.
+/// half steps of the original group's range (at 0 bits the step is the whole range), plus float
+/// rounding; non-finite values exact.
 /// Returns a description of the first few problems (empty if none).
 func overBound(_ source: [Float], _ restored: [Float], group: Int, chain: [Int]) -> [String] {
     guard source.count == restored.count else { return ["count \(restored.count), expected \(source.count)"] }
@@ -99,7 +100,7 @@ func overBound(_ source: [Float], _ restored: [Float], group: Int, chain: [Int])
     for first in stride(from: 0, to: source.count, by: group) {
         let slice = source[first..<min(first + group, source.count)].filter(\.isFinite)
         let lo = slice.min() ?? 0, hi = slice.max() ?? 0
-        let allowed = chain.reduce(Float(0)) { $0 + (hi - lo) / Float((1 << $1) - 1) / 2 } * (1 + 1e-5)
+        let allowed = chain.reduce(Float(0)) { $0 + (hi - lo) / Float(max(1, (1 << $1) - 1)) / 2 } * (1 + 1e-5)
             + 8 * max(abs(lo), abs(hi)).ulp + Float.leastNonzeroMagnitude * 4
         for i in first..<min(first + group, source.count) {
             let ok = source[i].isFinite ? abs(source[i] - restored[i]) <= allowed : sameBits(source[i], restored[i])

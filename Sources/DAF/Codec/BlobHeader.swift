@@ -45,7 +45,8 @@ struct BlobHeader: Equatable {
         let spec: QuantSpec
         do {
             spec = try QuantSpec(bits: UInt32(blob.load(fromByteOffset: 6, as: UInt8.self)), groupSize: u32(8),
-                                 rounding: UInt32(blob.load(fromByteOffset: 7, as: UInt8.self)), seed: u64(32))
+                                 rounding: UInt32(blob.load(fromByteOffset: 7, as: UInt8.self)), seed: u64(32),
+                                 allowsRangeOnly: true)
         } catch {
             throw .corrupt(error.detail)
         }

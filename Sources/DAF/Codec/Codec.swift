@@ -70,7 +70,9 @@ enum Codec {
             let entry = layout.groupTableOffset(g)
             dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
             dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
-            if fast {
+            if spec.bits == QuantSpec.rangeOnlyBits {
+                // No codes: the group table is all.
+            } else if fast {
                 SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec,
                                         allFinite: range.nonfinite == 0, stream: stream)
             } else {
@@ -157,7 +159,9 @@ enum Codec {
         let stream = blob + layout.dataOffset
         let from = max(first, groupFirst), to = min(end, groupFirst + n)
         let out = dst + (from - first)
-        if kernels == .simd, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
+        if spec.bits == QuantSpec.rangeOnlyBits {
+            out.initialize(repeating: params.decode(0), count: to - from)
+        } else if kernels == .simd, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
             SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out)
         } else {
             ScalarGroupKernels.decode(stream: stream, from: from, to: to, params: params, spec: spec, into: out)

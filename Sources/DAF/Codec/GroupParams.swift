@@ -16,6 +16,8 @@ struct GroupParams: Equatable {
     static func fit(lo: Float, hi: Float, levels: Int) -> GroupParams {
         guard lo <= hi else { return GroupParams(minimum: 0, scale: 0) }
         let lo = lo + 0, hi = hi + 0 // -0 becomes +0, whichever order the reduction saw them in
+        // Range only (bits 0): the midpoint, which every value decodes to; never overflows.
+        if levels == 0 { return GroupParams(minimum: lo * 0.5 + hi * 0.5, scale: 0) }
         let top = Float(levels)
         var params = (hi - lo).isFinite
             ? GroupParams(minimum: lo, scale: (hi - lo) / top)

@@ -48,6 +48,7 @@ struct PackedLayout: Equatable {
 
     /// Words of the code stream of `values` values: whole rows of 16 lanes, whole words per lane.
     static func words(values: Int, bits: Int) -> Int {
+        guard bits > 0 else { return 0 } // range only: no codes
         let rows = (values + QuantSpec.lanes - 1) / QuantSpec.lanes
         let perWord = 32 / bits
         return (rows + perWord - 1) / perWord * QuantSpec.lanes

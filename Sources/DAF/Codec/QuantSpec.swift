@@ -13,10 +13,16 @@ struct QuantSpec: Equatable {
     let rounding: Rounding
     let seed: UInt64
 
-    /// Highest code, 2^bits - 1.
+    /// Highest code, 2^bits - 1 (0 for a range-only spec).
     var levels: Int { (1 << bits) - 1 }
-    /// Codes per 32-bit word; a code never straddles two words.
-    var codesPerWord: Int { 32 / bits }
+    /// Codes per 32-bit word; a code never straddles two words. (A range-only spec has no
+    /// codes; 32 keeps the arithmetic of GroupRuns meaningful.)
+    var codesPerWord: Int { 32 / max(bits, 1) }
+
+    /// Bits 0: "range only", no codes; each group keeps its midpoint. Only DAF_POLICY_DEGRADE
+    /// with degrade_floor_bits 0 makes such blobs, and the decoder reads them; the codec's
+    /// callers cannot ask for it (daf_quantize_pack takes 1...8).
+    static let rangeOnlyBits = 0
 
     static let lanes = Int(DAF_LANES)
     static let minGroupSize = Int(DAF_MIN_GROUP_SIZE)
@@ -28,8 +34,8 @@ struct QuantSpec: Equatable {
         Int(groupSize) >= minGroupSize && Int(groupSize) <= maxGroupSize && Int(groupSize) % lanes == 0
     }
 
-    init(bits: UInt32, groupSize: UInt32, rounding: UInt32, seed: UInt64) throws(DAFError) {
-        guard QuantSpec.isValid(bits: bits) else {
+    init(bits: UInt32, groupSize: UInt32, rounding: UInt32, seed: UInt64, allowsRangeOnly: Bool = false) throws(DAFError) {
+        guard QuantSpec.isValid(bits: bits) || (allowsRangeOnly && bits == UInt32(QuantSpec.rangeOnlyBits)) else {
             throw .invalid("bits is \(bits); allowed 1...8")
         }
         guard QuantSpec.isValid(groupSize: groupSize) else {

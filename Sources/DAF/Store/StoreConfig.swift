@@ -37,8 +37,8 @@ struct StoreConfig {
                            + "DAF_POLICY_SPILL (2), DAF_POLICY_RECOMPUTE (4), or DAF_POLICY_FAIL (0)")
         }
         policy = EvictionPolicy(rawValue: o.policy)
-        guard QuantSpec.isValid(bits: o.degrade_floor_bits) else {
-            throw .invalid("daf_options.degrade_floor_bits is \(o.degrade_floor_bits); allowed 1...8")
+        guard o.degrade_floor_bits <= UInt32(DAF_MAX_BITS) else {
+            throw .invalid("daf_options.degrade_floor_bits is \(o.degrade_floor_bits); allowed 0...8 (0: range only)")
         }
         floorBits = Int(o.degrade_floor_bits)
         guard o.reserved == 0 else { throw .invalid("daf_options.reserved is \(o.reserved); must be 0") }

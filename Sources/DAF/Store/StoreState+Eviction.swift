@@ -32,7 +32,6 @@ extension StoreState {
         while !isMet(goal) {
             guard candidate != 0 else {
                 if let failure { throw failure }
-                figures.budgetRefusals += 1
                 throw DAFError(DAF_E_BUDGET_EXCEEDED, "the budget of \(pool.budgetBytes) bytes is reached and the policy "
                                + "(\(config.policy.rawValue)) can evict nothing more")
             }
@@ -49,7 +48,7 @@ extension StoreState {
     private mutating func evictionStep(_ block: UInt64) throws(DAFError) -> StepOutcome {
         let handle = try pool.tag(of: block)
         guard var entry = entries[handle] else { throw DAFError(DAF_E_INTERNAL, "block \(block) belongs to no entry") }
-        if config.policy.contains(.degrade), let bits = degradedBits(entry) {
+        if config.policy.contains(.degrade), let bits = degradedBits(count: entry.count, bits: entry.bits, size: entry.size) {
             try degrade(&entry, block: block, to: bits)
             entries[handle] = entry
             return .reduced
@@ -79,32 +78,26 @@ extension StoreState {
         return .skipped
     }
 
-    /// The next width for a degrade step (half, not below the floor), or nil when even the
-    /// floor would not free a page.
-    private func degradedBits(_ entry: Entry) -> Int? {
+    /// The next width for a degrade step of a blob of `count` values, `bits` wide, `size` bytes
+    /// (half, not below the floor), or nil when even the floor would not free a page.
+    func degradedBits(count: Int, bits: Int, size: Int) -> Int? {
         let floor = config.floorBits, group = config.defaults.groupSize
-        guard entry.bits > floor,
-              let finite = try? PackedLayout(count: entry.count, bits: entry.bits, groupSize: group, nonfinite: 0) else { return nil }
-        let nonfinite = (entry.size - finite.totalSize) / PackedLayout.nonfiniteEntryBytes
-        guard nonfinite >= 0, nonfinite <= entry.count,
-              let atFloor = try? PackedLayout(count: entry.count, bits: floor, groupSize: group, nonfinite: nonfinite),
-              pool.config.pages(for: atFloor.totalSize) < pool.config.pages(for: entry.size) else { return nil }
-        return max(floor, entry.bits / 2)
+        guard bits > floor,
+              let finite = try? PackedLayout(count: count, bits: bits, groupSize: group, nonfinite: 0) else { return nil }
+        let nonfinite = (size - finite.totalSize) / PackedLayout.nonfiniteEntryBytes
+        guard nonfinite >= 0, nonfinite <= count,
+              let atFloor = try? PackedLayout(count: count, bits: floor, groupSize: group, nonfinite: nonfinite),
+              pool.config.pages(for: atFloor.totalSize) < pool.config.pages(for: size) else { return nil }
+        return max(floor, bits / 2)
     }
 
     /// Re-quantizes the victim's blob to `bits` in its own block (the new blob is never
     /// larger) and gives back the pages it no longer needs.
     private mutating func degrade(_ entry: inout Entry, block: UInt64, to bits: Int) throws(DAFError) {
-        let old = try AlignedBytes(count: entry.size)
-        try pool.read(block, offset: 0, into: old.base, count: entry.size)
-        let header = try BlobHeader.read(old.base, size: entry.size)
-        let values = try AlignedBytes(count: entry.count * MemoryLayout<Float>.stride)
-        let floats = values.base.bindMemory(to: Float.self, capacity: entry.count)
-        try Codec.unpack(old.base, size: entry.size, into: floats, count: entry.count)
-        let spec = try QuantSpec(bits: UInt32(bits), groupSize: UInt32(header.spec.groupSize),
-                                 rounding: UInt32(header.spec.rounding.rawValue), seed: header.spec.seed)
-        let size = try Codec.pack(floats, count: entry.count, spec: spec, into: old.base, capacity: entry.size)
-        try pool.write(block, offset: 0, from: old.base, count: size)
+        let blob = try AlignedBytes(count: entry.size)
+        try pool.read(block, offset: 0, into: blob.base, count: entry.size)
+        let size = try StoreState.requantize(blob.base, size: entry.size, count: entry.count, to: bits)
+        try pool.write(block, offset: 0, from: blob.base, count: size)
         try pool.truncate(block, toBytes: size)
         pool.noteEviction()
         figures.livePackedBytes -= entry.size - size
@@ -112,5 +105,19 @@ extension StoreState {
         figures.evictionsDegrade += 1
         entry.bits = bits
         entry.size = size
+    }
+
+    /// Decodes blob[0..<size] (`count` values) and packs the values again, `bits` wide, with the
+    /// blob's group size, rounding and seed, into the same buffer; returns the new size, which
+    /// is never larger. Bits 0 keeps only each group's midpoint.
+    static func requantize(_ blob: UnsafeMutableRawPointer, size: Int, count: Int, to bits: Int) throws(DAFError) -> Int {
+        let header = try BlobHeader.read(blob, size: size)
+        let values = try AlignedBytes(count: count * MemoryLayout<Float>.stride)
+        let floats = values.base.bindMemory(to: Float.self, capacity: count)
+        try Codec.unpack(blob, size: size, into: floats, count: count)
+        let spec = try QuantSpec(bits: UInt32(bits), groupSize: UInt32(header.spec.groupSize),
+                                 rounding: UInt32(header.spec.rounding.rawValue), seed: header.spec.seed,
+                                 allowsRangeOnly: true)
+        return try Codec.pack(floats, count: count, spec: spec, into: blob, capacity: size)
     }
 }

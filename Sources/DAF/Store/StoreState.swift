@@ -66,22 +66,70 @@ struct StoreState: ~Copyable {
     }
 
     /// Keeps blob[0..<size] as entry `handle`, evicting others first if the budget needs it.
-    mutating func admit(handle: UInt64, blob: UnsafeRawPointer, size: Int, count: Int, bits: Int,
+    /// When they cannot make room, the entry itself is the last resort, under the same policy:
+    /// degraded in `blob` (which it may overwrite), dropped if it has a recompute callback, or
+    /// written straight to the spill file. Only then is the save refused.
+    mutating func admit(handle: UInt64, blob: UnsafeMutableRawPointer, size: Int, count: Int, bits: Int,
                         importance: Float, recompute: RecomputeHook?) throws(DAFError) {
+        var size = size, bits = bits
+        let savedBits = bits
+        func entry(_ residence: Residence) -> Entry {
+            Entry(count: count, size: size, bits: bits, savedBits: savedBits, importance: importance,
+                  residence: residence, recompute: recompute)
+        }
+        while true {
+            let failure: DAFError
+            do {
+                let block = try allocateRoom(handle: handle, size: size, importance: importance)
+                try pool.write(block, offset: 0, from: blob, count: size)
+                figures.livePackedBytes += size
+                record(handle, entry(.pool(block: block)))
+                return
+            } catch where error.status == DAF_E_BUDGET_EXCEEDED.code || error.status == DAF_E_IO.code {
+                failure = error
+            }
+            if config.policy.contains(.degrade), let lower = degradedBits(count: count, bits: bits, size: size) {
+                size = try StoreState.requantize(blob, size: size, count: count, to: lower)
+                bits = lower
+                figures.evictionsDegrade += 1
+                continue
+            }
+            if config.policy.contains(.recompute), recompute != nil {
+                figures.droppedEntries += 1
+                figures.evictionsRecompute += 1
+                record(handle, entry(.dropped))
+                return
+            }
+            if config.policy.contains(.spill) {
+                let extent = try spill.write(handle: handle, blob: blob, size: size)
+                figures.spilledEntries += 1
+                figures.spilledBytes += size
+                figures.evictionsSpill += 1
+                record(handle, entry(.spilled(extent)))
+                return
+            }
+            if failure.status == DAF_E_BUDGET_EXCEEDED.code { figures.budgetRefusals += 1 }
+            throw failure
+        }
+    }
+
+    /// A block of `size` bytes for entry `handle`, after evicting others if the budget needs it.
+    private mutating func allocateRoom(handle: UInt64, size: Int, importance: Float) throws(DAFError) -> UInt64 {
         let pages = pool.config.pages(for: size)
         guard pages <= pool.budgetPages else {
-            figures.budgetRefusals += 1
             throw DAFError(DAF_E_BUDGET_EXCEEDED, "the packed tensor takes \(pages) pages of \(pool.pageSize) bytes; "
                            + "the whole budget of \(pool.budgetBytes) bytes holds \(pool.budgetPages)")
         }
         try makeRoom(.freePages(pages))
-        let block = try pool.allocate(bytes: size, importance: importance, tag: handle)
-        try pool.write(block, offset: 0, from: blob, count: size)
-        entries[handle] = Entry(count: count, size: size, bits: bits, savedBits: bits, importance: importance,
-                                residence: .pool(block: block), recompute: recompute)
+        return try pool.allocate(bytes: size, importance: importance, tag: handle)
+    }
+
+    /// Keeps and counts a new entry (its residence's own figures are the caller's).
+    private mutating func record(_ handle: UInt64, _ entry: Entry) {
+        entries[handle] = entry
+        if entry.bits < entry.savedBits { figures.degradedEntries += 1 }
         figures.liveEntries += 1
-        figures.livePackedBytes += size
-        figures.liveFP32Bytes += count * 4
+        figures.liveFP32Bytes += entry.count * 4
         figures.peakPackedBytes = max(figures.peakPackedBytes, figures.livePackedBytes)
         figures.peakFP32Bytes = max(figures.peakFP32Bytes, figures.liveFP32Bytes)
         figures.saves += 1
@@ -147,7 +195,12 @@ struct StoreState: ~Copyable {
     /// Lowers (evicting first) or raises the pool's budget.
     mutating func setBudget(_ bytes: UInt64) throws(DAFError) {
         let pages = PoolConfig.budgetPages(bytes, pageSize: pool.pageSize)
-        if pages < pool.usedPages { try makeRoom(.usedAtMost(pages)) }
+        if pages < pool.usedPages {
+            do { try makeRoom(.usedAtMost(pages)) } catch {
+                if error.status == DAF_E_BUDGET_EXCEEDED.code { figures.budgetRefusals += 1 }
+                throw error
+            }
+        }
         try pool.setBudget(bytes)
     }
 

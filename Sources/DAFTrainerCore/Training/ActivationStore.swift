@@ -103,7 +103,7 @@ final class LibdafStore: ActivationStore {
     private var scratch = FloatBuffer(count: 0) // the square roots, only while daf_save reads them
 
     init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool,
-         budgetMiB: Double? = nil, policy: BudgetPolicy = .fail) throws {
+         budgetMiB: Double? = nil, policy: BudgetPolicy = .fail, degradeFloorBits: Int = 0) throws {
         self.bits = bits
         self.squareRootReLU = squareRootReLU
         var options = daf_options()
@@ -118,7 +118,9 @@ final class LibdafStore: ActivationStore {
             // sensible size) waste least of a small budget in partly used pages.
             options.page_size = 4096
             switch policy {
-            case .degrade: options.policy = UInt32(DAF_POLICY_DEGRADE.rawValue)
+            case .degrade:
+                options.policy = UInt32(DAF_POLICY_DEGRADE.rawValue)
+                options.degrade_floor_bits = UInt32(degradeFloorBits)
             case .spill: options.policy = UInt32(DAF_POLICY_SPILL.rawValue)
             case .fail: options.policy = UInt32(DAF_POLICY_FAIL.rawValue)
             }

@@ -24,6 +24,9 @@ public struct TrainConfig: Sendable {
     public var budgetMiB: Double? = nil
     /// What libdaf does when the budget is reached (with a budget).
     public var policy: BudgetPolicy = .fail
+    /// How far the degrade policy may go, 0...8 bits (0: each group's midpoint only); 0 lets a
+    /// budget below what 1 bit needs still hold every tensor.
+    public var degradeFloorBits = 0
     /// Save ReLU outputs as square roots in libdaf mode (Network.swift says why).
     public var squareRootReLU = true
     public var epochs = 2

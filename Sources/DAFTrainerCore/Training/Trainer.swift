@@ -80,7 +80,8 @@ final class RunState {
         store = config.mode == .fp32
             ? PlainStore()
             : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed,
-                              squareRootReLU: config.squareRootReLU, budgetMiB: config.budgetMiB, policy: config.policy)
+                              squareRootReLU: config.squareRootReLU, budgetMiB: config.budgetMiB, policy: config.policy,
+                              degradeFloorBits: config.degradeFloorBits)
     }
 }
 
