@@ -53,6 +53,23 @@ extension PagePool {
                 if last != run.tail { fail("chunk \(c) free run \(r): tail \(run.tail), the run ends at \(last)") }
             }
             if n != chunk.freeCount { fail("chunk \(c): freeCount \(chunk.freeCount), free runs hold \(n)") }
+            // The never used pages [freshFrom, mappedPages) lead the bottom run, in address order.
+            if chunk.freshFrom < chunk.mappedPages {
+                let bottom = chunk.runCount > 0 ? chunk.runs.unsafelyUnwrapped[0] : FreeRun(head: 0, tail: 0, count: 0)
+                var page = bottom.head
+                let fresh = chunk.mappedPages - chunk.freshFrom
+                if Int(bottom.count) < fresh { fail("chunk \(c): \(fresh) fresh pages, its bottom run holds \(bottom.count)") }
+                for i in 0..<min(fresh, Int(bottom.count)) {
+                    if pageIndex(page) != chunk.freshFrom + i { fail("chunk \(c): fresh page \(chunk.freshFrom + i) is not in place \(i) of the bottom run"); break }
+                    page = link(page)
+                }
+            }
+            if chunk.backedTo < chunk.freshFrom || chunk.backedTo > chunk.mappedPages {
+                fail("chunk \(c): backedTo \(chunk.backedTo) outside freshFrom \(chunk.freshFrom)...\(chunk.mappedPages)")
+            }
+            if chunk.freshFrom > chunk.mappedPages {
+                fail("chunk \(c): freshFrom \(chunk.freshFrom) beyond its \(chunk.mappedPages) pages")
+            }
         }
         if chunkLimit > 0 && !chunks[chunkLimit - 1].isMapped { fail("chunkLimit \(chunkLimit) is past the last mapped chunk") }
         if mapped != capacityPages { fail("capacityPages \(capacityPages), chunks map \(mapped)") }

@@ -40,27 +40,37 @@ extension PagePool {
     /// Moves the used pages of `chunk` at index >= keep elsewhere and unmaps those pages.
     private mutating func vacate(chunk c: Int, keeping keep: Int) {
         let mapped = chunks[c].mappedPages
-        // 1. The doomed free pages leave the chunk's free runs; the kept ones become one run.
+        // 1. The doomed free pages leave the chunk's free runs; the kept ones become two runs:
+        //    the never used ones [freshFrom, keep) at the bottom, in address order (as
+        //    ChunkRecord.freshFrom requires), and the used ones above them.
         let runs = chunks[c].runs.unsafelyUnwrapped
-        var keptHead = PagePool.endOfList, keptTail = PagePool.endOfList, kept = 0
+        let freshFrom = min(chunks[c].freshFrom, keep)
+        var kept: [(head: UInt32, tail: UInt32, count: Int)] = [(PagePool.endOfList, PagePool.endOfList, 0),
+                                                                (PagePool.endOfList, PagePool.endOfList, 0)]
         for r in 0..<chunks[c].runCount {
             var page = runs[r].head
             for i in 0..<Int(runs[r].count) {
                 let next = i + 1 < Int(runs[r].count) ? link(page) : PagePool.endOfList
                 if pageIndex(page) < keep {
-                    if keptTail == PagePool.endOfList { keptHead = page } else { setLink(keptTail, page) }
-                    keptTail = page
-                    kept += 1
+                    let k = pageIndex(page) >= freshFrom ? 0 : 1
+                    if kept[k].count == 0 { kept[k].head = page } else { setLink(kept[k].tail, page) }
+                    kept[k].tail = page
+                    kept[k].count += 1
                 }
                 page = next
             }
         }
-        let doomedUsed = (mapped - keep) - (chunks[c].freeCount - kept)
+        let keptFree = kept[0].count + kept[1].count
+        let doomedUsed = (mapped - keep) - (chunks[c].freeCount - keptFree)
         chunks[c].runCount = 0
-        chunks[c].freeCount = 0
-        if kept > 0 { runs[0] = FreeRun(head: keptHead, tail: keptTail, count: UInt32(kept)) }
-        chunks[c].runCount = kept > 0 ? 1 : 0
-        chunks[c].freeCount = kept
+        for run in kept where run.count > 0 {
+            setLink(run.tail, PagePool.endOfList)
+            runs[chunks[c].runCount] = FreeRun(head: run.head, tail: run.tail, count: UInt32(run.count))
+            chunks[c].runCount += 1
+        }
+        chunks[c].freeCount = keptFree
+        chunks[c].freshFrom = freshFrom
+        chunks[c].backedTo = min(chunks[c].backedTo, keep)
         // 2. Every block's doomed pages move to free pages that stay (there are enough: the
         //    capacity left is at least the pages in use).
         if doomedUsed > 0 {
@@ -113,6 +123,10 @@ extension PagePool {
         firstFreeChunk = c
         let runs = chunks[c].runs.unsafelyUnwrapped, top = chunks[c].runCount - 1
         let page = runs[top].head
+        if pageIndex(page) == chunks[c].freshFrom { // written by the move, so backed
+            chunks[c].freshFrom += 1
+            chunks[c].backedTo = max(chunks[c].backedTo, chunks[c].freshFrom)
+        }
         if runs[top].count == 1 {
             chunks[c].runCount = top
         } else {

@@ -26,6 +26,12 @@ struct ChunkRecord {
     var runCount = 0
     var mappedPages = 0
     var freeCount = 0
+    /// Pages at index >= freshFrom were never handed out: they are free, unbacked, and form the
+    /// bottom run (runs[0]) in address order, its head being page freshFrom. takePages backs
+    /// them as it hands them out, so a page, once used, never faults again while mapped.
+    var freshFrom = 0
+    /// Fresh pages below this are backed already (backed ahead of use, see takePages).
+    var backedTo = 0
 
     var isMapped: Bool { base != nil }
     var usedPages: Int { mappedPages - freeCount }
@@ -234,7 +240,8 @@ struct PagePool: ~Copyable {
     }
 
     /// Unlinks `n` free pages (n <= freePages), lowest chunk first and most recently freed
-    /// first within a chunk, and returns them as one list.
+    /// first within a chunk, and returns them as one list. Pages used for the first time are
+    /// backed here (see ChunkRecord.freshFrom): the faults come at a new peak, not every step.
     private mutating func takePages(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32) {
         var head = PagePool.endOfList, tail = PagePool.endOfList, home = PagePool.mixed
         var remaining = n, c = firstFreeChunk
@@ -260,6 +267,10 @@ struct PagePool: ~Copyable {
                     runs[runCount - 1].count = top.count - UInt32(remaining)
                     remaining = 0
                 }
+                if pageIndex(top.head) == chunks[c].freshFrom { // first use: back the pages now
+                    chunks[c].freshFrom += pageIndex(last) - pageIndex(top.head) + 1
+                    backFreshPages(c)
+                }
                 if tail == PagePool.endOfList { head = top.head } else { setLink(tail, top.head) }
                 tail = last
             }
@@ -272,6 +283,21 @@ struct PagePool: ~Copyable {
         firstFreeChunk = c
         return (head, tail, home)
     }
+
+    /// Backs chunk c's pages up to freshFrom (just handed out) and, when it must back any,
+    /// also 1/32 of the pool's used pages beyond them: a pool that grows by a few percent over
+    /// its earlier peak, as training steps with varying bit widths do, then takes its page
+    /// faults in one batch, not at every new peak. Peak RSS grows by at most that 1/32.
+    private mutating func backFreshPages(_ c: Int) {
+        let needed = chunks[c].freshFrom
+        guard needed > chunks[c].backedTo else { return }
+        let target = min(chunks[c].mappedPages, needed + usedPages / PagePool.backAheadDivisor)
+        let first = pageID(slot: c, index: chunks[c].backedTo)
+        PageMemory.back(address(first), (target - chunks[c].backedTo) << config.pageShift)
+        chunks[c].backedTo = target
+    }
+
+    static let backAheadDivisor = 16
 
     /// Puts a run of `count` pages of chunk `c` on top of its free runs.
     @inline(__always)
