@@ -298,7 +298,10 @@ uint32_t daf_codec_threads(void);
  * allocation); a red-black tree orders the blocks by (importance, then age, oldest first), so
  * the least important block is found, and a block inserted, removed or re-weighted, in
  * O(log n). Freed pages are reused most-recently-freed first, from the lowest chunk first, so
- * pages already touched are reused (no new page faults) and higher chunks empty out.
+ * higher chunks empty out. A mapped chunk costs no memory until its pages are used: a page is
+ * backed (faulted in, whole) when a block first gets it, together with 1/16 of the pool's used
+ * pages beyond it, so resident memory is what was used at the peak plus about 6 %, and an
+ * allocation that stays below an earlier peak never page-faults.
  * Memory goes back to the OS when the pool is asked (daf_pool_trim, or a lower budget), or,
  * with DAF_POOL_AUTO_TRIM, as soon as a chunk holds no block: then the resident memory follows
  * use, at the price of new page faults when use grows again. Shrinking moves live pages into
