@@ -64,6 +64,9 @@ struct DAFTrain: ParsableCommand {
     @Option(name: .customLong("lr"), help: "Initial learning rate of SGD with momentum 0.9 (cosine decay to 0).")
     var learningRate = TrainConfig().learningRate
 
+    @Option(name: .customLong("clip-norm"), help: "Scale gradients down to this global L2 norm when above it; 0 = off. Default: 2 with --policy degrade (hard-degraded saves diverge without it), else off.")
+    var clipNorm: Float?
+
     @Option(name: .customLong("data-dir"), help: "Directory with the four gzipped IDX files.")
     var dataDirectory = FashionMNIST.defaultDirectory
 
@@ -84,6 +87,7 @@ struct DAFTrain: ParsableCommand {
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be 1...256") }
         guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive") }
+        if let clipNorm, !(clipNorm >= 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be 0 (off) or positive") }
     }
 
     func run() throws {
@@ -97,6 +101,7 @@ struct DAFTrain: ParsableCommand {
         config.seed = seed
         config.threads = threads
         config.learningRate = learningRate
+        config.clipNorm = clipNorm ?? (policy == .degrade ? 2 : 0)
         config.budgetMiB = budgetMiB
         config.policy = policy ?? .fail
         config.degradeFloorBits = degradeFloor

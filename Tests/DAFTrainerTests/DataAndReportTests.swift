@@ -1,10 +1,17 @@
 // The loader's error when the data is missing, and the shapes of daf-train's outputs: the
 // --json object's fields exactly as issue 5 lists them, a readable SVG, the table.
-import DAFTrainerCore
+@testable import DAFTrainerCore
 import Testing
 
 @Suite("Data and reports")
 struct DataAndReportTests {
+    @Test("numbers: fixed decimals, and a diverged loss beyond Int's range prints instead of trapping")
+    func numberFormats() {
+        #expect(fixed(0.22651, 4) == "0.2265" && fixed(-1.5, 2) == "-1.50" && fixed(90.99, 0) == "91")
+        #expect(fixed(1e20, 4) == "1e+20" && fixed(-1e17, 4) == "-1e+17" && fixed(.nan, 4) == "-")
+        #expect(byteSize(5_050_368) == "4.82 MiB" && byteSize(357_568) == "349.2 KiB")
+    }
+
     @Test("a missing dataset names the Debian package")
     func missingData() {
         do {

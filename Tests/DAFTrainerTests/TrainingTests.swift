@@ -91,4 +91,20 @@ struct TrainingTests {
         #expect(ratios[1] > 7 && ratios[1] < 8, "4-bit: \(ratios[1])x")
         #expect(ratios[2] > 15, "1-bit (argmaxes at 2, classifier input at 4): \(ratios[2])x")
     }
+
+    @Test("a budget of a quarter of the 2-bit peak: spill and degrade (with clipping) complete and learn",
+          arguments: [BudgetPolicy.spill, .degrade])
+    func quarterBudget(policy: BudgetPolicy) throws {
+        var c = shortConfig(.daf)
+        c.batch = 32; c.epochs = 1; c.limit = 1920
+        // The 2-bit peak as whole 4 KiB pages (budgeted runs use them), then a quarter of it.
+        let pages = Self.savedTensors(batch: c.batch).reduce(0) { $0 + (daf_packed_bound($1.count, UInt32($1.bits), 256) + 4095) / 4096 }
+        c.budgetMiB = Double(pages * 4096) / 4 / 1_048_576
+        c.policy = policy
+        c.clipNorm = policy == .degrade ? 2 : 0
+        let r = try #require(try Trainer(data: fashionMNIST.get(), configs: [c]).run().first)
+        #expect(r.finalLoss < 1.9, "\(c.label): mean loss \(r.finalLoss) after 60 steps (chance: 2.30)")
+        #expect(r.testAccuracy > 0.4, "\(c.label): test accuracy \(r.testAccuracy)")
+        #expect(r.savedPeakBytes <= Int(c.budgetMiB! * 1_048_576), "\(c.label): pool peak \(r.savedPeakBytes) bytes")
+    }
 }

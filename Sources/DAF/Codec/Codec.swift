@@ -137,7 +137,9 @@ enum Codec {
         }
         let nonfinite = try nonfiniteIndexRange(blob, layout, first: first, end: end)
 
-        let runs = GroupRuns(groups: groups.count, spec: spec)
+        // Decoding writes only dst, so runs can be shorter than packing's: a 64 Ki-value tile
+        // (a range restore) still splits four ways.
+        let runs = GroupRuns(groups: groups.count, spec: spec, minimumValues: 16_384)
         parallelism.forEach(parts: runs.count) { run in
             for offset in runs.groups(ofRun: run) {
                 decodeGroup(groups.lowerBound + offset, blob, layout: layout, spec: spec, first: first, end: end, into: dst, kernels: kernels)

@@ -25,8 +25,12 @@ struct GroupParams: Equatable {
             : GroupParams(minimum: lo * 0.5, scale: -((hi * 0.5 - lo * 0.5) / top))
         // The largest code must decode to a finite value: shrink the step by the few ulps that
         // rounding of the multiply-add may need when hi is near FLT_MAX.
-        for _ in 0..<8 where !params.decode(UInt32(levels)).isFinite {
+        // (A `for ... where` loop would test all 8 times; this stops at the first finite one,
+        // which is nearly always the first: the test is on every group's path.)
+        var steps = 0
+        while steps < 8 && !params.decode(UInt32(levels)).isFinite {
             params.scale = params.scale < 0 ? params.scale.nextUp : params.scale.nextDown
+            steps += 1
         }
         return params
     }

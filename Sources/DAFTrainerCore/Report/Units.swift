@@ -5,6 +5,8 @@ func fixed(_ x: Double, _ decimals: Int) -> String {
     guard x.isFinite else { return "-" }
     var scale = 1.0
     for _ in 0..<decimals { scale *= 10 }
+    // Beyond Int's range (a diverging loss) the digits below would not fit: plain notation.
+    guard abs(x) * scale < 9e18 else { return "\(x)" }
     let n = Int((abs(x) * scale).rounded())
     let whole = n / Int(scale), fraction = n % Int(scale)
     var text = (x < 0 && n != 0 ? "-" : "") + String(whole)

@@ -41,6 +41,8 @@ public struct TrainConfig: Sendable {
     /// SGD with momentum, its learning rate decayed to 0 along a cosine.
     public var learningRate: Float = 0.05
     public var momentum: Float = 0.9
+    /// Gradient clipping by global norm (SGD.clipNorm); 0 = off.
+    public var clipNorm: Float = 0
     /// Steps per epoch cap (nil: the whole subset); for tests and quick looks.
     public var maxStepsPerEpoch: Int? = nil
 

@@ -111,7 +111,8 @@ public final class Trainer {
         var shuffler = SeededRandom(seed: shared.seed ^ 0x5348_5546_464C_4521)
         let fullSteps = (train.count + shared.batch - 1) / shared.batch
         let stepsPerEpoch = min(fullSteps, shared.maxStepsPerEpoch ?? fullSteps)
-        let sgd = SGD(learningRate: shared.learningRate, momentum: shared.momentum, totalSteps: stepsPerEpoch * shared.epochs)
+        let sgd = SGD(learningRate: shared.learningRate, momentum: shared.momentum, totalSteps: stepsPerEpoch * shared.epochs,
+                      clipNorm: shared.clipNorm)
         let images = FloatBuffer(count: shared.batch * LabeledImages.pixels)
         var labels: [Int] = []
 
