@@ -12,9 +12,11 @@
  *  - No call aborts the process for any argument: NULL, out-of-range, overflowing, misaligned
  *    and stale arguments return a status. (A pointer that is non-NULL but points at memory the
  *    process cannot read or write is outside what any C library can detect.)
- *  - float pointers must be aligned to 4 bytes (DAF_E_MISALIGNED otherwise); packed blobs may
- *    have any alignment. A pointer may be NULL when its element count is 0. A tensor holds at
- *    most 2^58 values (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
+ *  - float pointers must be aligned to 4 bytes (DAF_E_MISALIGNED otherwise), out-parameters
+ *    such as daf_minmax's included: libdaf checks them rather than read or write a misaligned
+ *    float. Packed blobs and daf_pool_read/daf_pool_write buffers may have any alignment.
+ *    A pointer may be NULL when its element count is 0. A tensor holds at most 2^58 values
+ *    (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
  *  - Option and result structs start with `uint32_t struct_size`, are filled by their _init
  *    function (or set struct_size = sizeof(the struct)), and only ever grow by appending fields.
  *    A struct_size smaller than the 0.1.0 struct, 0, or above 4096 (an uninitialized struct,
@@ -264,7 +266,8 @@ int daf_packed_info(const void *src, size_t src_size, daf_blob_info *info);
  *  With no finite value (or count 0) both are NaN. With several codec threads, large inputs
  *  are reduced either as a parallel tree or by atomic combination of small chunks, whichever
  *  the first calls of that size measured faster ("hybrid reduction", DAF §4.1).
- *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED. Thread-safe. Since 0.1.0. */
+ *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED (src, out_min, out_max), DAF_E_OVERFLOW.
+ *  Thread-safe. Since 0.1.0. */
 int daf_minmax(const float *src, size_t count, float *out_min, float *out_max);
 
 /** Sets how many threads each stateless codec call (daf_packed_size, daf_quantize_pack,

@@ -103,7 +103,7 @@ public func daf_minmax(_ src: UnsafePointer<Float>?, _ count: Int, _ outMin: Uns
     boundary { () throws(DAFError) in
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
-        let outMin = try required(outMin, "out_min"), outMax = try required(outMax, "out_max")
+        let outMin = try requiredFloat(outMin, "out_min"), outMax = try requiredFloat(outMax, "out_max")
         let range = count == 0 ? FiniteMinMax() : HybridMinMax.reduce(src!, count: count, parallelism: CodecThreads.parallelism)
         outMin.pointee = range.hasFinite ? range.lo + 0 : .nan
         outMax.pointee = range.hasFinite ? range.hi + 0 : .nan
