@@ -3,12 +3,26 @@
 # Tests/CABI/bad_input.c: one row per function and result, its bad inputs joined by "; ".
 # Reads only the source file (nothing is built). Tests/CABI/run.sh checks that README.md holds
 # exactly this output between the markers <!-- bad-input-table --> and <!-- /bad-input-table -->.
-# Usage: bash .scripts/bad-input-table.sh [path/to/bad_input.c]
+# Usage: bash .scripts/bad-input-table.sh            print the table
+#        bash .scripts/bad-input-table.sh --readme   replace the table in README.md with it
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
-source_file="${1:-$root/Tests/CABI/bad_input.c}"
+source_file="$root/Tests/CABI/bad_input.c"
 [ -f "$source_file" ] || { printf 'bad-input-table.sh: no %s\n' "$source_file" >&2; exit 1; }
+
+if [ "${1:-}" = "--readme" ]; then
+    readme="$root/README.md"
+    grep -q '^<!-- bad-input-table -->$' "$readme" && grep -q '^<!-- /bad-input-table -->$' "$readme" ||
+        { printf 'bad-input-table.sh: README.md lacks the bad-input-table markers\n' >&2; exit 1; }
+    table="$(bash "${BASH_SOURCE[0]}")"
+    TABLE="$table" awk '
+        /^<!-- bad-input-table -->$/ { print; print ENVIRON["TABLE"]; skipping = 1; next }
+        /^<!-- \/bad-input-table -->$/ { skipping = 0 }
+        !skipping { print }
+    ' "$readme" >"$readme.tmp" && mv "$readme.tmp" "$readme"
+    exit 0
+fi
 
 # A case line:  X(id, "function", "bad input", RESULT, OWNER, call) \
 # Consecutive cases of one function with one result share a row (the order of the file).

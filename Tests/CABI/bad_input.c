@@ -542,6 +542,69 @@ static int codec_threads_unchanged(void) {
     int status = daf_codec_set_threads(257);
     return daf_codec_threads() == 1 ? status : WRONG_DATA;
 }
+/* Count 0: NULL pointers are allowed and nothing is read or written. */
+static int zero_count_codec(int call) {
+    int status;
+    switch (call) {
+    case 0:
+        status = daf_packed_size(NULL, 0, NULL, &F.size);
+        return status != DAF_OK ? status : F.size == DAF_PACKED_HEADER_BYTES ? DAF_OK : WRONG_DATA;
+    case 1:
+        status = daf_quantize_pack(NULL, 0, NULL, F.work, F.blob_size, &F.size);
+        if (status == DAF_OK) status = daf_unpack_dequantize(F.work, F.size, NULL, 0);
+        return status != DAF_OK ? status : F.size == DAF_PACKED_HEADER_BYTES ? DAF_OK : WRONG_DATA;
+    default:
+        status = daf_minmax(NULL, 0, &F.lo, &F.hi);
+        return status != DAF_OK ? status : isnan(F.lo) && isnan(F.hi) ? DAF_OK : WRONG_DATA;
+    }
+}
+static int zero_count_save(int async) {
+    daf_handle h = 0;
+    int status = async ? daf_save_async(F.ctx, NULL, 0, NULL, &h) : daf_save(F.ctx, NULL, 0, NULL, &h);
+    if (status == DAF_OK && async) status = daf_wait(F.ctx, h);
+    if (status == DAF_OK) status = daf_restore(F.ctx, h, NULL, 0);
+    if (status == DAF_OK) status = daf_restore_range(F.ctx, h, 0, 0, NULL);
+    return status != DAF_OK ? status : daf_release(F.ctx, h);
+}
+static int zero_bytes_pool(void) {
+    daf_pool_block b = 0;
+    int status = daf_pool_alloc(F.pool, 0, 0.0f, &b);
+    if (status == DAF_OK) status = daf_pool_write(F.pool, b, 0, NULL, 0);
+    if (status == DAF_OK) status = daf_pool_read(F.pool, F.block, 100, NULL, 0);
+    return status != DAF_OK ? status : b != 0 ? daf_pool_free(F.pool, b) : WRONG_DATA;
+}
+/* A handle of a context that was destroyed since, used on a live one. */
+static int handle_of_destroyed_context(void) {
+    daf_context *ctx = NULL;
+    daf_handle h = 0;
+    if (daf_create(NULL, &ctx) != DAF_OK || daf_save(ctx, F.x, 64, NULL, &h) != DAF_OK || daf_destroy(ctx) != DAF_OK)
+        return SETUP_FAILED;
+    arm();
+    return daf_restore(F.ctx, h, F.out, 64);
+}
+/* A pool whose one chunk would be 2^24 pages of 16 MiB (256 TiB, more than x86-64 maps). */
+static int pool_chunk_unmappable(void) {
+    daf_pool_options_init(&F.po);
+    F.po.page_size = DAF_MAX_PAGE_SIZE;
+    F.po.chunk_bytes = (uint64_t)DAF_MAX_PAGE_SIZE * DAF_MAX_CHUNK_PAGES;
+    daf_pool *pool = NULL;
+    if (daf_pool_create(&F.po, &pool) != DAF_OK) return SETUP_FAILED;
+    arm();
+    int status = daf_pool_alloc(pool, 10, 0.0f, &F.bout);
+    daf_pool_destroy(pool);
+    return status;
+}
+static int save_chunk_unmappable(void) {
+    daf_options_init(&F.opt);
+    F.opt.threads = 1;
+    F.opt.page_size = DAF_MAX_PAGE_SIZE;
+    F.opt.chunk_bytes = (uint64_t)DAF_MAX_PAGE_SIZE * DAF_MAX_CHUNK_PAGES;
+    daf_context *ctx = NULL;
+    if (daf_create(&F.opt, &ctx) != DAF_OK) return SETUP_FAILED;
+    F.ctx = ctx;
+    arm();
+    return daf_save(ctx, F.x, N, NULL, &F.hout);
+}
 static int recompute_never(void *user, daf_handle handle, float *dst, size_t count) {
     (void)user, (void)handle, (void)dst, (void)count;
     return 1;
@@ -625,36 +688,65 @@ static int dir_is_empty(const char *path) {
     return empty;
 }
 
-/* Builds the spill context; with spill_c, saves c too (which spills a). 0 on success. */
-static int spill_setup(int spill_c) {
+/* Builds a context with the given eviction policy (recompute: the callback a and b are saved
+ * with, or NULL) and saves a and b; with save_c, saves c too, which evicts a. 0 on success. */
+static int evicting_setup(uint32_t policy, daf_recompute_fn recompute, int save_c) {
     snprintf(S.dir, sizeof S.dir, "%s/caseXXXXXX", g_base_dir);
     if (mkdtemp(S.dir) == NULL) return -1;
     daf_options_init(&F.opt);
     F.opt.threads = 1;
     F.opt.bits = 8;
-    F.opt.policy = DAF_POLICY_SPILL;
+    F.opt.policy = policy;
     F.opt.page_size = PAGE;
     F.opt.chunk_bytes = PAGE;
     F.opt.budget_bytes = 4 * PAGE;
     F.opt.spill_dir = S.dir;
     if (daf_create(&F.opt, &S.ctx) != DAF_OK) return -1;
-    F.ctx = S.ctx; /* the detail of a spill case belongs to this context */
+    F.ctx = S.ctx; /* the detail of these cases belongs to this context */
     fill(S.a, SPILL_N, 1.0f);
     fill(S.b, SPILL_N, 5.0f);
     fill(S.c, SPILL_N, 30.0f);
     daf_save_params_init(&F.sp);
+    F.sp.recompute = recompute;
     F.sp.importance = 0.0f;
     if (daf_save(S.ctx, S.a, SPILL_N, &F.sp, &S.ha) != DAF_OK) return -1;
     F.sp.importance = 1.0f;
     if (daf_save(S.ctx, S.b, SPILL_N, &F.sp, &S.hb) != DAF_OK) return -1;
+    F.sp.recompute = NULL;
     S.fd = -1;
-    if (!spill_c) return 0;
+    if (!save_c) return 0;
     F.sp.importance = 2.0f;
-    if (daf_save(S.ctx, S.c, SPILL_N, &F.sp, &S.hc) != DAF_OK) return -1;
+    return daf_save(S.ctx, S.c, SPILL_N, &F.sp, &S.hc) == DAF_OK ? 0 : -1;
+}
+
+/* The spill context; with spill_c, a is spilled and S.fd is the spill file. 0 on success. */
+static int spill_setup(int spill_c) {
+    if (evicting_setup(DAF_POLICY_SPILL, NULL, spill_c) != 0) return -1;
+    if (!spill_c) return 0;
     F.ei.struct_size = sizeof F.ei;
     if (daf_handle_info(S.ctx, S.ha, &F.ei) != DAF_OK || F.ei.state != DAF_ENTRY_SPILLED) return -1;
     S.fd = find_spill_fd();
     return S.fd >= 0 ? 0 : -1;
+}
+
+/* Policy RECOMPUTE, a dropped for a callback that fails: the restore (range = 1: a range of
+ * it) reports it, and the entry stays as it was (a second restore reports it again). */
+static int recompute_fails(int range) {
+    if (evicting_setup(DAF_POLICY_RECOMPUTE, recompute_never, 1) != 0) return SETUP_FAILED;
+    F.ei.struct_size = sizeof F.ei;
+    if (daf_handle_info(S.ctx, S.ha, &F.ei) != DAF_OK || F.ei.state != DAF_ENTRY_DROPPED) return SETUP_FAILED;
+    arm();
+    int status = range ? daf_restore_range(S.ctx, S.ha, 10, 20, S.c) : daf_restore(S.ctx, S.ha, S.c, SPILL_N);
+    if (daf_restore(S.ctx, S.ha, S.c, SPILL_N) != status) return WRONG_DATA;
+    return status;
+}
+
+/* Policy RECOMPUTE, but a and b were saved without a callback: nothing may be dropped. */
+static int recompute_without_callbacks(void) {
+    if (evicting_setup(DAF_POLICY_RECOMPUTE, NULL, 0) != 0) return SETUP_FAILED;
+    F.sp.importance = 2.0f;
+    arm();
+    return daf_save(S.ctx, S.c, SPILL_N, &F.sp, &S.hc);
 }
 
 /* What a restore of v (saved at 8 bits, groups of 256) must give: the codec's own decode. */
@@ -862,6 +954,10 @@ static int spill_dir_missing_with_spill(void) {
     X(size_group8, "daf_packed_size", "group_size 8", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_packed_size(F.x, N, QP(group_size, 8), &F.size)) \
     X(size_round2, "daf_packed_size", "rounding 2", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_packed_size(F.x, N, QP(rounding, 2), &F.size)) \
     X(size_ss0, "daf_packed_size", "params.struct_size 0", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_size(F.x, N, in_qp(0, 0), &F.size)) \
+    X(size_ss_small, "daf_packed_size", "params.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_size(F.x, N, in_qp(sizeof(daf_quantize_params) - 8, 0), &F.size)) \
+    X(size_ss_4097, "daf_packed_size", "params.struct_size 4097 (garbage)", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_size(F.x, N, in_qp(4097, 0), &F.size)) \
+    X(size_ss_tail, "daf_packed_size", "params.struct_size larger, unknown tail nonzero", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_size(F.x, N, in_qp(sizeof(daf_quantize_params) + 16, 1), &F.size)) \
+    X(size_zero, "daf_packed_size", "count 0, src NULL (header only)", DAF_OK, LE_NONE, zero_count_codec(0)) \
     X(size_nonfinite, "daf_packed_size", "NaN and ±Inf in src (12 bytes each)", DAF_OK, LE_NONE, packed_size_counts_nonfinite()) \
     X(pack_src_null, "daf_quantize_pack", "src NULL, count > 0", DAF_E_NULL_ARGUMENT, LE_NULL, daf_quantize_pack(NULL, N, NULL, F.work, F.blob_size, &F.size)) \
     X(pack_dst_null, "daf_quantize_pack", "dst NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_quantize_pack(F.x, N, NULL, NULL, F.blob_size, &F.size)) \
@@ -896,6 +992,7 @@ static int spill_dir_missing_with_spill(void) {
     X(pack_nonfinite, "daf_quantize_pack", "NaN, +Inf, -Inf in src (bit-exact back)", DAF_OK, LE_NONE, pack_nonfinite_roundtrip()) \
     X(pack_all_nonfinite, "daf_quantize_pack", "no finite value at all", DAF_OK, LE_NONE, pack_all_nan()) \
     X(pack_flt_max, "daf_quantize_pack", "±FLT_MAX in one group (range overflows)", DAF_OK, LE_NONE, pack_huge_values()) \
+    X(pack_zero, "daf_quantize_pack", "count 0, src NULL (a header-only blob; unpacks with dst NULL)", DAF_OK, LE_NONE, zero_count_codec(1)) \
     X(unpack_src_null, "daf_unpack_dequantize", "src NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_unpack_dequantize(NULL, F.blob_size, F.out, N)) \
     X(unpack_src_null0, "daf_unpack_dequantize", "src NULL, src_size 0, count 0", DAF_E_NULL_ARGUMENT, LE_NULL, daf_unpack_dequantize(NULL, 0, F.out, 0)) \
     X(unpack_dst_null, "daf_unpack_dequantize", "dst NULL, count > 0", DAF_E_NULL_ARGUMENT, LE_NULL, daf_unpack_dequantize(F.blob, F.blob_size, NULL, N)) \
@@ -984,6 +1081,7 @@ static int spill_dir_missing_with_spill(void) {
     X(minmax_count_x4, "daf_minmax", "count SIZE_MAX / 4 + 1 (count * 4 wraps)", DAF_E_OVERFLOW, LE_NULL, daf_minmax(F.x, SIZE_MAX / 4 + 1, &F.lo, &F.hi)) \
     X(minmax_nonfinite, "daf_minmax", "NaN and ±Inf in src (skipped)", DAF_OK, LE_NONE, minmax_skips_nonfinite()) \
     X(minmax_no_finite, "daf_minmax", "no finite value (both NaN)", DAF_OK, LE_NONE, minmax_no_finite()) \
+    X(minmax_zero, "daf_minmax", "count 0, src NULL (both NaN)", DAF_OK, LE_NONE, zero_count_codec(2)) \
     X(threads_257, "daf_codec_set_threads", "257 (above 256; setting unchanged)", DAF_E_INVALID_ARGUMENT, LE_NULL, codec_threads_unchanged()) \
     X(threads_max, "daf_codec_set_threads", "UINT32_MAX", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_codec_set_threads(UINT32_MAX)) \
     X(codec_threads, "daf_codec_threads", "no arguments: nothing can be bad", DAF_OK, LE_NONE, daf_codec_threads() == 1 ? DAF_OK : WRONG_DATA) \
@@ -1012,6 +1110,7 @@ static int spill_dir_missing_with_spill(void) {
     X(create_chunk0, "daf_create", "chunk_bytes 0", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, 0))) \
     X(create_chunk_odd, "daf_create", "chunk_bytes not a multiple of page_size", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, 65536 * 3 + 1))) \
     X(create_chunk_big, "daf_create", "chunk_bytes of 2^24 + 1 pages", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, 65536 * (((uint64_t)1 << 24) + 1)))) \
+    X(create_chunk_max, "daf_create", "chunk_bytes UINT64_MAX", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, UINT64_MAX))) \
     X(create_flags, "daf_create", "pool_flags 2 (unknown)", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(pool_flags, 2))) \
     X(create_dir_empty, "daf_create", "spill_dir \"\"", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(spill_dir, ""))) \
     X(create_dir_long, "daf_create", "spill_dir of 4199 bytes (above 4095)", DAF_E_INVALID_ARGUMENT, LE_NULL, spill_dir_too_long()) \
@@ -1020,6 +1119,7 @@ static int spill_dir_missing_with_spill(void) {
     X(create_dir_unused, "daf_create", "spill_dir missing, policy FAIL (never used, not checked)", DAF_OK, LE_NONE, spill_dir_missing_without_spill()) \
     X(create_budget0, "daf_create", "budget_bytes 0 (no limit)", DAF_OK, LE_NONE, create_with(OPT(budget_bytes, 0))) \
     X(create_budget1, "daf_create", "budget_bytes 1 (below one page: every save refused)", DAF_OK, LE_NONE, create_with(OPT(budget_bytes, 1))) \
+    X(create_budget_max, "daf_create", "budget_bytes UINT64_MAX (no practical limit)", DAF_OK, LE_NONE, create_with(OPT(budget_bytes, UINT64_MAX))) \
     X(destroy_null, "daf_destroy", "ctx NULL (a no-op)", DAF_OK, LE_NONE, daf_destroy(NULL)) \
     X(destroy_twice, "daf_destroy", "destroyed context (double destroy)", DAF_E_INVALID_CONTEXT, LE_DEAD, destroy_twice()) \
     X(destroy_fake, "daf_destroy", "pointer that is not a context", DAF_E_INVALID_CONTEXT, LE_FAKE, daf_destroy(F.fake)) \
@@ -1050,6 +1150,9 @@ static int spill_dir_missing_with_spill(void) {
     X(save_nonfinite, "daf_save", "NaN, +Inf, -Inf in src (bit-exact back)", DAF_OK, LE_NONE, save_nonfinite_roundtrip()) \
     X(save_budget_zero, "daf_save", "after daf_set_budget 0 (no limit)", DAF_OK, LE_NONE, save_under_budget_zero()) \
     X(save_budget_tiny, "daf_save", "budget 1 byte (the blob alone exceeds it)", DAF_E_BUDGET_EXCEEDED, LE_CTX, save_after_budget_one_byte()) \
+    X(save_chunk_huge, "daf_save", "pool chunk of 256 TiB (the OS refuses to map it)", DAF_E_NO_MEMORY, LE_CTX, save_chunk_unmappable()) \
+    X(save_zero, "daf_save", "count 0, src NULL (restores with dst NULL)", DAF_OK, LE_NONE, zero_count_save(0)) \
+    X(save_recompute_none, "daf_save", "policy RECOMPUTE, no entry has a callback (none may be dropped)", DAF_E_BUDGET_EXCEEDED, LE_CTX, recompute_without_callbacks()) \
     X(async_ctx_null, "daf_save_async", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_save_async(NULL, F.x, N, NULL, &F.hout)) \
     X(async_ctx_dead, "daf_save_async", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_save_async(F.dead, F.x, N, NULL, &F.hout)) \
     X(async_src_null, "daf_save_async", "src NULL, count > 0", DAF_E_NULL_ARGUMENT, LE_CTX, daf_save_async(F.ctx, NULL, N, NULL, &F.hout)) \
@@ -1059,6 +1162,9 @@ static int spill_dir_missing_with_spill(void) {
     X(async_bits9, "daf_save_async", "params.bits 9", DAF_E_INVALID_ARGUMENT, LE_CTX, daf_save_async(F.ctx, F.x, N, SP(bits, 9), &F.hout)) \
     X(async_imp_nan, "daf_save_async", "params.importance NaN", DAF_E_INVALID_ARGUMENT, LE_CTX, daf_save_async(F.ctx, F.x, N, SP(importance, NAN), &F.hout)) \
     X(async_ss0, "daf_save_async", "params.struct_size 0", DAF_E_STRUCT_SIZE, LE_CTX, daf_save_async(F.ctx, F.x, N, in_sp(0, 0), &F.hout)) \
+    X(async_ss_4097, "daf_save_async", "params.struct_size 4097 (garbage)", DAF_E_STRUCT_SIZE, LE_CTX, daf_save_async(F.ctx, F.x, N, in_sp(4097, 0), &F.hout)) \
+    X(async_ss_tail, "daf_save_async", "params.struct_size larger, unknown tail nonzero", DAF_E_STRUCT_SIZE, LE_CTX, daf_save_async(F.ctx, F.x, N, in_sp(sizeof(daf_save_params) + 8, 1), &F.hout)) \
+    X(async_zero, "daf_save_async", "count 0, src NULL", DAF_OK, LE_NONE, zero_count_save(1)) \
     X(async_budget, "daf_save_async", "blob over the budget (accepted; the error comes from daf_wait, restore, release or set_importance)", DAF_OK, LE_NONE, async_over_budget(5)) \
     X(wait_ctx_null, "daf_wait", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_wait(NULL, F.h)) \
     X(wait_ctx_dead, "daf_wait", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_wait(F.dead, F.h)) \
@@ -1077,6 +1183,7 @@ static int spill_dir_missing_with_spill(void) {
     X(restore_released, "daf_restore", "released handle", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore(F.ctx, F.released, F.out, N)) \
     X(restore_foreign, "daf_restore", "another context's handle", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore(F.ctx, F.foreign, F.out, N)) \
     X(restore_made_up, "daf_restore", "made-up handle UINT64_MAX", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore(F.ctx, UINT64_MAX, F.out, N)) \
+    X(restore_stale_ctx, "daf_restore", "handle of a context destroyed since", DAF_E_UNKNOWN_HANDLE, LE_CTX, handle_of_destroyed_context()) \
     X(restore_dst_null, "daf_restore", "dst NULL, count > 0", DAF_E_NULL_ARGUMENT, LE_CTX, daf_restore(F.ctx, F.h, NULL, N)) \
     X(restore_mis, "daf_restore", "dst misaligned", DAF_E_MISALIGNED, LE_CTX, daf_restore(F.ctx, F.h, F.mis, N)) \
     X(restore_count_max, "daf_restore", "count SIZE_MAX", DAF_E_OVERFLOW, LE_CTX, daf_restore(F.ctx, F.h, F.out, SIZE_MAX)) \
@@ -1086,6 +1193,7 @@ static int spill_dir_missing_with_spill(void) {
     X(restore_count0, "daf_restore", "count 0 for a non-empty entry", DAF_E_SIZE_MISMATCH, LE_CTX, daf_restore(F.ctx, F.h, F.out, 0)) \
     X(restore_pending, "daf_restore", "async save still queued (waits, exact values)", DAF_OK, LE_NONE, restore_pending_async(0)) \
     X(restore_async_fail, "daf_restore", "async save that failed (over budget)", DAF_E_BUDGET_EXCEEDED, LE_CTX, async_over_budget(1)) \
+    X(restore_recompute, "daf_restore", "dropped entry whose recompute callback fails (entry kept)", DAF_E_RECOMPUTE_FAILED, LE_CTX, recompute_fails(0)) \
     X(rrange_ctx_null, "daf_restore_range", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_restore_range(NULL, F.h, 0, 10, F.out)) \
     X(rrange_ctx_dead, "daf_restore_range", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_restore_range(F.dead, F.h, 0, 10, F.out)) \
     X(rrange_h0, "daf_restore_range", "handle 0", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore_range(F.ctx, 0, 0, 10, F.out)) \
@@ -1099,6 +1207,7 @@ static int spill_dir_missing_with_spill(void) {
     X(rrange_wraps, "daf_restore_range", "first + count wraps past SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_CTX, daf_restore_range(F.ctx, F.h, SIZE_MAX - 2, 8, F.out)) \
     X(rrange_empty, "daf_restore_range", "first = count, count 0, dst NULL (empty range)", DAF_OK, LE_NONE, daf_restore_range(F.ctx, F.h, N, 0, NULL)) \
     X(rrange_pending, "daf_restore_range", "async save still queued (waits, exact values)", DAF_OK, LE_NONE, restore_pending_async(1)) \
+    X(rrange_recompute, "daf_restore_range", "dropped entry whose recompute callback fails (entry kept)", DAF_E_RECOMPUTE_FAILED, LE_CTX, recompute_fails(1)) \
     X(release_ctx_null, "daf_release", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_release(NULL, F.h)) \
     X(release_ctx_dead, "daf_release", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_release(F.dead, F.h)) \
     X(release_ctx_fake, "daf_release", "pointer that is not a context", DAF_E_INVALID_CONTEXT, LE_FAKE, daf_release(F.fake, F.h)) \
@@ -1129,6 +1238,7 @@ static int spill_dir_missing_with_spill(void) {
     X(budget_ctx_dead, "daf_set_budget", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_set_budget(F.dead, 0)) \
     X(budget_zero, "daf_set_budget", "budget 0 (no limit)", DAF_OK, LE_NONE, daf_set_budget(F.ctx, 0)) \
     X(budget_below_live, "daf_set_budget", "1 byte with entries live, policy FAIL", DAF_E_BUDGET_EXCEEDED, LE_CTX, daf_set_budget(F.ctx, 1)) \
+    X(budget_max, "daf_set_budget", "UINT64_MAX (no practical limit)", DAF_OK, LE_NONE, daf_set_budget(F.ctx, UINT64_MAX)) \
     X(info_ctx_null, "daf_handle_info", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_handle_info(NULL, F.h, (F.ei.struct_size = sizeof F.ei, &F.ei))) \
     X(info_ctx_dead, "daf_handle_info", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_handle_info(F.dead, F.h, (F.ei.struct_size = sizeof F.ei, &F.ei))) \
     X(hinfo_h0, "daf_handle_info", "handle 0", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_handle_info(F.ctx, 0, (F.ei.struct_size = sizeof F.ei, &F.ei))) \
@@ -1173,6 +1283,9 @@ static int spill_dir_missing_with_spill(void) {
     X(alloc_imp_inf, "daf_pool_alloc", "importance +Inf", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_pool_alloc(F.pool, 10, INFINITY, &F.bout)) \
     X(alloc_budget, "daf_pool_alloc", "more than the budget allows", DAF_E_BUDGET_EXCEEDED, LE_NULL, pool_alloc_over_budget()) \
     X(alloc_budget0, "daf_pool_alloc", "after daf_pool_set_budget 0 (no limit)", DAF_OK, LE_NONE, pool_alloc_budget_zero()) \
+    X(alloc_huge, "daf_pool_alloc", "bytes 2^61 - 1, no budget (more than the machine has)", DAF_E_NO_MEMORY, LE_NULL, daf_pool_alloc(F.pool, ((size_t)1 << 61) - 1, 0.0f, &F.bout)) \
+    X(alloc_unmappable, "daf_pool_alloc", "chunk of 2^24 pages of 16 MiB (the OS refuses to map it)", DAF_E_NO_MEMORY, LE_NULL, pool_chunk_unmappable()) \
+    X(alloc_zero, "daf_pool_alloc", "bytes 0 (no page); write and read of 0 bytes with NULL", DAF_OK, LE_NONE, zero_bytes_pool()) \
     X(pfree_pool_null, "daf_pool_free", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_free(NULL, F.block)) \
     X(pfree_pool_dead, "daf_pool_free", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_free(F.dead_pool, F.block)) \
     X(pfree_b0, "daf_pool_free", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_free(F.pool, 0)) \
@@ -1184,6 +1297,7 @@ static int spill_dir_missing_with_spill(void) {
     X(pwrite_pool_dead, "daf_pool_write", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_write(F.dead_pool, F.block, 0, F.bytes, 10)) \
     X(pwrite_b0, "daf_pool_write", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_write(F.pool, 0, 0, F.bytes, 10)) \
     X(pwrite_freed, "daf_pool_write", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_write(F.pool, F.freed, 0, F.bytes, 10)) \
+    X(pwrite_other, "daf_pool_write", "another pool's block (this pool has none)", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_write(F.other_pool, F.block, 0, F.bytes, 10)) \
     X(pwrite_src_null, "daf_pool_write", "src NULL, bytes > 0", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_write(F.pool, F.block, 0, NULL, 10)) \
     X(pwrite_past, "daf_pool_write", "offset + bytes past the block", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_write(F.pool, F.block, 95, F.bytes, 10)) \
     X(pwrite_off_max, "daf_pool_write", "offset SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_write(F.pool, F.block, SIZE_MAX, F.bytes, 1)) \
@@ -1194,15 +1308,18 @@ static int spill_dir_missing_with_spill(void) {
     X(pread_pool_dead, "daf_pool_read", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_read(F.dead_pool, F.block, 0, F.bytes, 10)) \
     X(pread_b0, "daf_pool_read", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_read(F.pool, 0, 0, F.bytes, 10)) \
     X(pread_freed, "daf_pool_read", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_read(F.pool, F.freed, 0, F.bytes, 10)) \
+    X(pread_other, "daf_pool_read", "another pool's block (this pool has none)", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_read(F.other_pool, F.block, 0, F.bytes, 10)) \
     X(pread_dst_null, "daf_pool_read", "dst NULL, bytes > 0", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_read(F.pool, F.block, 0, NULL, 10)) \
     X(pread_past, "daf_pool_read", "offset + bytes past the block", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_read(F.pool, F.block, 0, F.bytes, 101)) \
     X(pread_off_max, "daf_pool_read", "offset SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_read(F.pool, F.block, SIZE_MAX, F.bytes, 1)) \
     X(pread_wraps, "daf_pool_read", "offset + bytes wraps past SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_read(F.pool, F.block, 50, F.bytes, SIZE_MAX - 20)) \
     X(psize_pool_null, "daf_pool_block_size", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_block_size(NULL, F.block, &F.size)) \
+    X(psize_pool_dead, "daf_pool_block_size", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_block_size(F.dead_pool, F.block, &F.size)) \
     X(psize_b0, "daf_pool_block_size", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_block_size(F.pool, 0, &F.size)) \
     X(psize_freed, "daf_pool_block_size", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_block_size(F.pool, F.freed, &F.size)) \
     X(psize_out_null, "daf_pool_block_size", "out_bytes NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_block_size(F.pool, F.block, NULL)) \
     X(pimp_pool_null, "daf_pool_set_importance", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_importance(NULL, F.block, 1.0f)) \
+    X(pimp_pool_dead, "daf_pool_set_importance", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_importance(F.dead_pool, F.block, 1.0f)) \
     X(pimp_b0, "daf_pool_set_importance", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_set_importance(F.pool, 0, 1.0f)) \
     X(pimp_freed, "daf_pool_set_importance", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_set_importance(F.pool, F.freed, 1.0f)) \
     X(pimp_nan, "daf_pool_set_importance", "importance NaN", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_pool_set_importance(F.pool, F.block, NAN)) \
@@ -1219,6 +1336,7 @@ static int spill_dir_missing_with_spill(void) {
     X(pbudget_pool_dead, "daf_pool_set_budget", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_budget(F.dead_pool, 0)) \
     X(pbudget_zero, "daf_pool_set_budget", "budget 0 (no limit)", DAF_OK, LE_NONE, daf_pool_set_budget(F.pool, 0)) \
     X(pbudget_below, "daf_pool_set_budget", "1 byte with blocks live (nothing changes)", DAF_E_BUDGET_EXCEEDED, LE_NULL, pool_budget_below_live()) \
+    X(pbudget_max, "daf_pool_set_budget", "UINT64_MAX (no practical limit)", DAF_OK, LE_NONE, daf_pool_set_budget(F.pool, UINT64_MAX)) \
     X(ptrim_pool_null, "daf_pool_trim", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_trim(NULL)) \
     X(ptrim_pool_dead, "daf_pool_trim", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_trim(F.dead_pool)) \
     X(ptrim_pool_fake, "daf_pool_trim", "pointer that is not a pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_trim(F.fake_pool)) \

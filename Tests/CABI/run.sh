@@ -142,7 +142,7 @@ if [ -n "$readme_table" ] && [ "$readme_table" = "$(bash "$root/.scripts/bad-inp
     pass "README.md's Bad input table equals .scripts/bad-input-table.sh's output"
 else
     fail "README.md's Bad input table equals .scripts/bad-input-table.sh's output" \
-        "regenerate it: bash .scripts/bad-input-table.sh, between <!-- bad-input-table --> and <!-- /bad-input-table --> in README.md"
+        "regenerate it: bash .scripts/bad-input-table.sh --readme"
     diff <(printf '%s\n' "$readme_table") <(bash "$root/.scripts/bad-input-table.sh") | head -n 20 | indent
 fi
 
