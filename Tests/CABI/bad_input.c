@@ -646,6 +646,7 @@ typedef struct spill_fixture {
     float a[SPILL_N], b[SPILL_N], c[SPILL_N];
     daf_handle ha, hb, hc;
     int fd; /* the spill file, found through /proc/self/fd (-1 if none) */
+    int dir_from_env; /* spill_dir NULL, $TMPDIR = dir */
 } spill_fixture;
 
 static spill_fixture S;
@@ -701,6 +702,10 @@ static int evicting_setup(uint32_t policy, daf_recompute_fn recompute, int save_
     F.opt.chunk_bytes = PAGE;
     F.opt.budget_bytes = 4 * PAGE;
     F.opt.spill_dir = S.dir;
+    if (S.dir_from_env) {
+        F.opt.spill_dir = NULL;
+        if (setenv("TMPDIR", S.dir, 1) != 0) return -1;
+    }
     if (daf_create(&F.opt, &S.ctx) != DAF_OK) return -1;
     F.ctx = S.ctx; /* the detail of these cases belongs to this context */
     fill(S.a, SPILL_N, 1.0f);
@@ -782,9 +787,10 @@ static int spill_damaged(off_t offset, int width, uint64_t value, int range) {
     memset(S.c, 0, sizeof S.c);
     arm();
     int status = range ? daf_restore_range(S.ctx, S.ha, 100, 50, S.c) : daf_restore(S.ctx, S.ha, S.c, SPILL_N);
-    /* Never wrong data: a failed restore leaves no claim on the values; the others still restore. */
+    /* Never wrong data: a failed restore leaves no claim on the values; the others still
+     * restore, and the damaged entry can still be released. */
     if (status == DAF_OK) return WRONG_DATA;
-    if (restores_exactly(S.hb, S.b) != DAF_OK) return WRONG_DATA;
+    if (restores_exactly(S.hb, S.b) != DAF_OK || daf_release(S.ctx, S.ha) != DAF_OK) return WRONG_DATA;
     return status;
 }
 
@@ -794,12 +800,19 @@ static int spill_truncated(off_t length) {
     arm();
     int status = daf_restore(S.ctx, S.ha, S.c, SPILL_N);
     if (status == DAF_OK) return WRONG_DATA;
-    if (restores_exactly(S.hb, S.b) != DAF_OK) return WRONG_DATA;
+    if (restores_exactly(S.hb, S.b) != DAF_OK || daf_release(S.ctx, S.ha) != DAF_OK) return WRONG_DATA;
     return status;
 }
 
 static int spill_restores_exactly(void) {
     if (spill_setup(1) != 0) return SETUP_FAILED;
+    return restores_exactly(S.ha, S.a);
+}
+
+/* spill_dir NULL: the file goes to $TMPDIR (spill_setup finds it in S.dir or fails). */
+static int spill_in_tmpdir(void) {
+    S.dir_from_env = 1;
+    if (spill_setup(1) != 0) return WRONG_DATA;
     return restores_exactly(S.ha, S.a);
 }
 
@@ -1348,6 +1361,7 @@ static int spill_dir_missing_with_spill(void) {
     X(pstats_ss_4097, "daf_pool_stats", "stats.struct_size 4097 (garbage)", DAF_E_STRUCT_SIZE, LE_NULL, daf_pool_stats(F.pool, out_struct(4097))) \
     X(pstats_ss_larger, "daf_pool_stats", "stats.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_pool_stats(F.pool, out_struct(sizeof(daf_pool_statistics) + 16)), sizeof(daf_pool_statistics), sizeof(daf_pool_statistics) + 16)) \
     X(spill_created, "spill file", "created O_CREAT | O_EXCL, mode 0600 (umask 0), in spill_dir, unlinked at once", DAF_OK, LE_NONE, spill_file_created_safely()) \
+    X(spill_tmpdir, "spill file", "spill_dir NULL: created in $TMPDIR", DAF_OK, LE_NONE, spill_in_tmpdir()) \
     X(spill_roundtrip, "spill file", "spilled entry restored (bit-identical to memory)", DAF_OK, LE_NONE, spill_restores_exactly()) \
     X(spill_destroy, "spill file", "daf_destroy: file closed, spill_dir empty", DAF_OK, LE_NONE, spill_gone_after_destroy()) \
     X(spill_payload, "daf_restore", "spill file: a payload byte changed on disk", DAF_E_CORRUPT, LE_CTX, spill_damaged(32 + 100, 1, 0, 0)) \
