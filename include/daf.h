@@ -135,7 +135,7 @@ const char *daf_status_message(int status);
  *       12     4  lanes (16): the interleave width of the code layout
  *       16     8  count N (elements)
  *       24     8  nonfinite count X
- *       32     8  seed (stochastic rounding; 0 for nearest)
+ *       32     8  seed (stochastic rounding; 0 for nearest; not used to decode)
  *       40     8  total blob size in bytes
  *       48    12  reserved, zero
  *       60     4  FNV-1a 32-bit hash of bytes 0..59
@@ -229,7 +229,10 @@ int daf_quantize_pack(const float *src, size_t count, const daf_quantize_params 
 
 /** Unpacks and dequantizes a whole blob into dst[0..count); count must equal the blob's count.
  *  src_size may exceed the blob's size (trailing bytes are ignored). The blob is validated
- *  before dst is written: header hash, sizes, group table, non-finite list.
+ *  before dst is written: header hash, sizes, group table, non-finite list. The codes carry
+ *  no checksum (every code is a valid value): a changed code byte decodes, within its group's
+ *  range, to another value; keep a checksum of blobs stored where they may change (the spill
+ *  file does). The seed is not used to decode; any value is accepted.
  *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED (dst), DAF_E_CORRUPT,
  *  DAF_E_UNSUPPORTED_FORMAT, DAF_E_SIZE_MISMATCH. Thread-safe. Since 0.1.0. */
 int daf_unpack_dequantize(const void *src, size_t src_size, float *dst, size_t count);

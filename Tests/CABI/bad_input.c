@@ -334,6 +334,15 @@ static int nonfinite_exact(const float *src, const float *got, size_t count) {
     }
     return DAF_OK;
 }
+/* Edits that leave a valid blob: a decode succeeds, and every value is finite or one of x's
+ * NaN/Inf at its place (with same = 1: bit-identical to the original decode). */
+static int unpack_edited_still_valid(size_t offset, int width, uint64_t value, int rehash, int same) {
+    edited(offset, width, value, rehash);
+    int status = daf_unpack_dequantize(F.work, F.blob_size, F.out, N);
+    if (status != DAF_OK) return status;
+    if (same) return same_as_reference(F.out, N);
+    return nonfinite_exact(F.x, F.out, N);
+}
 static int pack_nonfinite_roundtrip(void) {
     int status = daf_unpack_dequantize(F.blob, F.blob_size, F.out, N);
     return status != DAF_OK ? status : nonfinite_exact(F.x, F.out, N);
@@ -1044,6 +1053,8 @@ static int spill_dir_missing_with_spill(void) {
     X(unpack_nf_u64, "daf_unpack_dequantize", "header non-finite count UINT64_MAX", DAF_E_CORRUPT, LE_NULL, unpack_edited(24, 8, UINT64_MAX, 1)) \
     X(unpack_total_plus, "daf_unpack_dequantize", "header total size + 1", DAF_E_CORRUPT, LE_NULL, unpack_edited(40, 8, F.blob_size + 1, 1)) \
     X(unpack_total_u64, "daf_unpack_dequantize", "header total size UINT64_MAX", DAF_E_CORRUPT, LE_NULL, unpack_edited(40, 8, UINT64_MAX, 1)) \
+    X(unpack_seed, "daf_unpack_dequantize", "header seed changed (hash updated): not used to decode", DAF_OK, LE_NONE, unpack_edited_still_valid(32, 8, 0x1234567890ull, 1, 1)) \
+    X(unpack_code, "daf_unpack_dequantize", "a code byte changed (codes carry no checksum: another in-range value)", DAF_OK, LE_NONE, unpack_edited_still_valid(F.codes_at + 5, 1, 0xA5, 0, 0)) \
     X(unpack_reserved, "daf_unpack_dequantize", "reserved header byte nonzero", DAF_E_CORRUPT, LE_NULL, unpack_edited(50, 1, 1, 1)) \
     X(unpack_min_nan, "daf_unpack_dequantize", "group table: a min NaN", DAF_E_CORRUPT, LE_NULL, unpack_edited(64, 4, 0x7FC00000u, 0)) \
     X(unpack_min_inf, "daf_unpack_dequantize", "group table: a min +Inf", DAF_E_CORRUPT, LE_NULL, unpack_edited(72, 4, 0x7F800000u, 0)) \
@@ -1426,6 +1437,7 @@ static int setup(void) {
     if (F.blob == NULL || F.work == NULL) return -1;
     if (daf_quantize_pack(F.x, N, &F.qp, F.blob, F.blob_size, &F.size) != DAF_OK || F.size != F.blob_size) return -1;
     F.list_at = F.blob_size - 3 * DAF_PACKED_NONFINITE_BYTES; /* indices 7, 300, 999, then their bits */
+    F.codes_at = 128; /* 64 + the 4 groups' table (32 bytes) rounded up to 64 */
 
     if (daf_pool_create(NULL, &F.pool) != DAF_OK || daf_pool_create(NULL, &F.other_pool) != DAF_OK ||
         daf_pool_create(NULL, &F.dead_pool) != DAF_OK || daf_pool_destroy(F.dead_pool) != DAF_OK)
