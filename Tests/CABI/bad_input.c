@@ -8,7 +8,7 @@
  *
  * Every case runs in its own child process (fork), which builds a fresh fixture, so a trap or
  * a hang fails that case only and is reported by name.
- * Usage: bad_input [--list] [NAME-SUBSTRING...]
+ * Usage: bad_input [--list] [SUBSTRING...]   (runs the cases whose id or function contains one)
  * Output: one PASS/FAIL line per case, then `N passed, N failed`; exit status 0 only if all passed.
  */
 #define _GNU_SOURCE /* syscall() for the open() interposer, O_CLOEXEC */
@@ -290,7 +290,7 @@ static int every_truncation(void) {
     return DAF_E_CORRUPT;
 }
 
-/* x packed and unpacked, values compared bit for bit with the first unpack (F.out). */
+/* got[0..count) compared bit for bit with a decode of the untouched blob. */
 static int same_as_reference(const float *got, size_t count) {
     float *ref = malloc(sizeof(float) * N);
     if (ref == NULL || daf_unpack_dequantize(F.blob, F.blob_size, ref, N) != DAF_OK) {
@@ -450,7 +450,7 @@ static int restore_pending_async(int call) {
         daf_save_async(F.ctx, F.x, N, NULL, &second) != DAF_OK || daf_save(F.ctx, F.x, N, NULL, &sync) != DAF_OK)
         return SETUP_FAILED;
     int status;
-    float *expected = F.out + 0;
+    float *expected = F.out;
     float got[N];
     switch (call) {
     case 0: status = daf_restore(F.ctx, second, got, N); break;
