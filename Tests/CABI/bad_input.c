@@ -634,7 +634,7 @@ static char g_spill_path[PATH_MAX];
 
 int open(const char *path, int flags, ...) {
     unsigned mode = 0;
-    if (flags & (O_CREAT | O_TMPFILE)) {
+    if ((flags & O_CREAT) || (flags & O_TMPFILE) == O_TMPFILE) { /* the calls that pass a mode */
         va_list args;
         va_start(args, flags);
         mode = va_arg(args, unsigned);
@@ -923,6 +923,13 @@ static int spill_dir_too_long(void) {
 static int spill_dir_missing_without_spill(void) {
     return create_with(OPT(spill_dir, "/nonexistent-libdaf-dir"));
 }
+static int tmpdir_missing_with_spill(void) {
+    if (setenv("TMPDIR", "/nonexistent-libdaf-dir", 1) != 0) return SETUP_FAILED;
+    daf_options_init(&F.opt);
+    F.opt.threads = 1;
+    F.opt.policy = DAF_POLICY_SPILL;
+    return create_with(&F.opt);
+}
 static int spill_dir_missing_with_spill(void) {
     daf_options_init(&F.opt);
     F.opt.threads = 1;
@@ -1140,6 +1147,7 @@ static int spill_dir_missing_with_spill(void) {
     X(create_dir_long, "daf_create", "spill_dir of 4199 bytes (above 4095)", DAF_E_INVALID_ARGUMENT, LE_NULL, spill_dir_too_long()) \
     X(create_dir_file, "daf_create", "spill_dir a regular file, policy SPILL", DAF_E_INVALID_ARGUMENT, LE_NULL, spill_dir_is_file()) \
     X(create_dir_missing, "daf_create", "spill_dir missing, policy SPILL", DAF_E_INVALID_ARGUMENT, LE_NULL, spill_dir_missing_with_spill()) \
+    X(create_tmpdir_missing, "daf_create", "spill_dir NULL and $TMPDIR missing, policy SPILL", DAF_E_INVALID_ARGUMENT, LE_NULL, tmpdir_missing_with_spill()) \
     X(create_dir_unused, "daf_create", "spill_dir missing, policy FAIL (never used, not checked)", DAF_OK, LE_NONE, spill_dir_missing_without_spill()) \
     X(create_budget0, "daf_create", "budget_bytes 0 (no limit)", DAF_OK, LE_NONE, create_with(OPT(budget_bytes, 0))) \
     X(create_budget1, "daf_create", "budget_bytes 1 (below one page: every save refused)", DAF_OK, LE_NONE, create_with(OPT(budget_bytes, 1))) \
