@@ -12,9 +12,11 @@
  *  - No call aborts the process for any argument: NULL, out-of-range, overflowing, misaligned
  *    and stale arguments return a status. (A pointer that is non-NULL but points at memory the
  *    process cannot read or write is outside what any C library can detect.)
- *  - float pointers must be aligned to 4 bytes (DAF_E_MISALIGNED otherwise); packed blobs may
- *    have any alignment. A pointer may be NULL when its element count is 0. A tensor holds at
- *    most 2^58 values (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
+ *  - float pointers must be aligned to 4 bytes (DAF_E_MISALIGNED otherwise), out-parameters
+ *    such as daf_minmax's included: libdaf checks them rather than read or write a misaligned
+ *    float. Packed blobs and daf_pool_read/daf_pool_write buffers may have any alignment.
+ *    A pointer may be NULL when its element count is 0. A tensor holds at most 2^58 values
+ *    (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
  *  - Option and result structs start with `uint32_t struct_size`, are filled by their _init
  *    function (or set struct_size = sizeof(the struct)), and only ever grow by appending fields.
  *    A struct_size smaller than the 0.1.0 struct, 0, or above 4096 (an uninitialized struct,
@@ -133,7 +135,7 @@ const char *daf_status_message(int status);
  *       12     4  lanes (16): the interleave width of the code layout
  *       16     8  count N (elements)
  *       24     8  nonfinite count X
- *       32     8  seed (stochastic rounding; 0 for nearest)
+ *       32     8  seed (stochastic rounding; 0 for nearest; not used to decode)
  *       40     8  total blob size in bytes
  *       48    12  reserved, zero
  *       60     4  FNV-1a 32-bit hash of bytes 0..59
@@ -231,7 +233,10 @@ int daf_quantize_pack(const float *src, size_t count, const daf_quantize_params 
 
 /** Unpacks and dequantizes a whole blob into dst[0..count); count must equal the blob's count.
  *  src_size may exceed the blob's size (trailing bytes are ignored). The blob is validated
- *  before dst is written: header hash, sizes, group table, non-finite list.
+ *  before dst is written: header hash, sizes, group table, non-finite list. The codes carry
+ *  no checksum (every code is a valid value): a changed code byte decodes, within its group's
+ *  range, to another value; keep a checksum of blobs stored where they may change (the spill
+ *  file does). The seed is not used to decode; any value is accepted.
  *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED (dst), DAF_E_CORRUPT,
  *  DAF_E_UNSUPPORTED_FORMAT, DAF_E_SIZE_MISMATCH. Thread-safe. Since 0.1.0. */
 int daf_unpack_dequantize(const void *src, size_t src_size, float *dst, size_t count);
@@ -268,7 +273,8 @@ int daf_packed_info(const void *src, size_t src_size, daf_blob_info *info);
  *  With no finite value (or count 0) both are NaN. With several codec threads, large inputs
  *  are reduced either as a parallel tree or by atomic combination of small chunks, whichever
  *  the first calls of that size measured faster ("hybrid reduction", DAF §4.1).
- *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED. Thread-safe. Since 0.1.0. */
+ *  Errors: DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED (src, out_min, out_max), DAF_E_OVERFLOW.
+ *  Thread-safe. Since 0.1.0. */
 int daf_minmax(const float *src, size_t count, float *out_min, float *out_max);
 
 /** Sets how many threads each stateless codec call (daf_packed_size, daf_quantize_pack,

@@ -113,6 +113,8 @@ check_quiet "daf.hpp alone compiles as C++11 (g++ ${cxx_flags[*]})" \
     g++ "${cxx_flags[@]}" "${cflags[@]}" -c "$out/header_only.cpp" -o "$out/header_only_cpp.o"
 check_quiet "abi_test.c compiles and links (gcc ${c_flags[*]} -pthread)" \
     gcc "${c_flags[@]}" -O2 -pthread "${cflags[@]}" "$here/abi_test.c" -o "$out/abi_test" "${libs[@]}" -lm
+check_quiet "bad_input.c compiles and links (gcc ${c_flags[*]})" \
+    gcc "${c_flags[@]}" -O2 "${cflags[@]}" "$here/bad_input.c" -o "$out/bad_input" "${libs[@]}" -lm
 check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
     g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/header_cxx.cpp" -o "$out/header_cxx" "${libs[@]}"
 
@@ -127,6 +129,21 @@ if [ -x "$out/abi_test" ]; then
     check_loud "abi_test: every case passes" "$out/abi_test"
 else
     fail "abi_test: every case passes" "not built"
+fi
+
+if [ -x "$out/bad_input" ]; then
+    check_loud "bad_input: every bad argument gets its documented status and a detail" "$out/bad_input"
+else
+    fail "bad_input: every bad argument gets its documented status and a detail" "not built"
+fi
+# The README's "Bad input" table is generated from bad_input.c's cases: it must not drift.
+readme_table="$(sed -n '/^<!-- bad-input-table -->$/,/^<!-- \/bad-input-table -->$/p' "$root/README.md" | sed '1d;$d')"
+if [ -n "$readme_table" ] && [ "$readme_table" = "$(bash "$root/.scripts/bad-input-table.sh")" ]; then
+    pass "README.md's Bad input table equals .scripts/bad-input-table.sh's output"
+else
+    fail "README.md's Bad input table equals .scripts/bad-input-table.sh's output" \
+        "regenerate it: bash .scripts/bad-input-table.sh --readme"
+    diff <(printf '%s\n' "$readme_table") <(bash "$root/.scripts/bad-input-table.sh") | head -n 20 | indent
 fi
 
 # --- what the library is -------------------------------------------------------------------------

@@ -51,6 +51,13 @@ func checkFloats<P: _Pointer>(_ pointer: P?, count: Int, _ name: String) throws(
     }
 }
 
+/// A required float out-parameter: non-NULL and 4-byte aligned, like every float pointer.
+func requiredFloat(_ pointer: UnsafeMutablePointer<Float>?, _ name: String) throws(DAFError) -> UnsafeMutablePointer<Float> {
+    let pointer = try required(pointer, name)
+    try checkFloats(pointer, count: 1, name)
+    return pointer
+}
+
 /// A required pointer argument.
 func required<T>(_ pointer: T?, _ name: String) throws(DAFError) -> T {
     guard let pointer else { throw .null(name) }

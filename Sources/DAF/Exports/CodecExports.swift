@@ -26,10 +26,11 @@ private func codecSpec(_ params: UnsafePointer<daf_quantize_params>?) throws(DAF
 public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
                             _ outSize: UnsafeMutablePointer<Int>?) -> Int32 {
     boundary { () throws(DAFError) in
-        let out = try required(outSize, "out_size")
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
-        out.pointee = try Codec.packedSize(src, count: count, spec: codecSpec(params), parallelism: CodecThreads.parallelism)
+        let spec = try codecSpec(params)
+        let out = try required(outSize, "out_size")
+        out.pointee = try Codec.packedSize(src, count: count, spec: spec, parallelism: CodecThreads.parallelism)
     }
 }
 
@@ -37,13 +38,14 @@ public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params
 public func daf_quantize_pack(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
                               _ dst: UnsafeMutableRawPointer?, _ dstCapacity: Int, _ dstSize: UnsafeMutablePointer<Int>?) -> Int32 {
     boundary { () throws(DAFError) in
-        let size = try required(dstSize, "dst_size")
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
+        let spec = try codecSpec(params)
         let dst = try required(dst, "dst")
         guard dstCapacity >= 0 else { throw .overflow("dst_capacity is \(UInt(bitPattern: dstCapacity))") }
+        let size = try required(dstSize, "dst_size")
         do throws(DAFError) {
-            size.pointee = try Codec.pack(src, count: count, spec: codecSpec(params), into: dst, capacity: dstCapacity,
+            size.pointee = try Codec.pack(src, count: count, spec: spec, into: dst, capacity: dstCapacity,
                                           parallelism: CodecThreads.parallelism)
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             size.pointee = error.needed
@@ -99,9 +101,9 @@ public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: Un
 public func daf_minmax(_ src: UnsafePointer<Float>?, _ count: Int, _ outMin: UnsafeMutablePointer<Float>?,
                        _ outMax: UnsafeMutablePointer<Float>?) -> Int32 {
     boundary { () throws(DAFError) in
-        let outMin = try required(outMin, "out_min"), outMax = try required(outMax, "out_max")
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
+        let outMin = try requiredFloat(outMin, "out_min"), outMax = try requiredFloat(outMax, "out_max")
         let range = count == 0 ? FiniteMinMax() : HybridMinMax.reduce(src!, count: count, parallelism: CodecThreads.parallelism)
         outMin.pointee = range.hasFinite ? range.lo + 0 : .nan
         outMax.pointee = range.hasFinite ? range.hi + 0 : .nan

@@ -30,9 +30,9 @@ public func daf_save_params_init(_ params: UnsafeMutablePointer<daf_save_params>
 @c @implementation
 public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary { () throws(DAFError) in
-        let out = try required(outCtx, "out_ctx")
-        out.pointee = nil
+        outCtx?.pointee = nil
         let o = try readOptional(options, defaults: defaultOptions, name: "daf_options")
+        let out = try required(outCtx, "out_ctx")
         out.pointee = OpaquePointer(bitPattern: try contexts.register(try ActivationStore(StoreConfig(o))))
     }
 }
@@ -48,7 +48,7 @@ public func daf_destroy(_ ctx: OpaquePointer?) -> Int32 {
     }
 }
 
-/// What daf_save and daf_save_async check before any work.
+/// What daf_save and daf_save_async check before any work, in the parameter order.
 private struct SaveArguments {
     let out: UnsafeMutablePointer<daf_handle>
     let count: Int
@@ -58,7 +58,6 @@ private struct SaveArguments {
 
     init(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_save_params>?,
          _ outHandle: UnsafeMutablePointer<daf_handle>?) throws(DAFError) {
-        out = try required(outHandle, "out_handle")
         self.count = try checkedCount(count, "count")
         try checkFloats(src, count: self.count, "src")
         let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")
@@ -67,6 +66,7 @@ private struct SaveArguments {
         }
         guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
         guard p.reserved == 0 else { throw .invalid("daf_save_params.reserved is \(p.reserved); must be 0") }
+        out = try required(outHandle, "out_handle")
         bits = p.bits
         importance = p.importance
         recompute = p.recompute.map { RecomputeHook(function: $0, user: p.recompute_user) }

@@ -28,12 +28,12 @@ public func daf_pool_options_init(_ options: UnsafeMutablePointer<daf_pool_optio
 @c @implementation
 public func daf_pool_create(_ options: UnsafePointer<daf_pool_options>?, _ outPool: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary { () throws(DAFError) in
-        let out = try required(outPool, "out_pool")
-        out.pointee = nil
+        outPool?.pointee = nil
         let o = try readOptional(options, defaults: defaultPoolOptions, name: "daf_pool_options")
         guard o.reserved == 0 else { throw .invalid("daf_pool_options.reserved is \(o.reserved); must be 0") }
         let config = try PoolConfig(pageSize: o.page_size, chunkBytes: o.chunk_bytes, budgetBytes: o.budget_bytes,
                                     flags: o.flags, prefix: "daf_pool_options")
+        let out = try required(outPool, "out_pool")
         out.pointee = OpaquePointer(bitPattern: try pools.register(try LockedPagePool(config)))
     }
 }
@@ -54,9 +54,9 @@ public func daf_pool_alloc(_ pool: OpaquePointer?, _ bytes: Int, _ importance: F
                            _ outBlock: UnsafeMutablePointer<daf_pool_block>?) -> Int32 {
     outBlock?.pointee = 0 // 0 on every failure, a bad pool included
     return withPool(pool) { object throws(DAFError) in
-        let out = try required(outBlock, "out_block")
         guard bytes >= 0 else { throw .overflow("bytes is \(UInt(bitPattern: bytes)); too large for any pool") }
         let importance = try finiteImportance(importance)
+        let out = try required(outBlock, "out_block")
         out.pointee = try object.withPool { pool throws(DAFError) in try pool.allocate(bytes: bytes, importance: importance) }
     }
 }
