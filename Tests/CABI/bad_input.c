@@ -1131,7 +1131,6 @@ static int spill_dir_missing_with_spill(void) {
     X(create_round2, "daf_create", "rounding 2", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(rounding, 2))) \
     X(create_threads, "daf_create", "threads 257", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(threads, 257))) \
     X(create_policy, "daf_create", "policy 8 (unknown flag)", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(policy, 8))) \
-    X(create_floor0, "daf_create", "degrade_floor_bits 0", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(degrade_floor_bits, 0))) \
     X(create_floor9, "daf_create", "degrade_floor_bits 9", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(degrade_floor_bits, 9))) \
     X(create_reserved, "daf_create", "reserved 1", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(reserved, 1))) \
     X(create_page0, "daf_create", "page_size 0", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(page_size, 0))) \
