@@ -57,7 +57,7 @@ typedef struct model_entry {
     int fail_recompute; /* the callback reports failure while this is set */
 } model_entry;
 
-#define MODEL_MAX_COUNT 2500
+#define MODEL_MAX_COUNT 16000
 
 static void model_problem(model_context *m, enum model_problem problem, const char *fmt, ...)
     __attribute__((format(printf, 3, 4)));
@@ -134,7 +134,9 @@ static void model_release(model_context *m, model_entry *e) {
 /* daf_save or daf_save_async into the slot (released first if it holds an entry). */
 static void model_save(model_context *m, model_entry *e, const model_source *src, int async) {
     if (e->handle) model_release(m, e);
-    size_t count = 1 + model_take16(src) % MODEL_MAX_COUNT;
+    /* Half small, half up to several pages at 8 bits (only those can be degraded: a degrade
+     * step must free a page). */
+    size_t count = 1 + model_take16(src) % (model_take(src) % 2 ? MODEL_MAX_COUNT : 2500);
     uint32_t bits = model_take(src) % 9;
     float importance = (float)((int)model_take(src) - 128) / 8;
     int has_recompute = (m->options.policy & DAF_POLICY_RECOMPUTE) && model_take(src) % 2;
@@ -300,10 +302,10 @@ static void model_set_importance(model_context *m, model_entry *e, const model_s
 static void model_set_budget(model_context *m, const model_source *src) {
     unsigned pick = model_take(src);
     uint64_t budget = pick % 4 == 0 ? 0 : (uint64_t)m->options.page_size * (2 + pick / 4 % 16);
-    if (budget) m->budget_seen = 1;
+    if (budget && !m->budget_seen) m->budget_seen = 1; /* the soak sets it before starting */
     int s = daf_set_budget(m->ctx, budget);
     if (s == DAF_OK) {
-        m->budget = budget;
+        if (m->single_threaded) m->budget = budget;
     } else if (!(s == DAF_E_BUDGET_EXCEEDED && budget != 0) &&
                !(s == DAF_E_IO && (m->options.policy & DAF_POLICY_SPILL))) {
         model_problem(m, MODEL_STATUS, "daf_set_budget(%llu) returned %s",
