@@ -28,7 +28,12 @@ case "$sanitizer" in
     address | thread)
         scratch="$root/.build-soak-$sanitizer"
         swift_san=(--sanitize="$sanitizer")
-        c_san=(-fsanitize="$sanitizer") ;;
+        c_san=(-fsanitize="$sanitizer")
+        if [ "$sanitizer" = thread ]; then
+            # The toolchain's TSan runtime intercepts libdispatch: link the toolchain's copy.
+            runtime="$(dirname "$(command -v "$swift_bin")")/../lib/swift/linux"
+            c_san+=(-L"$runtime" -Wl,-rpath,"$runtime" -ldispatch -lBlocksRuntime)
+        fi ;;
     *) die "sanitizer must be none, address or thread, got '$sanitizer'" ;;
 esac
 
