@@ -39,10 +39,14 @@ echo "fuzz.sh: building libdaf (release, ASan, coverage) in .build-fuzz/"
 lib_dir="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 [ -f "$lib_dir/libdaf.so" ] || die "the build did not produce $lib_dir/libdaf.so"
 
+# The linker's notes about the ASan runtime's local symbols are left out (they are harmless).
+quiet_link() { grep -v 'Cannot export local symbol' || true; }
 binary="$scratch/fuzz-$target"
+rm -f "$binary"
 "$clang_bin" -std=c11 -g -O1 -Wall -Wextra -Werror -fsanitize=fuzzer,address \
     -I"$root/include" "$root/Tests/Fuzz/fuzz_$target.c" -o "$binary" \
-    -L"$lib_dir" -ldaf -Wl,-rpath,"$lib_dir" -lm
+    -L"$lib_dir" -ldaf -Wl,-rpath,"$lib_dir" -lm 2>&1 | quiet_link
+[ -x "$binary" ] || die "the fuzz target did not build"
 
 corpus="$root/Tests/Fuzz/corpus/$target"
 mkdir -p "$corpus"
@@ -53,7 +57,7 @@ export SWIFT_BACKTRACE="${SWIFT_BACKTRACE:-enable=no}"
 
 if [ "$mode" = seed ]; then
     "$clang_bin" -std=c11 -g -O1 -fsanitize=address -I"$root/include" "$root/Tests/Fuzz/make_seeds.c" \
-        -o "$scratch/make-seeds" -L"$lib_dir" -ldaf -Wl,-rpath,"$lib_dir" -lm
+        -o "$scratch/make-seeds" -L"$lib_dir" -ldaf -Wl,-rpath,"$lib_dir" -lm 2>&1 | quiet_link
     "$scratch/make-seeds" "$target" "$corpus"
     exit 0
 fi

@@ -42,6 +42,7 @@ echo "soak.sh: building libdaf (release${swift_san:+, $sanitizer sanitizer}) in 
     grep -vE '^\[[0-9]+/[0-9]+\]|Cannot export local symbol' || true
 lib_dir="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 [ -f "$lib_dir/libdaf.so" ] || die "the build did not produce $lib_dir/libdaf.so"
+rm -f "$scratch/soak"
 "$clang_bin" -std=c11 -g -O2 -Wall -Wextra -Werror -pthread "${c_san[@]}" -I"$root/include" \
     "$root/Tests/Soak/soak.c" -o "$scratch/soak" -L"$lib_dir" -ldaf -Wl,-rpath,"$lib_dir" -lm 2>&1 |
     grep -v 'Cannot export local symbol' || true

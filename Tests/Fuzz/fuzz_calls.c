@@ -14,12 +14,7 @@
 #define MAX_BLOCK 20000
 #define PAGE 4096
 
-#define FAIL(...)                                                                             \
-    do {                                                                                      \
-        fprintf(stderr, "fuzz_calls: " __VA_ARGS__);                                          \
-        fprintf(stderr, "\n");                                                                \
-        abort();                                                                              \
-    } while (0)
+#define FAIL(...) MODEL_ABORT("fuzz_calls", __VA_ARGS__)
 
 /* ---- the input as a byte source ---------------------------------------------------------- */
 

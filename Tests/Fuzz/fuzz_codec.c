@@ -12,18 +12,9 @@
  * of the header would stop at the hash check; with it, the fuzzer reaches the validation of
  * every field, the group table and the non-finite list behind it.
  */
-#include <daf.h>
-#include <stdint.h>
-#include <stdio.h>
-#include <stdlib.h>
-#include <string.h>
+#include "tensor_model.h"
 
-#define FAIL(...)                                                                             \
-    do {                                                                                      \
-        fprintf(stderr, "fuzz_codec: " __VA_ARGS__);                                          \
-        fprintf(stderr, "\n");                                                                \
-        abort();                                                                              \
-    } while (0)
+#define FAIL(...) MODEL_ABORT("fuzz_codec", __VA_ARGS__)
 
 /* Values decoded from a blob of at most libFuzzer's -max_len are few; this only guards the
  * harness's own allocations. */

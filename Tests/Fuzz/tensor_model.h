@@ -12,7 +12,16 @@
 #include <math.h>
 #include <stdint.h>
 #include <stdio.h>
+#include <stdlib.h>
 #include <string.h>
+
+/* Prints "<who>: <message>" and aborts, so libFuzzer reports the input. */
+#define MODEL_ABORT(who, ...)                                                                 \
+    do {                                                                                      \
+        fprintf(stderr, who ": " __VA_ARGS__);                                                \
+        fputc('\n', stderr);                                                                  \
+        abort();                                                                              \
+    } while (0)
 
 /* SplitMix64 (Steele et al. 2014): every tensor is a function of its seed. */
 static inline uint64_t model_next(uint64_t *state) {
