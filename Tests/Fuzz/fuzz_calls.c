@@ -64,7 +64,7 @@ static void context_open(model_context *m, const model_source *src) {
     o->chunk_bytes = PAGE * (1 + model_take(src) % 4);
     unsigned pick = model_take(src);
     o->budget_bytes = pick % 4 == 0 ? 0 : PAGE * (2 + pick / 4 % 16);
-    o->degrade_floor_bits = 1 + model_take(src) % 3;
+    o->degrade_floor_bits = model_take(src) % 4; /* 0: range only */
     o->pool_flags = model_take(src) % 2 ? DAF_POOL_AUTO_TRIM : 0;
     m->budget = o->budget_bytes;
     m->budget_seen = o->budget_bytes != 0;

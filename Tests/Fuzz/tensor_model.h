@@ -85,7 +85,8 @@ static inline float model_bound(float lo, float hi, const model_expectation *e) 
     float bound = 0;
     uint32_t w = e->saved_bits;
     for (;;) {
-        float step = range / (float)((1u << w) - 1u);
+        /* at 0 bits (range only) every value is its group's midpoint: a step is the range */
+        float step = w == 0 ? range : range / (float)((1u << w) - 1u);
         bound += (e->stochastic ? step : step / 2) * (1 + 1e-5f) + 4 * ulp + 2e-45f;
         if (w <= e->bits) break;
         w = w / 2 > e->bits ? w / 2 : e->bits;
