@@ -63,7 +63,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
         FAIL("daf_packed_info returned %s", daf_status_name(info_status));
     if (info_status == DAF_OK) {
         if (info.packed_size > blob_size || info.packed_size < DAF_PACKED_HEADER_BYTES ||
-            info.bits < DAF_MIN_BITS || info.bits > DAF_MAX_BITS ||
+            info.bits > DAF_MAX_BITS || /* 0 is valid: "range only" (daf.h, packed format) */
             info.group_size % DAF_LANES != 0 || info.group_size < DAF_MIN_GROUP_SIZE ||
             info.group_size > DAF_MAX_GROUP_SIZE || info.nonfinite_count > info.count ||
             info.format_version != DAF_PACKED_FORMAT_VERSION || info.reserved != 0)
