@@ -26,7 +26,8 @@ struct ChunkRecord {
     var runCount = 0
     var mappedPages = 0
     var freeCount = 0
-    /// Pages at index >= freshFrom were never handed out: they are free, unbacked, and form the
+    /// Pages at index >= freshFrom were never handed out: they are free, unbacked (except those
+    /// below backedTo, backed ahead), and form the
     /// bottom run (runs[0]) in address order, its head being page freshFrom. takePages backs
     /// them as it hands them out, so a page, once used, never faults again while mapped.
     var freshFrom = 0
