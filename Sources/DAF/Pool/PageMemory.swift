@@ -4,10 +4,15 @@ import Glibc
 
 enum PageMemory {
     /// Maps `bytes` of zeroed, private, anonymous memory, or returns nil. Pages are only backed
-    /// (and counted in RSS) once touched.
+    /// (and counted in RSS) once touched. The range asks for transparent huge pages
+    /// (MADV_HUGEPAGE; ignored where THP is off or absent): backing a chunk then takes one
+    /// fault per 2 MiB instead of one per 4 KiB (daf-bench's pool workload: 864 faults at its
+    /// one growth step after warm-up became 1), and the pool's own back-ahead already decides
+    /// what becomes resident, so huge pages add at most the rest of one per chunk to it.
     static func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
         guard bytes > 0, let base = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
               base != MAP_FAILED else { return nil }
+        _ = madvise(base, bytes, madviseHugePage)
         return base
     }
 
@@ -29,5 +34,7 @@ enum PageMemory {
 
     /// MADV_POPULATE_WRITE of <linux/mman.h> (not exported by every Glibc module map).
     private static let madvisePopulateWrite: Int32 = 23
+    /// MADV_HUGEPAGE of <linux/mman.h>.
+    private static let madviseHugePage: Int32 = 14
     private static let osPageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
 }

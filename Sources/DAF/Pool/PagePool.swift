@@ -245,50 +245,84 @@ struct PagePool: ~Copyable {
     /// backed here (see ChunkRecord.freshFrom): the faults come at a new peak, not every step.
     private mutating func takePages(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32) {
         var head = PagePool.endOfList, tail = PagePool.endOfList, home = PagePool.mixed
+        // Where the next piece's first page is to be written: the link of the list's tail.
+        var tailLink: UnsafeMutablePointer<UInt32>? = nil
         var remaining = n, c = firstFreeChunk
+        let mask = indexMask
         while remaining > 0 && c < chunkLimit {
             guard chunks[c].freeCount > 0 else {
                 c += 1
                 continue
             }
-            let runs = chunks[c].runs.unsafelyUnwrapped
+            let runs = chunks[c].runs.unsafelyUnwrapped, links = chunks[c].links.unsafelyUnwrapped
             let before = remaining
             var runCount = chunks[c].runCount
             while remaining > 0 && runCount > 0 {
                 let top = runs[runCount - 1]
-                var last = top.tail
+                let isFresh = Int(top.head & mask) == chunks[c].freshFrom
+                var first = top.head, last = top.tail
                 if Int(top.count) <= remaining {
                     remaining -= Int(top.count)
                     runCount -= 1
-                } else { // cut the run: walk to its remaining-th page
-                    let links = chunks[c].links.unsafelyUnwrapped
-                    last = top.head
-                    for _ in 1..<remaining { last = links[pageIndex(last)] }
-                    runs[runCount - 1].head = links[pageIndex(last)]
-                    runs[runCount - 1].count = top.count - UInt32(remaining)
+                } else {
+                    cut(&runs[runCount - 1], taking: remaining, chunk: c, isFresh: isFresh, first: &first, last: &last)
                     remaining = 0
                 }
-                if pageIndex(top.head) == chunks[c].freshFrom { // first use: back the pages now
-                    chunks[c].freshFrom += pageIndex(last) - pageIndex(top.head) + 1
+                if isFresh { // first use: back the pages now
+                    chunks[c].freshFrom += Int(last & mask) - Int(first & mask) + 1
                     backFreshPages(c)
                 }
-                if tail == PagePool.endOfList { head = top.head } else { setLink(tail, top.head) }
+                if let tailLink { tailLink.pointee = first } else { head = first }
                 tail = last
+                tailLink = links + Int(last & mask)
             }
             chunks[c].runCount = runCount
             chunks[c].freeCount -= before - remaining
             home = before == n ? UInt32(c) : PagePool.mixed
         }
-        if tail != PagePool.endOfList { setLink(tail, PagePool.endOfList) }
+        tailLink?.pointee = PagePool.endOfList
         usedPages += n - remaining
         firstFreeChunk = c
         return (head, tail, home)
     }
 
+    /// Takes `n` pages (fewer than it holds) from free run `run` of chunk `c` and returns them
+    /// as the list first...last. A singly linked run is cut by walking to the page before the
+    /// cut, so the shorter side is taken: its first n pages when n is at most half the run,
+    /// else its last n. Never-used pages lie in address order (ChunkRecord.freshFrom), so a
+    /// cut among them is arithmetic; a fresh run is always cut at the front, so that what
+    /// stays fresh stays at its head.
+    @inline(__always)
+    private func cut(_ run: inout FreeRun, taking n: Int, chunk c: Int, isFresh: Bool,
+                     first: inout UInt32, last: inout UInt32) {
+        let links = chunks[c].links.unsafelyUnwrapped
+        let count = Int(run.count)
+        if isFresh && n <= chunks[c].mappedPages - chunks[c].freshFrom {
+            first = run.head
+            last = run.head + UInt32(n - 1)
+            run.head = links[pageIndex(last)]
+        } else if isFresh || n <= count - n {
+            first = run.head
+            last = run.head
+            for _ in 1..<n { last = links[pageIndex(last)] }
+            run.head = links[pageIndex(last)]
+        } else {
+            var keep = run.head
+            for _ in 1..<(count - n) { keep = links[pageIndex(keep)] }
+            first = links[pageIndex(keep)]
+            last = run.tail
+            run.tail = keep
+        }
+        run.count -= UInt32(n)
+    }
+
     /// Backs chunk c's pages up to freshFrom (just handed out) and, when it must back any,
-    /// also 1/32 of the pool's used pages beyond them: a pool that grows by a few percent over
-    /// its earlier peak, as training steps with varying bit widths do, then takes its page
-    /// faults in one batch, not at every new peak. Peak RSS grows by at most that 1/32.
+    /// also 1/backAheadDivisor of the pool's used pages beyond them: a pool that grows by a few
+    /// percent over its earlier peak, as training steps with varying bit widths do, then takes
+    /// its page faults in one batch, not at every new peak. Peak RSS grows by at most that
+    /// share (plus the rest of a huge page, see PageMemory.map). 1/12 is the least that kept
+    /// daf-bench's pool workload (sizes +-30 % per step) free of faults after its warm-up; 1/16
+    /// left one step that grew past the backed pages.
     private mutating func backFreshPages(_ c: Int) {
         let needed = chunks[c].freshFrom
         guard needed > chunks[c].backedTo else { return }
@@ -298,7 +332,7 @@ struct PagePool: ~Copyable {
         chunks[c].backedTo = target
     }
 
-    static let backAheadDivisor = 16
+    static let backAheadDivisor = 12
 
     /// Puts a run of `count` pages of chunk `c` on top of its free runs.
     @inline(__always)
