@@ -1,1 +1,35 @@
-/* The DAFPlatform target has only static inline functions (include/daf_platform.h); SwiftPM needs one source file. */
+/* The out-of-line parts of DAFPlatform: the contended paths of the futex lock (daf_lock.h) and
+ * the thread-local pool cache slot. The rest is static inline functions in its headers. */
+#include "daf_platform.h"
+
+#include <linux/futex.h>
+#include <sys/syscall.h>
+#include <unistd.h>
+
+/* Spins this many times (a few hundred nanoseconds) before sleeping: a pool or context lock is
+ * held for well under a microsecond, so a short wait usually ends without a system call. */
+enum { daf_lock_spins = 100 };
+
+void daf_platform_lock_wait(uint32_t *word) {
+    for (int i = 0; i < daf_lock_spins; i++) {
+#if defined(__x86_64__) || defined(__i386__)
+        __builtin_ia32_pause();
+#elif defined(__aarch64__)
+        __asm__ volatile("yield");
+#endif
+        uint32_t expected = 0;
+        if (__atomic_load_n(word, __ATOMIC_RELAXED) == 0 &&
+            __atomic_compare_exchange_n(word, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
+    }
+    /* Mark the word contended; whoever sets it from 0 owns the lock. After a wake-up the word
+     * is set to 2 again, since other waiters may still sleep (Drepper's mutex3). */
+    while (__atomic_exchange_n(word, 2, __ATOMIC_ACQUIRE) != 0) {
+        syscall(SYS_futex, word, FUTEX_WAIT_PRIVATE, 2, (void *)0, (void *)0, 0);
+    }
+}
+
+void daf_platform_lock_wake(uint32_t *word) {
+    syscall(SYS_futex, word, FUTEX_WAKE_PRIVATE, 1, (void *)0, (void *)0, 0);
+}
+
+__thread void *daf_platform_pool_cache __attribute__((visibility("hidden"), tls_model("initial-exec"))) = 0;

@@ -4,7 +4,11 @@
 // destroyed meanwhile is still caught: LockedPagePool.destroy marks it dead under its own lock
 // (and frees its memory), and ids are never reused, so a remembered id can only ever name the
 // object it was remembered with.
+// The record is found through a thread-local pointer (DAFPlatform's pool cache slot, one
+// load); a pthread key holds the same record only so that its destructor drops the reference
+// when the thread exits.
 import CDAF
+import DAFPlatform
 import Glibc
 
 enum PoolLookup {
@@ -13,11 +17,13 @@ enum PoolLookup {
         var pool: Unmanaged<LockedPagePool>
     }
 
-    private static let key: pthread_key_t = {
+    private static let exitKey: pthread_key_t = {
         var key = pthread_key_t()
-        // The destructor drops a thread's reference when the thread exits.
         pthread_key_create(&key) { raw in
             guard let raw else { return }
+            // Runs on the exiting thread: its cache slot must not point at the freed record,
+            // in case a later destructor of that thread still calls into libdaf.
+            if daf_platform_pool_cache_get() == raw { daf_platform_pool_cache_set(nil) }
             let remembered = raw.assumingMemoryBound(to: Remembered.self)
             remembered.pointee.pool.release()
             free(raw)
@@ -28,7 +34,7 @@ enum PoolLookup {
     /// Runs `body` on the live pool `id` names (DAF_E_INVALID_CONTEXT if none).
     @inline(__always)
     static func with<Result: Sendable>(_ id: UInt, _ body: (LockedPagePool) throws(DAFError) -> Result) throws(DAFError) -> Result {
-        if let raw = pthread_getspecific(key) {
+        if let raw = daf_platform_pool_cache_get() {
             let remembered = raw.assumingMemoryBound(to: Remembered.self)
             if remembered.pointee.id == id {
                 // No retain or release: the remembered reference keeps the object alive.
@@ -49,7 +55,7 @@ enum PoolLookup {
     }
 
     private static func remember(_ id: UInt, _ pool: LockedPagePool) {
-        if let raw = pthread_getspecific(key) {
+        if let raw = daf_platform_pool_cache_get() {
             let remembered = raw.assumingMemoryBound(to: Remembered.self)
             remembered.pointee.pool.release()
             remembered.pointee = Remembered(id: id, pool: Unmanaged.passRetained(pool))
@@ -58,9 +64,11 @@ enum PoolLookup {
         guard let raw = malloc(MemoryLayout<Remembered>.stride) else { return } // then simply not remembered
         let remembered = raw.bindMemory(to: Remembered.self, capacity: 1)
         remembered.initialize(to: Remembered(id: id, pool: Unmanaged.passRetained(pool)))
-        if pthread_setspecific(key, raw) != 0 {
+        guard pthread_setspecific(exitKey, raw) == 0 else {
             remembered.pointee.pool.release()
             free(raw)
+            return
         }
+        daf_platform_pool_cache_set(raw)
     }
 }

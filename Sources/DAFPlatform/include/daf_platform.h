@@ -1,9 +1,20 @@
-/* CPU hints the Swift kernels cannot spell themselves. Internal to libdaf: static inline only,
- * so nothing here becomes a symbol of libdaf.so. */
+/* What the Swift core cannot spell itself: CPU hints, a futex lock (daf_lock.h), a thread-local
+ * slot. Internal to libdaf: hidden or static inline, so nothing here becomes a symbol of
+ * libdaf.so. */
 #ifndef DAF_PLATFORM_H
 #define DAF_PLATFORM_H
 
+#include "daf_lock.h"
+
 /* Asks the CPU to start loading the 64-byte line at p into the caches for reading. */
 static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+
+/* One pointer per thread for the pool lookup cache (PoolLookup.swift), read with a single
+ * %fs-relative load: initial-exec TLS, which a library loaded by dlopen takes from glibc's
+ * static TLS reserve (8 bytes here). pthread_getspecific cost ~20 instructions a call. */
+extern __thread void *daf_platform_pool_cache __attribute__((visibility("hidden"), tls_model("initial-exec")));
+
+static inline void *daf_platform_pool_cache_get(void) { return daf_platform_pool_cache; }
+static inline void daf_platform_pool_cache_set(void *value) { daf_platform_pool_cache = value; }
 
 #endif
