@@ -48,10 +48,13 @@ struct CodecKernelTests {
     func hashLanes() {
         let bases: [UInt64] = [0, 16, 1 << 32, (1 << 32) - 32, (1 << 37) - 48, 0x1234_5678_9ABC_DEF0 & ~15]
         for (seed, base) in zip([UInt64(0), 0xDEAD_BEEF_CAFE, 42, 7, 99, .max], bases) {
-            // A dither for a group starting at `base`, over four rows.
-            var dither = SIMDGroupKernels.Dither(seed: seed, firstIndex: Int(base))
+            // The row-pair hashes of a group starting at `base`, over four rows (base / 16 may
+            // be odd: then the group starts with the second row of a pair).
+            let firstRow = Int(base / 16)
+            var pairs = SIMDGroupKernels.PairHashes(seed: seed, firstPair: firstRow >> 1)
             for row in 0..<4 {
-                let lanes = dither.next(row: row)
+                let h = pairs.hashes(pair: (firstRow + row) >> 1)
+                let lanes = StochasticHash.centered(bits: (firstRow + row) & 1 == 0 ? h &>> 16 : h & 0xFFFF)
                 for l in 0..<16 {
                     let i = base + UInt64(row * 16 + l)
                     #expect(sameBits(lanes[l], StochasticHash.centered(index: i, seed: seed)), "seed \(seed) index \(i)")

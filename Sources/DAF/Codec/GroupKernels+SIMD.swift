@@ -26,21 +26,18 @@ enum SIMDGroupKernels {
                        allFinite: Bool, stream: UnsafeMutableRawPointer) {
         let e = GroupEncoder(params, levels: spec.levels)
         let plain = allFinite && e.prescale == 1 && !e.divides
+        let bits = Words(repeating: UInt32(spec.bits))
         switch (spec.rounding, plain) {
         case (.nearest, true):
-            var coder = PlainNearest(e)
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: PlainNearest(e))
         case (.nearest, false):
-            var coder = GeneralNearest(encoder: e)
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: GeneralNearest(encoder: e))
         case (.stochastic, true):
-            var coder = PlainStochastic(plain: PlainNearest(e), dither: Dither(seed: spec.seed, firstIndex: firstIndex),
-                                        bits: Words(repeating: UInt32(spec.bits)))
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+            encodeDitheredRows(values, firstIndex: firstIndex, spec: spec, stream: stream,
+                               coder: PlainStochastic(plain: PlainNearest(e), bits: bits))
         case (.stochastic, false):
-            var coder = GeneralStochastic(encoder: e, dither: Dither(seed: spec.seed, firstIndex: firstIndex),
-                                          bits: Words(repeating: UInt32(spec.bits)))
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: &coder)
+            encodeDitheredRows(values, firstIndex: firstIndex, spec: spec, stream: stream,
+                               coder: GeneralStochastic(encoder: e, bits: bits))
         }
     }
 
@@ -48,7 +45,7 @@ enum SIMDGroupKernels {
     // compiler specializes and inlines them into the row loop (a closure was called per row).
 
     protocol RowEncoder {
-        mutating func codes(row: Int, _ x: Floats) -> Words
+        func codes(_ x: Floats) -> Words
     }
 
     struct PlainNearest: RowEncoder {
@@ -68,99 +65,153 @@ enum SIMDGroupKernels {
         func positions(_ x: Floats) -> Floats { (x - minimum) * inverse }
 
         @inline(__always)
-        mutating func codes(row: Int, _ x: Floats) -> Words { roundedCodes(positions(x)) }
+        func codes(_ x: Floats) -> Words { roundedCodes(positions(x)) }
     }
 
     struct GeneralNearest: RowEncoder {
         let encoder: GroupEncoder
 
         @inline(__always)
-        mutating func codes(row: Int, _ x: Floats) -> Words {
+        func codes(_ x: Floats) -> Words {
             roundedCodes(SIMDGroupKernels.positions(x, encoder)) & FiniteMinMax.finiteBits(x)
         }
     }
 
-    struct PlainStochastic: RowEncoder {
+    /// Stochastic variants: a row's codes from its values and its random offsets u in [-0.5, 0.5).
+    protocol DitheredRowEncoder {
+        func codes(_ x: Floats, offsets u: Floats) -> Words
+    }
+
+    struct PlainStochastic: DitheredRowEncoder {
         let plain: PlainNearest
-        var dither: Dither
         let bits: Words
 
         @inline(__always)
-        mutating func codes(row: Int, _ x: Floats) -> Words {
-            clampedCodes(plain.positions(x) + dither.next(row: row), bits: bits)
-        }
+        func codes(_ x: Floats, offsets u: Floats) -> Words { clampedCodes(plain.positions(x) + u, bits: bits) }
     }
 
-    struct GeneralStochastic: RowEncoder {
+    struct GeneralStochastic: DitheredRowEncoder {
         let encoder: GroupEncoder
-        var dither: Dither
         let bits: Words
 
         @inline(__always)
-        mutating func codes(row: Int, _ x: Floats) -> Words {
-            let v = SIMDGroupKernels.positions(x, encoder) + dither.next(row: row)
-            return clampedCodes(v, bits: bits) & FiniteMinMax.finiteBits(x)
+        func codes(_ x: Floats, offsets u: Floats) -> Words {
+            clampedCodes(SIMDGroupKernels.positions(x, encoder) + u, bits: bits) & FiniteMinMax.finiteBits(x)
         }
     }
 
-    /// The random offsets of stochastic rounding, row by row of a group: one hash per lane per
-    /// row pair (StochasticHash.counter), its high half for the even row, low half for the odd.
-    struct Dither {
+    /// The hashes of row pairs for stochastic rounding: one per lane per pair of rows
+    /// (StochasticHash.counter), its high half for the pair's even row, low half for the odd.
+    struct PairHashes {
         let seed: UInt64
-        let firstRow: Int
         var keyHigh: UInt32
         var key: UInt32
-        var pair = -1
-        var hashes = Words(repeating: 0)
 
-        init(seed: UInt64, firstIndex: Int) {
+        init(seed: UInt64, firstPair: Int) {
             self.seed = seed
-            firstRow = firstIndex / 16
-            keyHigh = UInt32(truncatingIfNeeded: (UInt64(firstRow >> 1) << 4) >> 32)
+            keyHigh = UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32)
             key = StochasticHash.key(seed: seed, indexHigh: keyHigh)
         }
 
         @inline(__always)
-        mutating func next(row: Int) -> Floats {
-            let globalRow = firstRow + row
-            if globalRow >> 1 != pair {
-                pair = globalRow >> 1
-                // Sixteen counters of a pair never cross a 2^32 boundary (they start at multiples of 16).
-                let counter = UInt64(pair) << 4
-                let high = UInt32(truncatingIfNeeded: counter >> 32)
-                if high != keyHigh {
-                    keyHigh = high
-                    key = StochasticHash.key(seed: seed, indexHigh: high)
-                }
-                hashes = StochasticHash.pairHashes(low: UInt32(truncatingIfNeeded: counter), key: key, lanes: laneIndices)
+        mutating func hashes(pair: Int) -> Words {
+            // Sixteen counters of a pair never cross a 2^32 boundary (they start at multiples of 16).
+            let counter = UInt64(truncatingIfNeeded: pair) << 4
+            let high = UInt32(truncatingIfNeeded: counter >> 32)
+            if high != keyHigh {
+                keyHigh = high
+                key = StochasticHash.key(seed: seed, indexHigh: high)
             }
-            let half = globalRow & 1 == 0 ? hashes &>> 16 : hashes & 0xFFFF
-            return StochasticHash.centered(bits: half)
+            return StochasticHash.pairHashes(low: UInt32(truncatingIfNeeded: counter), key: key, lanes: laneIndices)
         }
     }
 
-    /// The row loop shared by all variants: tensor row k goes to word row k / P at bit (k % P) * bits.
-    @inline(__always)
-    private static func encodeRows<Coder: RowEncoder>(_ values: UnsafePointer<Float>, firstIndex: Int, spec: QuantSpec,
-                                                      stream: UnsafeMutableRawPointer, coder: inout Coder) {
-        let rows = spec.groupSize / 16, perWord = spec.codesPerWord, bits = UInt32(spec.bits)
-        let source = UnsafeRawPointer(values)
-        let firstRow = firstIndex / 16
-        var wordRow = firstRow / perWord
-        var slotInWord = firstRow % perWord
-        // The first word row may hold the previous group's codes already.
-        var packed = slotInWord == 0 ? Words(repeating: 0) : stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
-        for row in 0..<rows {
-            let x = source.loadUnaligned(fromByteOffset: row * 64, as: Floats.self)
-            packed |= coder.codes(row: row, x) &<< Words(repeating: UInt32(slotInWord) &* bits)
-            slotInWord += 1
-            if slotInWord == perWord || row == rows - 1 {
-                stream.storeBytes(of: packed, toByteOffset: wordRow * 64, as: Words.self)
+    /// Collects rows of codes into a group's word rows: tensor row k goes to word row k / P at
+    /// bit (k % P) * bits, P = codes per word.
+    struct RowPacker {
+        let stream: UnsafeMutableRawPointer
+        let perWord: Int
+        let bits: UInt32
+        var wordRow: Int
+        var slotInWord: Int
+        var packed: Words
+
+        init(stream: UnsafeMutableRawPointer, firstRow: Int, spec: QuantSpec) {
+            self.stream = stream
+            perWord = spec.codesPerWord
+            bits = UInt32(spec.bits)
+            wordRow = firstRow / perWord
+            slotInWord = firstRow % perWord
+            // The first word row may hold the previous group's codes already.
+            packed = slotInWord == 0 ? Words(repeating: 0) : stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
+        }
+
+        @inline(__always)
+        mutating func put(_ codes: Words) {
+            packed |= codes &<< Words(repeating: UInt32(truncatingIfNeeded: slotInWord) &* bits)
+            slotInWord &+= 1
+            if slotInWord == perWord {
+                stream.storeBytes(of: packed, toByteOffset: wordRow &* 64, as: Words.self)
                 packed = Words(repeating: 0)
                 slotInWord = 0
-                wordRow += 1
+                wordRow &+= 1
             }
         }
+
+        /// Stores a last, partly filled word row.
+        @inline(__always)
+        func finish() {
+            if slotInWord != 0 { stream.storeBytes(of: packed, toByteOffset: wordRow &* 64, as: Words.self) }
+        }
+    }
+
+    /// The row loop of nearest rounding.
+    @inline(__always)
+    private static func encodeRows<Coder: RowEncoder>(_ values: UnsafePointer<Float>, firstIndex: Int, spec: QuantSpec,
+                                                      stream: UnsafeMutableRawPointer, coder: Coder) {
+        let source = UnsafeRawPointer(values)
+        var packer = RowPacker(stream: stream, firstRow: firstIndex / 16, spec: spec)
+        for row in 0..<spec.groupSize / 16 {
+            packer.put(coder.codes(source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self)))
+        }
+        packer.finish()
+    }
+
+    /// The row loop of stochastic rounding, a pair of rows per step so that each hash is
+    /// computed once, with no branch, for both its rows. A group may start or end in the
+    /// middle of a pair (an odd number of rows per group).
+    @inline(__always)
+    private static func encodeDitheredRows<Coder: DitheredRowEncoder>(_ values: UnsafePointer<Float>, firstIndex: Int,
+                                                                      spec: QuantSpec, stream: UnsafeMutableRawPointer,
+                                                                      coder: Coder) {
+        let source = UnsafeRawPointer(values)
+        let rows = spec.groupSize / 16, firstRow = firstIndex / 16
+        var packer = RowPacker(stream: stream, firstRow: firstRow, spec: spec)
+        var pairs = PairHashes(seed: spec.seed, firstPair: firstRow >> 1)
+        var row = 0
+        if firstRow & 1 == 1 {
+            let h = pairs.hashes(pair: firstRow >> 1)
+            putDithered(source, row: 0, half: h & 0xFFFF, coder: coder, into: &packer)
+            row = 1
+        }
+        while row &+ 1 < rows {
+            let h = pairs.hashes(pair: (firstRow &+ row) >> 1)
+            putDithered(source, row: row, half: h &>> 16, coder: coder, into: &packer)
+            putDithered(source, row: row &+ 1, half: h & 0xFFFF, coder: coder, into: &packer)
+            row &+= 2
+        }
+        if row < rows {
+            let h = pairs.hashes(pair: (firstRow &+ row) >> 1)
+            putDithered(source, row: row, half: h &>> 16, coder: coder, into: &packer)
+        }
+        packer.finish()
+    }
+
+    @inline(__always)
+    private static func putDithered<Coder: DitheredRowEncoder>(_ source: UnsafeRawPointer, row: Int, half: Words,
+                                                               coder: Coder, into packer: inout RowPacker) {
+        let x = source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self)
+        packer.put(coder.codes(x, offsets: StochasticHash.centered(bits: half)))
     }
 
     /// GroupEncoder.position lane by lane: clamped to [0, top]; NaN for non-finite lanes (masked
