@@ -52,8 +52,9 @@ struct CodecKernelTests {
             // be odd: then the group starts with the second row of a pair).
             let firstRow = Int(base / 16)
             var pairs = SIMDGroupKernels.PairHashes(seed: seed, firstPair: firstRow >> 1)
+            var h = pairs.next()
             for row in 0..<4 {
-                let h = pairs.hashes(pair: (firstRow + row) >> 1)
+                if row > 0 && (firstRow + row) & 1 == 0 { h = pairs.next() }
                 let lanes = StochasticHash.centered(bits: (firstRow + row) & 1 == 0 ? h &>> 16 : h & 0xFFFF)
                 for l in 0..<16 {
                     let i = base + UInt64(row * 16 + l)

@@ -100,29 +100,41 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// The hashes of row pairs for stochastic rounding: one per lane per pair of rows
-    /// (StochasticHash.counter), its high half for the pair's even row, low half for the odd.
+    /// The hashes of consecutive row pairs for stochastic rounding: one per lane per pair of
+    /// rows (StochasticHash.counter), its high half for the pair's even row, low half for the
+    /// odd. The sixteen counters are kept in a vector and stepped by 16 per pair (one add,
+    /// where rebuilding them from the pair number cost a dozen shuffles).
     struct PairHashes {
         let seed: UInt64
-        var keyHigh: UInt32
+        /// The upper and lower 32 bits of the current pair's first counter (a multiple of 16).
+        var high: UInt32
+        var low: UInt32
         var key: UInt32
+        /// low + lane for lanes 0...15.
+        var counters: Words
 
         init(seed: UInt64, firstPair: Int) {
+            let counter = UInt64(truncatingIfNeeded: firstPair) << 4
             self.seed = seed
-            keyHigh = UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32)
-            key = StochasticHash.key(seed: seed, indexHigh: keyHigh)
+            high = UInt32(truncatingIfNeeded: counter >> 32)
+            low = UInt32(truncatingIfNeeded: counter)
+            key = StochasticHash.key(seed: seed, indexHigh: high)
+            counters = Words(repeating: low) &+ laneIndices
         }
 
+        /// The current pair's hashes; then moves to the next pair.
         @inline(__always)
-        mutating func hashes(pair: Int) -> Words {
-            // Sixteen counters of a pair never cross a 2^32 boundary (they start at multiples of 16).
-            let counter = UInt64(truncatingIfNeeded: pair) << 4
-            let high = UInt32(truncatingIfNeeded: counter >> 32)
-            if high != keyHigh {
-                keyHigh = high
+        mutating func next() -> Words {
+            let hashes = StochasticHash.lowbias32(counters ^ Words(repeating: key))
+            // Sixteen counters of a pair never cross a 2^32 boundary (they start at multiples
+            // of 16); the next pair's may start past one, with a new key.
+            low &+= 16
+            counters &+= 16
+            if low == 0 {
+                high &+= 1
                 key = StochasticHash.key(seed: seed, indexHigh: high)
             }
-            return StochasticHash.pairHashes(low: UInt32(truncatingIfNeeded: counter), key: key, lanes: laneIndices)
+            return hashes
         }
     }
 
@@ -190,19 +202,17 @@ enum SIMDGroupKernels {
         var pairs = PairHashes(seed: spec.seed, firstPair: firstRow >> 1)
         var row = 0
         if firstRow & 1 == 1 {
-            let h = pairs.hashes(pair: firstRow >> 1)
-            putDithered(source, row: 0, half: h & 0xFFFF, coder: coder, into: &packer)
+            putDithered(source, row: 0, half: pairs.next() & 0xFFFF, coder: coder, into: &packer)
             row = 1
         }
         while row &+ 1 < rows {
-            let h = pairs.hashes(pair: (firstRow &+ row) >> 1)
+            let h = pairs.next()
             putDithered(source, row: row, half: h &>> 16, coder: coder, into: &packer)
             putDithered(source, row: row &+ 1, half: h & 0xFFFF, coder: coder, into: &packer)
             row &+= 2
         }
         if row < rows {
-            let h = pairs.hashes(pair: (firstRow &+ row) >> 1)
-            putDithered(source, row: row, half: h &>> 16, coder: coder, into: &packer)
+            putDithered(source, row: row, half: pairs.next() &>> 16, coder: coder, into: &packer)
         }
         packer.finish()
     }

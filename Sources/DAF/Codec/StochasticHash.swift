@@ -49,14 +49,6 @@ enum StochasticHash {
         return centered(bits: (i >> 4) & 1 == 0 ? h >> 16 : h & 0xFFFF)
     }
 
-    /// The sixteen hashes of a row pair whose first counter is `low` (lanes 0...15), sharing
-    /// `key`. `low` is a multiple of 16, so low + lane = low ^ lane, and the sixteen inputs
-    /// (low + lane) ^ key are one broadcast of low ^ key xor-ed with the lane numbers.
-    @inline(__always)
-    static func pairHashes(low: UInt32, key: UInt32, lanes: SIMD16<UInt32>) -> SIMD16<UInt32> {
-        lowbias32(SIMD16(repeating: low ^ key) ^ lanes)
-    }
-
     /// Sixteen offsets from sixteen 16-bit halves (already shifted down to bits 0...15).
     @inline(__always)
     static func centered(bits r: SIMD16<UInt32>) -> SIMD16<Float> {
