@@ -44,6 +44,40 @@ struct CodecKernelTests {
         }
     }
 
+    @Test("one group far into a tensor: SIMD bytes equal the reference next to 2^32 hash-counter boundaries", arguments: 1...8)
+    func farGroups(bits: Int) {
+        // Counter (i >> 5) * 16 + i % 16 crosses 2^32 at element index 2^37: groups just before,
+        // at and across it (a group of 48 from 2^37 - 32 straddles it), and an odd row start.
+        let firsts = [(1 << 37) - 256, 1 << 37, (1 << 37) - 32, (1 << 37) + 16, (1 << 40) - 512]
+        for (n, first) in firsts.enumerated() {
+            for (group, rounding) in [(256, Rounding.stochastic), (48, .stochastic), (256, .nearest), (1024, .stochastic)] {
+                var rng = SeededGenerator(seed: UInt64(bits * 100 + n))
+                let values = DataShape.normal.values(count: group, rng: &rng)
+                let s = spec(bits: bits, group: group, rounding: rounding, seed: rng.next())
+                let lo = values.min()!, hi = values.max()!
+                let params = GroupParams.fit(lo: lo, hi: hi, levels: s.levels)
+                // Both kernels address the tensor's whole code stream; point it so the group's
+                // word rows land in a small buffer (the first may be shared: start from zeros).
+                let perWord = 32 / bits
+                let firstWordRow = first / 16 / perWord, lastWordRow = (first + group - 1) / 16 / perWord
+                let bytes = (lastWordRow - firstWordRow + 1) * 64
+                var reference = [UInt8](repeating: 0, count: bytes), fast = reference
+                values.withUnsafeBufferPointer { v in
+                    reference.withUnsafeMutableBytes { r in
+                        ScalarGroupKernels.encode(v.baseAddress!, count: group, firstIndex: first, params: params, spec: s,
+                                                  stream: r.baseAddress! - firstWordRow * 64)
+                    }
+                    fast.withUnsafeMutableBytes { f in
+                        SIMDGroupKernels.encode(v.baseAddress!, firstIndex: first, params: params, spec: s, allFinite: true,
+                                                stream: f.baseAddress! - firstWordRow * 64)
+                    }
+                }
+                let firstDifference = zip(reference, fast).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                #expect(reference == fast, "bits \(bits) first index \(first) group \(group) \(rounding): first differing byte \(String(describing: firstDifference))")
+            }
+        }
+    }
+
     @Test("stochastic offsets: SIMD rows equal the scalar form, also across 2^32 index boundaries")
     func hashLanes() {
         let bases: [UInt64] = [0, 16, 1 << 32, (1 << 32) - 32, (1 << 37) - 48, 0x1234_5678_9ABC_DEF0 & ~15]

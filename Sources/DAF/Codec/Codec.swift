@@ -56,33 +56,47 @@ enum Codec {
     typealias NonfiniteValue = (index: UInt64, bits: UInt32)
 
     /// Packs groups `groups` (their table entries and codes); returns their NaN/±Inf values.
+    /// Software-pipelined: group g + 1 is reduced between fitting group g and encoding it, so
+    /// that the reduction's loads and min/max fill the latency of the fit's divisions (a chain
+    /// the out-of-order core could not hide within one group).
     private static func packGroups(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
                                    layout: PackedLayout, into dst: UnsafeMutableRawPointer, kernels: Kernels) -> [NonfiniteValue] {
         var nonfinite: [NonfiniteValue] = []
+        guard !groups.isEmpty else { return nonfinite }
         let stream = dst + layout.dataOffset
-        for g in groups {
+        let levels = spec.levels, codes = spec.bits != QuantSpec.rangeOnlyBits
+        let end = values + count
+        /// Reduces group g: its values, count, whether the SIMD kernels take it, and its range.
+        func reduce(_ g: Int) -> (values: UnsafePointer<Float>, first: Int, count: Int, fast: Bool, range: FiniteMinMax) {
             let (first, n) = layout.groupRange(g)
             let groupValues = values + first
             let fast = kernels == .simd && n == spec.groupSize
-            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: values + count, groupSize: spec.groupSize) }
+            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: end, groupSize: spec.groupSize) }
             let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
-            let params = GroupParams.fit(lo: range.lo, hi: range.hi, levels: spec.levels)
+            return (groupValues, first, n, fast, range)
+        }
+        var group = reduce(groups.lowerBound)
+        for g in groups {
+            let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
             let entry = layout.groupTableOffset(g)
             dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
             dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
-            if spec.bits == QuantSpec.rangeOnlyBits {
+            let next = g + 1 < groups.upperBound ? reduce(g + 1) : group
+            if !codes {
                 // No codes: the group table is all.
-            } else if fast {
-                SIMDGroupKernels.encode(groupValues, firstIndex: first, params: params, spec: spec,
-                                        allFinite: range.nonfinite == 0, stream: stream)
+            } else if group.fast {
+                SIMDGroupKernels.encode(group.values, firstIndex: group.first, params: params, spec: spec,
+                                        allFinite: group.range.nonfinite == 0, stream: stream)
             } else {
-                ScalarGroupKernels.encode(groupValues, count: n, firstIndex: first, params: params, spec: spec, stream: stream)
+                ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,
+                                          spec: spec, stream: stream)
             }
-            if range.nonfinite > 0 {
-                for r in 0..<n where !groupValues[r].isFinite {
-                    nonfinite.append((UInt64(first + r), groupValues[r].bitPattern))
+            if group.range.nonfinite > 0 {
+                for r in 0..<group.count where !group.values[r].isFinite {
+                    nonfinite.append((UInt64(group.first + r), group.values[r].bitPattern))
                 }
             }
+            group = next
         }
         return nonfinite
     }

@@ -24,28 +24,71 @@ enum SIMDGroupKernels {
     /// `allFinite` says the group holds no NaN or ±Inf (from its min/max pass).
     static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, params: GroupParams, spec: QuantSpec,
                        allFinite: Bool, stream: UnsafeMutableRawPointer) {
-        let e = GroupEncoder(params, levels: spec.levels)
+        switch spec.bits {
+        case 1: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth1.self)
+        case 2: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth2.self)
+        case 3: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth3.self)
+        case 4: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth4.self)
+        case 5: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth5.self)
+        case 6: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth6.self)
+        case 7: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth7.self)
+        default: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth8.self)
+        }
+    }
+
+    @inline(__always)
+    private static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ params: GroupParams,
+                                             _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
+                                             width: W.Type) {
+        let e = GroupEncoder(params, levels: (1 << W.bits) - 1)
         let plain = allFinite && e.prescale == 1 && !e.divides
-        let bits = Words(repeating: UInt32(spec.bits))
+        let rows = GroupRows(firstIndex: firstIndex, spec: spec)
+        let source = UnsafeRawPointer(values)
         switch (spec.rounding, plain) {
         case (.nearest, true):
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: PlainNearest(e))
+            encodeRows(source, rows, stream, width: W.self, coder: NearestPairs(coder: PlainNearest(e)))
         case (.nearest, false):
-            encodeRows(values, firstIndex: firstIndex, spec: spec, stream: stream, coder: GeneralNearest(encoder: e))
+            encodeRows(source, rows, stream, width: W.self, coder: NearestPairs(coder: GeneralNearest(encoder: e)))
         case (.stochastic, true):
-            encodeDitheredRows(values, firstIndex: firstIndex, spec: spec, stream: stream,
-                               coder: PlainStochastic(plain: PlainNearest(e), bits: bits))
+            encodeRows(source, rows, stream, width: W.self,
+                       coder: DitheredPairs(coder: PlainStochastic(plain: PlainNearest(e), top: e.top), seed: spec.seed))
         case (.stochastic, false):
-            encodeDitheredRows(values, firstIndex: firstIndex, spec: spec, stream: stream,
-                               coder: GeneralStochastic(encoder: e, bits: bits))
+            encodeRows(source, rows, stream, width: W.self,
+                       coder: DitheredPairs(coder: GeneralStochastic(encoder: e), seed: spec.seed))
+        }
+    }
+
+    /// Code widths as types, so that a word row's slot loop has constant shifts.
+    protocol CodeWidth { static var bits: Int { get } }
+    enum CodeWidth1: CodeWidth { static var bits: Int { 1 } }
+    enum CodeWidth2: CodeWidth { static var bits: Int { 2 } }
+    enum CodeWidth3: CodeWidth { static var bits: Int { 3 } }
+    enum CodeWidth4: CodeWidth { static var bits: Int { 4 } }
+    enum CodeWidth5: CodeWidth { static var bits: Int { 5 } }
+    enum CodeWidth6: CodeWidth { static var bits: Int { 6 } }
+    enum CodeWidth7: CodeWidth { static var bits: Int { 7 } }
+    enum CodeWidth8: CodeWidth { static var bits: Int { 8 } }
+
+    /// A group's rows: `count` rows of 16 values, the first of them tensor row `first`.
+    struct GroupRows {
+        let first: Int
+        let count: Int
+
+        init(firstIndex: Int, spec: QuantSpec) {
+            first = firstIndex / 16
+            count = spec.groupSize / 16
         }
     }
 
     // The row encoders, one per variant. Structs behind a protocol rather than closures: the
     // compiler specializes and inlines them into the row loop (a closure was called per row).
+    //
+    // "Biased" codes: every encoder returns the bits of (code + 1.5 * 2^23) as a float, that is
+    // roundingMagicBits + code, leaving the subtraction of roundingMagicBits to the packer,
+    // which removes it from a whole word row at once (see wordRowBias).
 
     protocol RowEncoder {
-        func codes(_ x: Floats) -> Words
+        func biasedCodes(_ x: Floats) -> Words
     }
 
     struct PlainNearest: RowEncoder {
@@ -65,38 +108,49 @@ enum SIMDGroupKernels {
         func positions(_ x: Floats) -> Floats { (x - minimum) * inverse }
 
         @inline(__always)
-        func codes(_ x: Floats) -> Words { roundedCodes(positions(x)) }
+        func biasedCodes(_ x: Floats) -> Words { biasedRounded(positions(x)) }
     }
 
     struct GeneralNearest: RowEncoder {
         let encoder: GroupEncoder
 
         @inline(__always)
-        func codes(_ x: Floats) -> Words {
-            roundedCodes(SIMDGroupKernels.positions(x, encoder)) & FiniteMinMax.finiteBits(x)
+        func biasedCodes(_ x: Floats) -> Words {
+            finiteOrZero(biasedRounded(SIMDGroupKernels.positions(x, encoder)), x)
         }
     }
 
     /// Stochastic variants: a row's codes from its values and its random offsets u in [-0.5, 0.5).
     protocol DitheredRowEncoder {
-        func codes(_ x: Floats, offsets u: Floats) -> Words
+        func biasedCodes(_ x: Floats, offsets u: Floats) -> Words
     }
 
     struct PlainStochastic: DitheredRowEncoder {
         let plain: PlainNearest
-        let bits: Words
+        let top: Floats
 
+        init(plain: PlainNearest, top: Float) {
+            self.plain = plain
+            self.top = Floats(repeating: top)
+        }
+
+        /// min(t + u, top) rounded: the same as min(rounded t + u, top), top being an integer.
         @inline(__always)
-        func codes(_ x: Floats, offsets u: Floats) -> Words { clampedCodes(plain.positions(x) + u, bits: bits) }
+        func biasedCodes(_ x: Floats, offsets u: Floats) -> Words {
+            var v = plain.positions(x) + u
+            v.replace(with: top, where: v .> top)
+            return biasedRounded(v)
+        }
     }
 
     struct GeneralStochastic: DitheredRowEncoder {
         let encoder: GroupEncoder
-        let bits: Words
 
         @inline(__always)
-        func codes(_ x: Floats, offsets u: Floats) -> Words {
-            clampedCodes(SIMDGroupKernels.positions(x, encoder) + u, bits: bits) & FiniteMinMax.finiteBits(x)
+        func biasedCodes(_ x: Floats, offsets u: Floats) -> Words {
+            var v = SIMDGroupKernels.positions(x, encoder) + u
+            v.replace(with: encoder.top, where: v .> encoder.top)
+            return finiteOrZero(biasedRounded(v), x)
         }
     }
 
@@ -136,10 +190,175 @@ enum SIMDGroupKernels {
             }
             return hashes
         }
+
+        /// True when pairs [first, first + count) share one key (no 2^32 counter boundary
+        /// inside), so `hashes(counters:key:)` can serve them in any order.
+        static func shareKey(firstPair: Int, count: Int) -> Bool {
+            (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32 == (UInt64(truncatingIfNeeded: firstPair &+ count &- 1) << 4) >> 32
+        }
+
+        /// Pair p's hashes from its counters (low 32 bits of p * 16 + lane) and key.
+        @inline(__always)
+        static func hashes(counters: Words, key: UInt32) -> Words {
+            StochasticHash.lowbias32(counters ^ Words(repeating: key))
+        }
     }
 
-    /// Collects rows of codes into a group's word rows: tensor row k goes to word row k / P at
-    /// bit (k % P) * bits, P = codes per word.
+    /// Row codes two rows at a time (stochastic rounding draws one hash per row pair).
+    protocol PairEncoder {
+        /// Whether `pair(_:_:hashes:)` needs its pair's hashes.
+        static var usesHashes: Bool { get }
+        var seed: UInt64 { get }
+        func pair(_ x0: Floats, _ x1: Floats, hashes: Words) -> (Words, Words)
+        /// A row whose pair is cut by the group's start or end: the pair's hashes, row parity.
+        func single(_ x: Floats, hashes: Words, oddRow: Bool) -> Words
+    }
+
+    struct NearestPairs<Coder: RowEncoder>: PairEncoder {
+        let coder: Coder
+        static var usesHashes: Bool { false }
+        var seed: UInt64 { 0 }
+
+        @inline(__always)
+        func pair(_ x0: Floats, _ x1: Floats, hashes: Words) -> (Words, Words) {
+            (coder.biasedCodes(x0), coder.biasedCodes(x1))
+        }
+
+        @inline(__always)
+        func single(_ x: Floats, hashes: Words, oddRow: Bool) -> Words { coder.biasedCodes(x) }
+    }
+
+    struct DitheredPairs<Coder: DitheredRowEncoder>: PairEncoder {
+        let coder: Coder
+        let seed: UInt64
+        static var usesHashes: Bool { true }
+
+        @inline(__always)
+        func pair(_ x0: Floats, _ x1: Floats, hashes h: Words) -> (Words, Words) {
+            (coder.biasedCodes(x0, offsets: StochasticHash.centered(bits: h &>> 16)),
+             coder.biasedCodes(x1, offsets: StochasticHash.centered(bits: h & 0xFFFF)))
+        }
+
+        @inline(__always)
+        func single(_ x: Floats, hashes h: Words, oddRow: Bool) -> Words {
+            coder.biasedCodes(x, offsets: StochasticHash.centered(bits: oddRow ? h & 0xFFFF : h &>> 16))
+        }
+    }
+
+    /// The row loop of a group. Whole word rows (when a word holds an even number of codes and
+    /// the rows share one hash key) go pair by pair from the last to the first, accumulating
+    /// packed = packed << 2b + (c0 + c1 << b): constant shifts only, and the codes' bias leaves
+    /// through the top or is subtracted once per word row. Other rows go through RowPacker.
+    @inline(__always)
+    private static func encodeRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
+                                                                     _ stream: UnsafeMutableRawPointer, width: W.Type,
+                                                                     coder: Coder) {
+        let perWord = 32 / W.bits, pairsPerWord = perWord / 2
+        guard perWord & 1 == 0 else {
+            encodeRowsOneByOne(source, rows, 0..<rows.count, stream, bits: W.bits, coder: coder)
+            return
+        }
+        let lead = min(rows.count, (perWord &- rows.first % perWord) % perWord)
+        let wholeEnd = lead &+ (rows.count &- lead) / perWord * perWord
+        if lead > 0 { encodeRowsOneByOne(source, rows, 0..<lead, stream, bits: W.bits, coder: coder) }
+        let bias = wordRowBias(bits: W.bits)
+        let firstWordPair = (rows.first &+ lead) >> 1
+        let wordRows = (wholeEnd &- lead) / perWord
+        if Coder.usesHashes && !PairHashes.shareKey(firstPair: firstWordPair, count: wordRows &* pairsPerWord) {
+            encodeRowsOneByOne(source, rows, lead..<wholeEnd, stream, bits: W.bits, coder: coder)
+        } else {
+            let key = Coder.usesHashes
+                ? StochasticHash.key(seed: coder.seed, indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstWordPair) << 4) >> 32))
+                : 0
+            // The counters of the first word row's last pair.
+            var counters = Words(repeating: UInt32(truncatingIfNeeded: (firstWordPair &+ pairsPerWord &- 1) << 4)) &+ laneIndices
+            var wordRow = (rows.first &+ lead) / perWord
+            var rowOffset = lead &* 64
+            for _ in 0..<wordRows {
+                var packed = Words(repeating: 0)
+                var offset = rowOffset &+ (perWord &- 2) &* 64
+                for _ in 0..<pairsPerWord {
+                    let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
+                    let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
+                    let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
+                    let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
+                    packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
+                    if Coder.usesHashes { counters &-= 16 }
+                    offset &-= 128
+                }
+                stream.storeBytes(of: packed &- bias, toByteOffset: wordRow &* 64, as: Words.self)
+                if Coder.usesHashes { counters &+= UInt32(truncatingIfNeeded: 16 &* (2 &* pairsPerWord)) }
+                wordRow &+= 1
+                rowOffset &+= perWord &* 64
+            }
+        }
+        if wholeEnd < rows.count {
+            encodeRowsOneByOne(source, rows, wholeEnd..<rows.count, stream, bits: W.bits, coder: coder)
+        }
+    }
+
+    /// What a word row of biased codes holds beyond its codes: roundingMagicBits shifted to
+    /// each slot, summed modulo 2^32.
+    @inline(__always)
+    static func wordRowBias(bits: Int) -> Words {
+        var bias: UInt32 = 0
+        for slot in 0..<(32 / bits) { bias &+= roundingMagicBits &<< UInt32(slot &* bits) }
+        return Words(repeating: bias)
+    }
+
+    /// Rows `part` of a group (relative to its first row) through RowPacker, in pairs where a
+    /// pair lies inside `part`, hashes from PairHashes in order.
+    private static func encodeRowsOneByOne<Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows, _ part: Range<Int>,
+                                                               _ stream: UnsafeMutableRawPointer, bits: Int, coder: Coder) {
+        var packer = RowPacker(stream: stream, firstRow: rows.first &+ part.lowerBound, bits: bits)
+        var hashes = PairHashes(seed: coder.seed, firstPair: (rows.first &+ part.lowerBound) >> 1)
+        var row = part.lowerBound
+        if (rows.first &+ row) & 1 == 1 {
+            let h = Coder.usesHashes ? hashes.next() : Words()
+            packer.put(coder.single(source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self), hashes: h, oddRow: true))
+            row &+= 1
+        }
+        while row &+ 1 < part.upperBound {
+            let h = Coder.usesHashes ? hashes.next() : Words()
+            let (c0, c1) = coder.pair(source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self),
+                                      source.loadUnaligned(fromByteOffset: (row &+ 1) &* 64, as: Floats.self), hashes: h)
+            packer.put(c0)
+            packer.put(c1)
+            row &+= 2
+        }
+        if row < part.upperBound {
+            let h = Coder.usesHashes ? hashes.next() : Words()
+            packer.put(coder.single(source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self), hashes: h, oddRow: false))
+        }
+        packer.finish()
+    }
+
+    /// GroupEncoder.position lane by lane: clamped to [0, top]; NaN for non-finite lanes (masked
+    /// out by the callers).
+    @inline(__always)
+    static func positions(_ x: Floats, _ e: GroupEncoder) -> Floats {
+        let shifted = x * e.prescale - e.minimum
+        var t = e.divides ? shifted / e.step : shifted * e.inverse
+        t.replace(with: 0, where: t .< 0)
+        t.replace(with: e.top, where: t .> e.top)
+        return t
+    }
+
+    /// t in [-0.5, 2^22) rounded half to even, as the bits of t + 1.5 * 2^23: the code plus
+    /// roundingMagicBits (a "biased" code).
+    @inline(__always)
+    static func biasedRounded(_ t: Floats) -> Words {
+        unsafeBitCast(t + roundingMagic, to: Words.self)
+    }
+
+    /// Biased codes with code 0 in the lanes where x is NaN or ±Inf.
+    @inline(__always)
+    static func finiteOrZero(_ biased: Words, _ x: Floats) -> Words {
+        ((biased &- roundingMagicBits) & FiniteMinMax.finiteBits(x)) &+ roundingMagicBits
+    }
+
+    /// Collects rows of biased codes into a group's word rows one by one: tensor row k goes to
+    /// word row k / P at bit (k % P) * bits, P = codes per word.
     struct RowPacker {
         let stream: UnsafeMutableRawPointer
         let perWord: Int
@@ -148,10 +367,10 @@ enum SIMDGroupKernels {
         var slotInWord: Int
         var packed: Words
 
-        init(stream: UnsafeMutableRawPointer, firstRow: Int, spec: QuantSpec) {
+        init(stream: UnsafeMutableRawPointer, firstRow: Int, bits: Int) {
             self.stream = stream
-            perWord = spec.codesPerWord
-            bits = UInt32(spec.bits)
+            perWord = 32 / bits
+            self.bits = UInt32(bits)
             wordRow = firstRow / perWord
             slotInWord = firstRow % perWord
             // The first word row may hold the previous group's codes already.
@@ -159,8 +378,8 @@ enum SIMDGroupKernels {
         }
 
         @inline(__always)
-        mutating func put(_ codes: Words) {
-            packed |= codes &<< Words(repeating: UInt32(truncatingIfNeeded: slotInWord) &* bits)
+        mutating func put(_ biased: Words) {
+            packed |= (biased &- roundingMagicBits) &<< Words(repeating: UInt32(truncatingIfNeeded: slotInWord) &* bits)
             slotInWord &+= 1
             if slotInWord == perWord {
                 stream.storeBytes(of: packed, toByteOffset: wordRow &* 64, as: Words.self)
@@ -175,79 +394,6 @@ enum SIMDGroupKernels {
         func finish() {
             if slotInWord != 0 { stream.storeBytes(of: packed, toByteOffset: wordRow &* 64, as: Words.self) }
         }
-    }
-
-    /// The row loop of nearest rounding.
-    @inline(__always)
-    private static func encodeRows<Coder: RowEncoder>(_ values: UnsafePointer<Float>, firstIndex: Int, spec: QuantSpec,
-                                                      stream: UnsafeMutableRawPointer, coder: Coder) {
-        let source = UnsafeRawPointer(values)
-        var packer = RowPacker(stream: stream, firstRow: firstIndex / 16, spec: spec)
-        for row in 0..<spec.groupSize / 16 {
-            packer.put(coder.codes(source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self)))
-        }
-        packer.finish()
-    }
-
-    /// The row loop of stochastic rounding, a pair of rows per step so that each hash is
-    /// computed once, with no branch, for both its rows. A group may start or end in the
-    /// middle of a pair (an odd number of rows per group).
-    @inline(__always)
-    private static func encodeDitheredRows<Coder: DitheredRowEncoder>(_ values: UnsafePointer<Float>, firstIndex: Int,
-                                                                      spec: QuantSpec, stream: UnsafeMutableRawPointer,
-                                                                      coder: Coder) {
-        let source = UnsafeRawPointer(values)
-        let rows = spec.groupSize / 16, firstRow = firstIndex / 16
-        var packer = RowPacker(stream: stream, firstRow: firstRow, spec: spec)
-        var pairs = PairHashes(seed: spec.seed, firstPair: firstRow >> 1)
-        var row = 0
-        if firstRow & 1 == 1 {
-            putDithered(source, row: 0, half: pairs.next() & 0xFFFF, coder: coder, into: &packer)
-            row = 1
-        }
-        while row &+ 1 < rows {
-            let h = pairs.next()
-            putDithered(source, row: row, half: h &>> 16, coder: coder, into: &packer)
-            putDithered(source, row: row &+ 1, half: h & 0xFFFF, coder: coder, into: &packer)
-            row &+= 2
-        }
-        if row < rows {
-            putDithered(source, row: row, half: pairs.next() &>> 16, coder: coder, into: &packer)
-        }
-        packer.finish()
-    }
-
-    @inline(__always)
-    private static func putDithered<Coder: DitheredRowEncoder>(_ source: UnsafeRawPointer, row: Int, half: Words,
-                                                               coder: Coder, into packer: inout RowPacker) {
-        let x = source.loadUnaligned(fromByteOffset: row &* 64, as: Floats.self)
-        packer.put(coder.codes(x, offsets: StochasticHash.centered(bits: half)))
-    }
-
-    /// GroupEncoder.position lane by lane: clamped to [0, top]; NaN for non-finite lanes (masked
-    /// out by the callers).
-    @inline(__always)
-    static func positions(_ x: Floats, _ e: GroupEncoder) -> Floats {
-        let shifted = x * e.prescale - e.minimum
-        var t = e.divides ? shifted / e.step : shifted * e.inverse
-        t.replace(with: 0, where: t .< 0)
-        t.replace(with: e.top, where: t .> e.top)
-        return t
-    }
-
-    /// t in [-0.5, 2^22) rounded half to even, as integers.
-    @inline(__always)
-    static func roundedCodes(_ t: Floats) -> Words {
-        unsafeBitCast(t + roundingMagic, to: Words.self) &- roundingMagicBits
-    }
-
-    /// Rounded codes of v = t + u, clamped to the top code 2^bits - 1. v >= -0.5 never rounds
-    /// below 0, and v < top + 0.5 plus a few ulps rounds at most to 2^bits, so the clamp is
-    /// q - (q >> bits): two integer ops, where pointwiseMin was an out-of-line call.
-    @inline(__always)
-    static func clampedCodes(_ v: Floats, bits: Words) -> Words {
-        let q = roundedCodes(v)
-        return q &- (q &>> bits)
     }
 
     /// Decodes the full group starting at tensor index firstIndex into dst.

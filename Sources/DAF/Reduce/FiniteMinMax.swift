@@ -34,6 +34,8 @@ struct FiniteMinMax: Equatable {
     /// finite-aware pass.
     static func simd(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
         let chunk = 4096
+        // A group (256 values by default) is one chunk: no loop, no merge.
+        if count <= chunk { return optimistic(values, count: count) ?? careful(values, count: count) }
         var result = FiniteMinMax()
         var first = 0
         while first < count {
@@ -58,9 +60,9 @@ struct FiniteMinMax: Equatable {
             hi.replace(with: x, where: x .> hi)
             sum += x
         }
-        guard sum.sum().isFinite else { return nil }
+        guard horizontalSum(sum).isFinite else { return nil }
         var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi), nonfinite: 0)
-        result.merge(scalar(values + rows * 16, count: count - rows * 16))
+        if rows * 16 < count { result.merge(scalar(values + rows * 16, count: count - rows * 16)) }
         return result.nonfinite == 0 ? result : nil
     }
 
@@ -105,6 +107,16 @@ struct FiniteMinMax: Equatable {
     @inline(__always)
     static func finiteBits(_ x: SIMD16<Float>) -> SIMD16<UInt32> {
         nonfiniteLanes(absoluteBits(x)) &- 1
+    }
+
+    /// The lanes' sum by halving (four vector adds), finite exactly when the halving sums do not
+    /// overflow and no lane is NaN or ±Inf; SIMD's .sum() adds the 16 lanes one after another.
+    @inline(__always)
+    static func horizontalSum(_ v: SIMD16<Float>) -> Float {
+        let a = v.lowHalf + v.highHalf
+        let b = a.lowHalf + a.highHalf
+        let c = b.lowHalf + b.highHalf
+        return c[0] + c[1]
     }
 
     // Halving trees with replace(where:): SIMD .min()/.max() compile to slow code (TOOLCHAIN.md).
