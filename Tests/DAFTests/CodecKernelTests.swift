@@ -68,7 +68,8 @@ struct CodecKernelTests {
                                                   stream: r.baseAddress! - firstWordRow * 64)
                     }
                     fast.withUnsafeMutableBytes { f in
-                        SIMDGroupKernels.encode(v.baseAddress!, firstIndex: first, params: params, spec: s, allFinite: true,
+                        SIMDGroupKernels.encode(v.baseAddress!, firstIndex: first, encoder: GroupEncoder(params, levels: s.levels),
+                                                spec: s, allFinite: true,
                                                 stream: f.baseAddress! - firstWordRow * 64)
                     }
                 }

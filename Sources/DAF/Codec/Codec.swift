@@ -81,11 +81,13 @@ enum Codec {
             let entry = layout.groupTableOffset(g)
             dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
             dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
+            // The encoder's division, issued before the next group's reduction can hide it.
+            let encoder = GroupEncoder(params, levels: levels)
             let next = g + 1 < groups.upperBound ? reduce(g + 1) : group
             if !codes {
                 // No codes: the group table is all.
             } else if group.fast {
-                SIMDGroupKernels.encode(group.values, firstIndex: group.first, params: params, spec: spec,
+                SIMDGroupKernels.encode(group.values, firstIndex: group.first, encoder: encoder, spec: spec,
                                         allFinite: group.range.nonfinite == 0, stream: stream)
             } else {
                 ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,

@@ -20,27 +20,27 @@ enum SIMDGroupKernels {
     /// Computed, not stored: a stored static is initialized lazily and checked on every use.
     @inline(__always) static var laneIndices: Words { Words(0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15) }
 
-    /// Encodes the groupSize values starting at tensor index firstIndex into `stream`;
-    /// `allFinite` says the group holds no NaN or ±Inf (from its min/max pass).
-    static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, params: GroupParams, spec: QuantSpec,
+    /// Encodes the groupSize values starting at tensor index firstIndex into `stream` with the
+    /// group's encoder (GroupEncoder(params, levels: spec.levels)); `allFinite` says the group
+    /// holds no NaN or ±Inf (from its min/max pass).
+    static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, encoder: GroupEncoder, spec: QuantSpec,
                        allFinite: Bool, stream: UnsafeMutableRawPointer) {
         switch spec.bits {
-        case 1: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth1.self)
-        case 2: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth2.self)
-        case 3: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth3.self)
-        case 4: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth4.self)
-        case 5: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth5.self)
-        case 6: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth6.self)
-        case 7: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth7.self)
-        default: encode(values, firstIndex, params, spec, allFinite, stream, width: CodeWidth8.self)
+        case 1: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth1.self)
+        case 2: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth2.self)
+        case 3: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth3.self)
+        case 4: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth4.self)
+        case 5: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth5.self)
+        case 6: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth6.self)
+        case 7: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth7.self)
+        default: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth8.self)
         }
     }
 
     @inline(__always)
-    private static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ params: GroupParams,
+    private static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
                                              _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
                                              width: W.Type) {
-        let e = GroupEncoder(params, levels: (1 << W.bits) - 1)
         let plain = allFinite && e.prescale == 1 && !e.divides
         let rows = GroupRows(firstIndex: firstIndex, spec: spec)
         let source = UnsafeRawPointer(values)
@@ -245,65 +245,96 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// The row loop of a group. Whole word rows (when a word holds an even number of codes and
-    /// the rows share one hash key) go pair by pair from the last to the first, accumulating
-    /// packed = packed << 2b + (c0 + c1 << b): constant shifts only, and the codes' bias leaves
-    /// through the top or is subtracted once per word row. Other rows go through RowPacker.
+    /// The row loop of a group. Whole word rows go pair by pair from the last to the first,
+    /// accumulating packed = packed << 2b + (c0 + c1 << b): constant shifts only, and the
+    /// codes' bias leaves through the top or is subtracted once per word row. The group's part
+    /// of a word row it shares with a neighbouring group (before or after it) goes the same
+    /// way and is then shifted to its first slot. A part that starts or ends mid-pair (odd rows
+    /// per group, or per word at 6 bits), or a group whose pairs need two hash keys, goes
+    /// through RowPacker.
     @inline(__always)
     private static func encodeRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
                                                                      _ stream: UnsafeMutableRawPointer, width: W.Type,
                                                                      coder: Coder) {
         let perWord = 32 / W.bits, pairsPerWord = perWord / 2
-        guard perWord & 1 == 0 else {
+        let firstPair = rows.first >> 1
+        guard perWord & 1 == 0,
+              !Coder.usesHashes || PairHashes.shareKey(firstPair: firstPair, count: (rows.first &+ rows.count &+ 1) >> 1 &- firstPair)
+        else {
             encodeRowsOneByOne(source, rows, 0..<rows.count, stream, bits: W.bits, coder: coder)
             return
         }
+        let key = Coder.usesHashes
+            ? StochasticHash.key(seed: coder.seed, indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32))
+            : 0
         let lead = min(rows.count, (perWord &- rows.first % perWord) % perWord)
         let wholeEnd = lead &+ (rows.count &- lead) / perWord * perWord
-        if lead > 0 { encodeRowsOneByOne(source, rows, 0..<lead, stream, bits: W.bits, coder: coder) }
-        let bias = wordRowBias(bits: W.bits)
-        let firstWordPair = (rows.first &+ lead) >> 1
-        let wordRows = (wholeEnd &- lead) / perWord
-        if Coder.usesHashes && !PairHashes.shareKey(firstPair: firstWordPair, count: wordRows &* pairsPerWord) {
-            encodeRowsOneByOne(source, rows, lead..<wholeEnd, stream, bits: W.bits, coder: coder)
-        } else {
-            let key = Coder.usesHashes
-                ? StochasticHash.key(seed: coder.seed, indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstWordPair) << 4) >> 32))
-                : 0
-            // The counters of the first word row's last pair.
-            var counters = Words(repeating: UInt32(truncatingIfNeeded: (firstWordPair &+ pairsPerWord &- 1) << 4)) &+ laneIndices
-            var wordRow = (rows.first &+ lead) / perWord
-            var rowOffset = lead &* 64
-            for _ in 0..<wordRows {
-                var packed = Words(repeating: 0)
-                var offset = rowOffset &+ (perWord &- 2) &* 64
-                for _ in 0..<pairsPerWord {
-                    let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
-                    let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
-                    let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
-                    let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
-                    packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
-                    if Coder.usesHashes { counters &-= 16 }
-                    offset &-= 128
-                }
-                stream.storeBytes(of: packed &- bias, toByteOffset: wordRow &* 64, as: Words.self)
-                if Coder.usesHashes { counters &+= UInt32(truncatingIfNeeded: 16 &* (2 &* pairsPerWord)) }
-                wordRow &+= 1
-                rowOffset &+= perWord &* 64
+        if lead > 0 { encodePart(source, rows, 0..<lead, stream, width: W.self, coder: coder, key: key) }
+        let bias = wordRowBias(bits: W.bits, slots: perWord)
+        // The counters of the first word row's last pair.
+        var counters = Words(repeating: UInt32(truncatingIfNeeded: ((rows.first &+ lead) >> 1 &+ pairsPerWord &- 1) << 4)) &+ laneIndices
+        var wordRow = (rows.first &+ lead) / perWord
+        var rowOffset = lead &* 64
+        while rowOffset < wholeEnd &* 64 {
+            var packed = Words(repeating: 0)
+            var offset = rowOffset &+ (perWord &- 2) &* 64
+            for _ in 0..<pairsPerWord {
+                let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
+                let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
+                let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
+                let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
+                packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
+                if Coder.usesHashes { counters &-= 16 }
+                offset &-= 128
             }
+            stream.storeBytes(of: packed &- bias, toByteOffset: wordRow &* 64, as: Words.self)
+            if Coder.usesHashes { counters &+= UInt32(truncatingIfNeeded: 16 &* (2 &* pairsPerWord)) }
+            wordRow &+= 1
+            rowOffset &+= perWord &* 64
         }
         if wholeEnd < rows.count {
-            encodeRowsOneByOne(source, rows, wholeEnd..<rows.count, stream, bits: W.bits, coder: coder)
+            encodePart(source, rows, wholeEnd..<rows.count, stream, width: W.self, coder: coder, key: key)
         }
     }
 
-    /// What a word row of biased codes holds beyond its codes: roundingMagicBits shifted to
-    /// each slot, summed modulo 2^32.
+    /// Rows `part` (relative to the group's first row) of one word row the group shares with a
+    /// neighbour: pairs from the last to the first as in encodeRows, shifted to the part's first
+    /// slot and OR-ed into the word row when a group before this one began it (the sharing
+    /// rule of ScalarGroupKernels). An odd part goes through RowPacker.
+    private static func encodePart<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows, _ part: Range<Int>,
+                                                                     _ stream: UnsafeMutableRawPointer, width: W.Type,
+                                                                     coder: Coder, key: UInt32) {
+        let perWord = 32 / W.bits
+        let absoluteRow = rows.first &+ part.lowerBound
+        guard absoluteRow & 1 == 0, part.count & 1 == 0 else {
+            encodeRowsOneByOne(source, rows, part, stream, bits: W.bits, coder: coder)
+            return
+        }
+        var counters = Words(repeating: UInt32(truncatingIfNeeded: ((absoluteRow &+ part.count &- 2) >> 1) << 4)) &+ laneIndices
+        var packed = Words(repeating: 0)
+        var offset = (part.upperBound &- 2) &* 64
+        repeat {
+            let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
+            let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
+            let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
+            let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
+            packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
+            if Coder.usesHashes { counters &-= 16 }
+            offset &-= 128
+        } while offset >= part.lowerBound &* 64
+        let slot = absoluteRow % perWord, wordRow = absoluteRow / perWord
+        var codes = (packed &- wordRowBias(bits: W.bits, slots: part.count)) &<< UInt32(truncatingIfNeeded: slot &* W.bits)
+        if slot != 0 { codes |= stream.loadUnaligned(fromByteOffset: wordRow &* 64, as: Words.self) }
+        stream.storeBytes(of: codes, toByteOffset: wordRow &* 64, as: Words.self)
+    }
+
+    /// What `slots` biased codes packed from slot 0 hold beyond their codes: roundingMagicBits
+    /// shifted to each slot, summed modulo 2^32, i.e. roundingMagicBits times the repunit
+    /// 1 + 2^b + 2^2b + ... (slots terms) = (2^(slots * b) - 1) / (2^b - 1).
     @inline(__always)
-    static func wordRowBias(bits: Int) -> Words {
-        var bias: UInt32 = 0
-        for slot in 0..<(32 / bits) { bias &+= roundingMagicBits &<< UInt32(slot &* bits) }
-        return Words(repeating: bias)
+    static func wordRowBias(bits: Int, slots: Int) -> Words {
+        let repunit = ((UInt64(1) &<< UInt64(truncatingIfNeeded: slots &* bits)) &- 1) / ((UInt64(1) &<< UInt64(truncatingIfNeeded: bits)) &- 1)
+        return Words(repeating: roundingMagicBits &* UInt32(truncatingIfNeeded: repunit))
     }
 
     /// Rows `part` of a group (relative to its first row) through RowPacker, in pairs where a

@@ -57,6 +57,7 @@ struct GroupEncoder {
     let divides: Bool
     let top: Float
 
+    @inline(__always)
     init(_ params: GroupParams, levels: Int) {
         minimum = params.minimum
         step = params.step
