@@ -276,18 +276,10 @@ enum SIMDGroupKernels {
         var wordRow = (rows.first &+ lead) / perWord
         var rowOffset = lead &* 64
         while rowOffset < wholeEnd &* 64 {
-            var packed = Words(repeating: 0)
-            var offset = rowOffset &+ (perWord &- 2) &* 64
-            for _ in 0..<pairsPerWord {
-                let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
-                let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
-                let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
-                let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
-                packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
-                if Coder.usesHashes { counters &-= 16 }
-                offset &-= 128
-            }
+            let packed = packPairsBackward(source, rows: rowOffset / 64..<rowOffset / 64 &+ perWord, counters: &counters,
+                                           key: key, width: W.self, coder: coder)
             stream.storeBytes(of: packed &- bias, toByteOffset: wordRow &* 64, as: Words.self)
+            // From the first pair of this word row to the last of the next.
             if Coder.usesHashes { counters &+= UInt32(truncatingIfNeeded: 16 &* (2 &* pairsPerWord)) }
             wordRow &+= 1
             rowOffset &+= perWord &* 64
@@ -295,6 +287,27 @@ enum SIMDGroupKernels {
         if wholeEnd < rows.count {
             encodePart(source, rows, wholeEnd..<rows.count, stream, width: W.self, coder: coder, key: key)
         }
+    }
+
+    /// Biased codes of `rows` (an even number, relative to the group, from an even tensor row)
+    /// packed from slot 0: pairs from the last to the first, packed = packed << 2b + (c0 + c1 << b).
+    /// `counters` holds the last pair's hash counters and is stepped down to the first's.
+    @inline(__always)
+    private static func packPairsBackward<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, rows: Range<Int>,
+                                                                            counters: inout Words, key: UInt32,
+                                                                            width: W.Type, coder: Coder) -> Words {
+        var packed = Words(repeating: 0)
+        var offset = (rows.upperBound &- 2) &* 64
+        repeat {
+            let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
+            let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
+            let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
+            let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
+            packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
+            if Coder.usesHashes { counters &-= 16 }
+            offset &-= 128
+        } while offset >= rows.lowerBound &* 64
+        return packed
     }
 
     /// Rows `part` (relative to the group's first row) of one word row the group shares with a
@@ -311,17 +324,7 @@ enum SIMDGroupKernels {
             return
         }
         var counters = Words(repeating: UInt32(truncatingIfNeeded: ((absoluteRow &+ part.count &- 2) >> 1) << 4)) &+ laneIndices
-        var packed = Words(repeating: 0)
-        var offset = (part.upperBound &- 2) &* 64
-        repeat {
-            let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
-            let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
-            let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
-            let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
-            packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
-            if Coder.usesHashes { counters &-= 16 }
-            offset &-= 128
-        } while offset >= part.lowerBound &* 64
+        let packed = packPairsBackward(source, rows: part, counters: &counters, key: key, width: W.self, coder: coder)
         let slot = absoluteRow % perWord, wordRow = absoluteRow / perWord
         var codes = (packed &- wordRowBias(bits: W.bits, slots: part.count)) &<< UInt32(truncatingIfNeeded: slot &* W.bits)
         if slot != 0 { codes |= stream.loadUnaligned(fromByteOffset: wordRow &* 64, as: Words.self) }
