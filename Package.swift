@@ -7,9 +7,19 @@ import PackageDescription
 let baselineFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3"])]
 // The kernels' SIMD16 code in AVX2 registers (x86-64-v3: Haswell, 2013, and later).
 let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release))]
+// A second build of the packing kernels for x86-64-v4 (AVX-512), which DAF calls only on CPUs
+// that have it (KernelChoice.swift). Built for v4 in debug too, so the tests run its instructions.
+let avx512Targets: [Target] = [
+    .target(name: "DAFKernelsAVX512", dependencies: ["CDAF", "DAFPlatform"],
+            swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v4"])]
+                + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
+]
+let avx512Dependencies: [Target.Dependency] = ["DAFKernelsAVX512"]
 #else
 let baselineFlags: [CSetting] = [.unsafeFlags(["-O3"])]
 let kernelFlags: [SwiftSetting] = []
+let avx512Targets: [Target] = []
+let avx512Dependencies: [Target.Dependency] = []
 #endif
 // Release builds skip the run-time exclusivity checks of class properties (swift_beginAccess,
 // 6 % of a pool alloc+free under perf): the debug builds that run the tests keep them.
@@ -37,10 +47,11 @@ let package = Package(
         // The Swift core and the @c @implementation exports.
         .target(
             name: "DAF",
-            dependencies: ["CDAF", "DAFPlatform"],
+            dependencies: ["CDAF", "DAFPlatform"] + avx512Dependencies,
             exclude: ["Exports/libdaf.map"],
             swiftSettings: [.enableExperimentalFeature("CImplementation")] + kernelFlags + releaseChecks
         ),
+    ] + avx512Targets + [
         // Bandwidth baselines for daf-bench (read and fill passes).
         .target(name: "BenchBaselines", cSettings: baselineFlags),
         .executableTarget(

@@ -1,5 +1,6 @@
-/* The out-of-line parts of DAFPlatform: the contended paths of the futex lock (daf_lock.h) and
- * the thread-local pool cache slot. The rest is static inline functions in its headers. */
+/* The out-of-line parts of DAFPlatform: the contended paths of the futex lock (daf_lock.h), the
+ * CPU check for the AVX-512 kernels and the thread-local pool cache slot. The rest is static
+ * inline functions in its headers. */
 #include "daf_platform.h"
 
 #include <linux/futex.h>
@@ -33,3 +34,16 @@ void daf_platform_lock_wake(uint32_t *word) {
 }
 
 __thread void *daf_platform_pool_cache __attribute__((visibility("hidden"), tls_model("initial-exec"))) = 0;
+
+int daf_platform_cpu_has_avx512(void) {
+#if defined(__x86_64__)
+    /* The x86-64-v4 level the AVX-512 kernels are built for. GCC's and compiler-rt's CPU
+     * model sets these only when the OS saves the AVX-512 registers too (XCR0). */
+    __builtin_cpu_init();
+    return __builtin_cpu_supports("avx512f") && __builtin_cpu_supports("avx512bw") &&
+           __builtin_cpu_supports("avx512cd") && __builtin_cpu_supports("avx512dq") &&
+           __builtin_cpu_supports("avx512vl");
+#else
+    return 0;
+#endif
+}

@@ -19,9 +19,12 @@ struct CodecKernelTests {
                     let s = spec(bits: bits, group: group, rounding: rounding, seed: rng.next())
                     let values = shape.values(count: count, rng: &rng)
                     let reference = try pack(values, s, kernels: .reference)
-                    let fast = try pack(values, s, kernels: .simd)
-                    let firstDifference = zip(reference, fast).enumerated().first { $0.element.0 != $0.element.1 }?.offset
-                    #expect(reference == fast, "seed \(seed) shape \(shape) bits \(bits) \(rounding) count \(count) group \(group): first differing byte \(String(describing: firstDifference)) of \(reference.count)")
+                    // Both builds of the SIMD kernels (AVX2; AVX-512 where the CPU has it).
+                    for kernels in [Kernels.baselineSIMD, .avx512, .simd] {
+                        let fast = try pack(values, s, kernels: kernels)
+                        let firstDifference = zip(reference, fast).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                        #expect(reference == fast, "seed \(seed) shape \(shape) bits \(bits) \(rounding) count \(count) group \(group) \(kernels): first differing byte \(String(describing: firstDifference)) of \(reference.count)")
+                    }
                     let slow = try unpack(reference, count: count, kernels: .reference)
                     let quick = try unpack(reference, count: count, kernels: .simd)
                     let mismatch = zip(slow, quick).enumerated().first { !sameBits($0.element.0, $0.element.1) }

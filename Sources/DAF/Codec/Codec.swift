@@ -5,11 +5,18 @@
 // values are the same for any thread count.
 
 import CDAF
-import DAFPlatform
+#if canImport(DAFKernelsAVX512)
+import DAFKernelsAVX512
+#endif
 
 enum Kernels {
     case reference
+    /// The fastest SIMD kernels for this CPU (KernelChoice).
     case simd
+    /// The SIMD kernels of this module's own build (AVX2 on x86-64), whatever the CPU offers.
+    case baselineSIMD
+    /// Packing on the AVX-512 build where the CPU has it (else as baselineSIMD): for tests.
+    case avx512
 }
 
 enum Codec {
@@ -37,8 +44,8 @@ enum Codec {
         var found = [[NonfiniteValue]](repeating: [], count: runs.count)
         found.withUnsafeMutableBufferPointer { found in
             parallelism.forEach(parts: runs.count) { run in
-                found[run] = packGroups(runs.groups(ofRun: run), values!, count: count, spec: spec,
-                                        layout: finiteLayout, into: dst, kernels: kernels)
+                found[run] = packRun(runs.groups(ofRun: run), values!, count: count, spec: spec,
+                                     layout: finiteLayout, into: dst, kernels: kernels)
             }
         }
         let nonfinite = found.flatMap { $0 }
@@ -53,63 +60,21 @@ enum Codec {
         return layout.totalSize
     }
 
-    typealias NonfiniteValue = (index: UInt64, bits: UInt32)
+    typealias NonfiniteValue = GroupPacker.NonfiniteValue
 
-    /// Packs groups `groups` (their table entries and codes); returns their NaN/±Inf values.
-    /// Software-pipelined: group g + 1 is reduced between fitting group g and encoding it, so
-    /// that the reduction's loads and min/max fill the latency of the fit's divisions (a chain
-    /// the out-of-order core could not hide within one group).
-    private static func packGroups(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
-                                   layout: PackedLayout, into dst: UnsafeMutableRawPointer, kernels: Kernels) -> [NonfiniteValue] {
-        var nonfinite: [NonfiniteValue] = []
-        guard !groups.isEmpty else { return nonfinite }
-        let stream = dst + layout.dataOffset
-        let levels = spec.levels, codes = spec.bits != QuantSpec.rangeOnlyBits
-        let end = values + count
-        /// Reduces group g: its values, count, whether the SIMD kernels take it, and its range.
-        func reduce(_ g: Int) -> (values: UnsafePointer<Float>, first: Int, count: Int, fast: Bool, range: FiniteMinMax) {
-            let (first, n) = layout.groupRange(g)
-            let groupValues = values + first
-            let fast = kernels == .simd && n == spec.groupSize
-            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: end, groupSize: spec.groupSize) }
-            let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
-            return (groupValues, first, n, fast, range)
+    /// Packs one run of groups with the kernels asked for: `.simd` takes the AVX-512 build
+    /// where KernelChoice says it is faster on this CPU.
+    private static func packRun(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
+                                layout: PackedLayout, into dst: UnsafeMutableRawPointer, kernels: Kernels) -> [NonfiniteValue] {
+        #if canImport(DAFKernelsAVX512)
+        if KernelChoice.usesAVX512(kernels, spec.rounding),
+           let found = packGroupsAVX512(groups, values, count: count, bits: spec.bits, groupSize: spec.groupSize,
+                                        rounding: spec.rounding.rawValue, seed: spec.seed, into: dst) {
+            return found
         }
-        var group = reduce(groups.lowerBound)
-        for g in groups {
-            let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
-            let entry = layout.groupTableOffset(g)
-            dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
-            dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
-            // The encoder's division, issued before the next group's reduction can hide it.
-            let encoder = GroupEncoder(params, levels: levels)
-            let next = g + 1 < groups.upperBound ? reduce(g + 1) : group
-            if !codes {
-                // No codes: the group table is all.
-            } else if group.fast {
-                SIMDGroupKernels.encode(group.values, firstIndex: group.first, encoder: encoder, spec: spec,
-                                        allFinite: group.range.nonfinite == 0, stream: stream)
-            } else {
-                ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,
-                                          spec: spec, stream: stream)
-            }
-            if group.range.nonfinite > 0 {
-                for r in 0..<group.count where !group.values[r].isFinite {
-                    nonfinite.append((UInt64(group.first + r), group.values[r].bitPattern))
-                }
-            }
-            group = next
-        }
-        return nonfinite
-    }
-
-    /// Starts loading the group at `start` (if it lies before `end`) while the current group is
-    /// being encoded: the reduction of a group is memory-bound and its encoding compute-bound,
-    /// and without this the two alternate instead of overlapping.
-    @inline(__always)
-    private static func prefetch(_ start: UnsafePointer<Float>, upTo end: UnsafePointer<Float>, groupSize: Int) {
-        guard start + groupSize <= end else { return }
-        for line in stride(from: 0, to: groupSize, by: 16) { daf_platform_prefetch(start + line) }
+        #endif
+        return GroupPacker.pack(groups, values, count: count, spec: spec, layout: layout, into: dst,
+                                simd: kernels != .reference)
     }
 
     /// Decodes the whole blob; count must match.
@@ -179,7 +144,7 @@ enum Codec {
         let out = dst + (from - first)
         if spec.bits == QuantSpec.rangeOnlyBits {
             out.initialize(repeating: params.decode(0), count: to - from)
-        } else if kernels == .simd, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
+        } else if kernels != .reference, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
             SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out)
         } else {
             ScalarGroupKernels.decode(stream: stream, from: from, to: to, params: params, spec: spec, into: out)

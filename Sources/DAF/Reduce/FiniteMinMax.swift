@@ -61,7 +61,8 @@ struct FiniteMinMax: Equatable {
             sum += x
         }
         guard horizontalSum(sum).isFinite else { return nil }
-        var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi), nonfinite: 0)
+        let (low, high) = horizontalMinMax(lo, hi)
+        var result = FiniteMinMax(lo: low, hi: high, nonfinite: 0)
         if rows * 16 < count { result.merge(scalar(values + rows * 16, count: count - rows * 16)) }
         return result.nonfinite == 0 ? result : nil
     }
@@ -85,7 +86,8 @@ struct FiniteMinMax: Equatable {
             lo.replace(with: forMin, where: forMin .< lo)
             hi.replace(with: forMax, where: forMax .> hi)
         }
-        var result = FiniteMinMax(lo: horizontalMin(lo), hi: horizontalMax(hi),
+        let (low, high) = horizontalMinMax(lo, hi)
+        var result = FiniteMinMax(lo: low, hi: high,
                                   nonfinite: Int(nonfinite.wrappedSum()))
         result.merge(scalar(values + rows * 16, count: count - rows * 16))
         return result
@@ -117,28 +119,5 @@ struct FiniteMinMax: Equatable {
         let b = a.lowHalf + a.highHalf
         let c = b.lowHalf + b.highHalf
         return c[0] + c[1]
-    }
-
-    // Halving trees with replace(where:): SIMD .min()/.max() compile to slow code (TOOLCHAIN.md).
-    @inline(__always)
-    static func horizontalMin(_ v: SIMD16<Float>) -> Float {
-        var a = v.lowHalf, b = v.highHalf
-        a.replace(with: b, where: b .< a)
-        var c = a.lowHalf, d = a.highHalf
-        c.replace(with: d, where: d .< c)
-        var e = c.lowHalf, f = c.highHalf
-        e.replace(with: f, where: f .< e)
-        return e[1] < e[0] ? e[1] : e[0]
-    }
-
-    @inline(__always)
-    static func horizontalMax(_ v: SIMD16<Float>) -> Float {
-        var a = v.lowHalf, b = v.highHalf
-        a.replace(with: b, where: b .> a)
-        var c = a.lowHalf, d = a.highHalf
-        c.replace(with: d, where: d .> c)
-        var e = c.lowHalf, f = c.highHalf
-        e.replace(with: f, where: f .> e)
-        return e[1] > e[0] ? e[1] : e[0]
     }
 }

@@ -9,6 +9,10 @@
 /* Asks the CPU to start loading the 64-byte line at p into the caches for reading. */
 static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
 
+/* 1 when this CPU (and OS) runs x86-64-v4 code (AVX-512 F/BW/CD/DQ/VL), else 0; always 0
+ * off x86-64. */
+int daf_platform_cpu_has_avx512(void) __attribute__((visibility("hidden")));
+
 /* One pointer per thread for the pool lookup cache (PoolLookup.swift), read with a single
  * %fs-relative load: initial-exec TLS, which a library loaded by dlopen takes from glibc's
  * static TLS reserve (8 bytes here). pthread_getspecific cost ~20 instructions a call. */

@@ -1,0 +1,67 @@
+// Packing a run of whole groups: reduce, fit, encode, and collect the NaN/±Inf values. Shared
+// by the DAF module and the AVX-512 build of the kernels (Sources/DAFKernelsAVX512 links this
+// file), so it depends only on the codec's value types, not on Codec or the C boundary.
+import DAFPlatform
+
+enum GroupPacker {
+    typealias NonfiniteValue = (index: UInt64, bits: UInt32)
+
+    /// Packs groups `groups` (their table entries and codes); returns their NaN/±Inf values.
+    /// Full groups take the SIMD kernels when `simd` is set, else the scalar reference.
+    /// Software-pipelined: group g + 1 is reduced between fitting group g and encoding it, so
+    /// that the reduction's loads and min/max fill the latency of the fit's divisions (a chain
+    /// the out-of-order core could not hide within one group).
+    static func pack(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
+                     layout: PackedLayout, into dst: UnsafeMutableRawPointer, simd: Bool) -> [NonfiniteValue] {
+        var nonfinite: [NonfiniteValue] = []
+        guard !groups.isEmpty else { return nonfinite }
+        let stream = dst + layout.dataOffset
+        let levels = spec.levels, codes = spec.bits != QuantSpec.rangeOnlyBits
+        let end = values + count
+        /// Reduces group g: its values, count, whether the SIMD kernels take it, and its range.
+        func reduce(_ g: Int) -> (values: UnsafePointer<Float>, first: Int, count: Int, fast: Bool, range: FiniteMinMax) {
+            let (first, n) = layout.groupRange(g)
+            let groupValues = values + first
+            let fast = simd && n == spec.groupSize
+            if fast { prefetch(groupValues + 2 * spec.groupSize, upTo: end, groupSize: spec.groupSize) }
+            let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
+            return (groupValues, first, n, fast, range)
+        }
+        var group = reduce(groups.lowerBound)
+        for g in groups {
+            let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
+            let entry = layout.groupTableOffset(g)
+            dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
+            dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
+            // The encoder's division, issued before the next group's reduction can hide it.
+            let encoder = GroupEncoder(params, levels: levels)
+            let next = g + 1 < groups.upperBound ? reduce(g + 1) : group
+            if !codes {
+                // No codes: the group table is all.
+            } else if group.fast {
+                SIMDGroupKernels.encode(group.values, firstIndex: group.first, encoder: encoder, spec: spec,
+                                        allFinite: group.range.nonfinite == 0, stream: stream)
+            } else {
+                ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,
+                                          spec: spec, stream: stream)
+            }
+            if group.range.nonfinite > 0 {
+                for r in 0..<group.count where !group.values[r].isFinite {
+                    nonfinite.append((UInt64(group.first + r), group.values[r].bitPattern))
+                }
+            }
+            group = next
+        }
+        return nonfinite
+    }
+
+    /// Starts loading the group at `start` (if it lies before `end`) while the current group is
+    /// being encoded: the reduction of a group is memory-bound and its encoding compute-bound,
+    /// and without this the two alternate instead of overlapping.
+    @inline(__always)
+    private static func prefetch(_ start: UnsafePointer<Float>, upTo end: UnsafePointer<Float>, groupSize: Int) {
+        guard start + groupSize <= end else { return }
+        for line in stride(from: 0, to: groupSize, by: 16) { daf_platform_prefetch(start + line) }
+    }
+
+}

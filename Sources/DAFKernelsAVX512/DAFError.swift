@@ -1,0 +1,1 @@
+../DAF/Support/DAFError.swift

@@ -1,0 +1,1 @@
+../DAF/Reduce/FiniteMinMax.swift
