@@ -34,7 +34,10 @@
  * Threads: every call is safe from any number of threads; separate contexts are independent.
  * libdaf's own threads: the stateless codec uses daf_codec_threads() threads per call (1 by
  * default: none of its own); a context uses options.threads per call (default: one per core)
- * and keeps max(threads - 1, 1) workers for that and for daf_save_async. With OpenBLAS or
+ * and keeps max(threads - 1, 1) workers for that and for daf_save_async. A worker that
+ * finishes a job spins (with the CPU's pause hint) for up to 50 microseconds before it sleeps,
+ * so that back-to-back calls (e.g. range restores of small tiles) find it awake; idle workers
+ * use no CPU. With OpenBLAS or
  * OpenMP in the same process, give libdaf the cores they leave free (e.g. a context with
  * threads = 1 still packs async saves on its one worker while BLAS uses the other cores).
  */
