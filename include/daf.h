@@ -476,7 +476,10 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * options are daf_options' page_size, chunk_bytes, pool_flags) and never lets the pool's
  * capacity exceed budget_bytes (0 = no limit). Only the pool counts: a call also uses
  * transient heap memory of about one packed blob (and, to degrade an entry, its float32 size)
- * while it runs. When a save would not fit, the context evicts entries, least important first
+ * while it runs, and the context keeps up to two of those blob buffers idle between calls
+ * (at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
+ * and restores do not map and fault in fresh memory each time. When a save would not fit,
+ * the context evicts entries, least important first
  * (lowest importance; among equal importances the oldest save, which a backward pass needs
  * last), never the entry being saved, under the policy chosen at creation. The policy is a
  * set of flags; for each victim the first applicable action of this list is taken, and a

@@ -135,20 +135,20 @@ struct StoreState: ~Copyable {
         figures.saves += 1
     }
 
-    /// A copy of the entry's packed blob, or its recompute callback. `count`, when given, must
-    /// be the entry's count.
-    func fetch(_ handle: UInt64, count: Int?) throws(DAFError) -> FetchedEntry {
+    /// A copy of the entry's packed blob (in a buffer from `scratch`, for the caller to give
+    /// back), or its recompute callback. `count`, when given, must be the entry's count.
+    func fetch(_ handle: UInt64, count: Int?, scratch: ScratchBlobs) throws(DAFError) -> FetchedEntry {
         guard let entry = entries[handle] else { throw unknown(handle) }
         if let count, count != entry.count {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but handle \(handle) holds \(entry.count) values")
         }
         switch entry.residence {
         case .pool(let block):
-            let copy = try AlignedBytes(count: entry.size)
+            let copy = try scratch.take(atLeast: entry.size)
             try pool.read(block, offset: 0, into: copy.base, count: entry.size)
             return .packed(copy, size: entry.size, fromSpill: false)
         case .spilled(let extent):
-            let copy = try AlignedBytes(count: entry.size)
+            let copy = try scratch.take(atLeast: entry.size)
             try spill.read(extent, handle: handle, into: copy.base, size: entry.size)
             return .packed(copy, size: entry.size, fromSpill: true)
         case .dropped:
