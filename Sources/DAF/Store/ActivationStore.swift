@@ -67,7 +67,7 @@ final class ActivationStore: Sendable {
         }
         try withState { state throws(DAFError) in
             try state.admit(handle: handle, blob: blob.base, size: size, count: count, bits: spec.bits,
-                            importance: importance, recompute: recompute)
+                            importance: importance, recompute: recompute, parallelism: parallelism)
         }
     }
 
@@ -126,7 +126,7 @@ final class ActivationStore: Sendable {
 
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
         try settle(handle)
-        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count, scratch: scratch) }
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism) }
         switch source {
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
@@ -139,7 +139,7 @@ final class ActivationStore: Sendable {
 
     func restoreRange(_ handle: UInt64, first: Int, count: Int, into dst: UnsafeMutablePointer<Float>?) throws(DAFError) {
         try settle(handle)
-        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil, scratch: scratch) }
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil, scratch: scratch, parallelism: parallelism) }
         switch source {
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
