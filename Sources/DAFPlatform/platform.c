@@ -13,11 +13,7 @@ enum { daf_lock_spins = 100 };
 
 void daf_platform_lock_wait(uint32_t *word) {
     for (int i = 0; i < daf_lock_spins; i++) {
-#if defined(__x86_64__) || defined(__i386__)
-        __builtin_ia32_pause();
-#elif defined(__aarch64__)
-        __asm__ volatile("yield");
-#endif
+        daf_platform_pause();
         uint32_t expected = 0;
         if (__atomic_load_n(word, __ATOMIC_RELAXED) == 0 &&
             __atomic_compare_exchange_n(word, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;

@@ -250,3 +250,37 @@ struct PagePoolTests {
         #expect(try pool.size(of: b) == 100)
     }
 }
+
+extension PagePoolTests {
+    @Test("large copies spread over threads: scattered pages, odd offsets, same bytes as serial copies")
+    func parallelCopies() throws {
+        var rng = SeededGenerator(seed: 77)
+        // Chunks of 64 pages; blocks freed in between leave the big blocks' pages out of order.
+        var pool = try testPool(chunkPages: 64)
+        let page = pool.pageSize
+        var small: [UInt64] = []
+        for _ in 0..<300 { small.append(try pool.allocate(bytes: page * Int.random(in: 1...5, using: &rng), importance: 0)) }
+        for (i, block) in small.enumerated() where i % 3 != 0 { try pool.free(block) }
+        let workers = try #require(WorkerPool(workers: 2))
+        defer { workers.shutdown() }
+        let parallelism = Parallelism(pool: workers, helpers: 2)
+        for round in 0..<3 {
+            let size = PagePool.parallelCopyBytes + Int.random(in: 0...(3 * page), using: &rng)
+            let block = try pool.allocate(bytes: size + 2 * page, importance: 0)
+            let offset = Int.random(in: 0...(2 * page), using: &rng)
+            let data = PagePoolTests.randomBytes(size, &rng)
+            try data.withUnsafeBytes { src in
+                try pool.write(block, offset: offset, from: src.baseAddress, count: size, parallelism: parallelism)
+            }
+            // Read back serially, then in parallel into a buffer holding other bytes.
+            #expect(try PagePoolTests.contents(pool, block, offset: offset, size) == data, "round \(round): parallel write")
+            var back = [UInt8](repeating: 0xA5, count: size)
+            try back.withUnsafeMutableBytes { dst in
+                try pool.read(block, offset: offset, into: dst.baseAddress, count: size, parallelism: parallelism)
+            }
+            let firstBad = zip(back, data).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(firstBad == nil, "round \(round): parallel read differs first at byte \(firstBad ?? -1) of \(size)")
+            try pool.free(block)
+        }
+    }
+}

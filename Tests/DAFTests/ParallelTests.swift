@@ -1,7 +1,10 @@
 // Threads change nothing but speed: packed bytes, decoded values and min/max are identical for
 // every thread count and both reduction strategies; the worker pool runs every part exactly
-// once; async saves complete, wait, and restore exactly what a sync save gives.
+// once, also with callers racing on one pool and workers that spun or slept in between; async
+// saves complete, wait, and restore exactly what a sync save gives.
 import CDAF
+import Dispatch
+import Glibc
 import Synchronization
 import Testing
 @testable import DAF
@@ -196,6 +199,53 @@ extension ParallelTests {
 }
 
 /// An atomic that closures can share.
+/// The spinning, batch-claiming worker pool (WorkerPool.spinSeconds, maxBatch).
+extension ParallelTests {
+    @Test("racing callers of one pool, back to back and after the workers slept: every part once")
+    func racingParallelLoops() throws {
+        let pool = try #require(WorkerPool(workers: 1))
+        defer { pool.shutdown() }
+        let callers = 4, calls = 300
+        let problems = Box<Int>(0)
+        DispatchQueue.concurrentPerform(iterations: callers) { caller in
+            var rng = SeededGenerator(seed: 40 + UInt64(caller))
+            for call in 0..<calls {
+                // Part counts around and far beyond the batch limit.
+                let parts = [1, 2, 3, WorkerPool.maxBatch + 1, Int.random(in: 1...3000, using: &rng)].randomElement(using: &rng)!
+                let counts = UnsafeMutablePointer<Int>.allocate(capacity: parts)
+                counts.initialize(repeating: 0, count: parts)
+                pool.parallelFor(parts: parts, helpers: 1) { counts[$0] += 1 } // each part its own slot
+                if (0..<parts).contains(where: { counts[$0] != 1 }) { problems.value.add(1, ordering: .relaxed) }
+                counts.deallocate()
+                // Now and then long enough for the worker to stop spinning and sleep.
+                if call % 50 == 49 { usleep(UInt32(WorkerPool.spinSeconds * 4e6)) }
+            }
+        }
+        #expect(problems.value.load(ordering: .relaxed) == 0)
+    }
+
+    @Test("a job longer than the spin: its waiter sleeps and is woken; jobs queued behind it run")
+    func longJobWakesSleepingWaiter() throws {
+        let pool = try #require(WorkerPool(workers: 1))
+        defer { pool.shutdown() }
+        let ran = Box<Int>(0), running = Box<Bool>(false)
+        let long = WorkerPool.Job {
+            running.value.store(true, ordering: .releasing)
+            usleep(UInt32(WorkerPool.spinSeconds * 40e6))
+            ran.value.add(1, ordering: .relaxed)
+        }
+        pool.submit(long)
+        // Until the worker has it, so that wait() must spin and then sleep, not take it back.
+        while !running.value.load(ordering: .acquiring) { sched_yield() }
+        let queuedBehind = (0..<3).map { _ in WorkerPool.Job { ran.value.add(1, ordering: .relaxed) } }
+        for job in queuedBehind { pool.submit(job) }
+        pool.wait(long)
+        #expect(long.finished)
+        for job in queuedBehind { pool.wait(job) }
+        #expect(ran.value.load(ordering: .relaxed) == 4)
+    }
+}
+
 final class Box<Value: AtomicRepresentable>: Sendable where Value: Sendable {
     let value: Atomic<Value>
     init(_ initial: Value) { value = Atomic(initial) }

@@ -2,7 +2,7 @@
 // context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
 // Thread-safe: a mutex guards the state; packing and unpacking run outside it, on a blob
 // packed before storing and on a copy fetched for restoring. Recompute callbacks also run
-// outside it. Owns the context's worker threads: they split large saves and restores, and
+// outside it. Blob buffers are reused between calls (ScratchBlobs). Owns the context's worker threads: they split large saves and restores, and
 // run async saves, whose handles wait in `pending` until their blob is admitted.
 import CDAF
 import Synchronization
@@ -21,6 +21,8 @@ final class ActivationStore: Sendable {
     }
 
     private let pending = Locked<[UInt64: Pending]>([:])
+    /// Blob buffers kept between calls (outside the budget, see ScratchBlobs).
+    let scratch = ScratchBlobs()
 
     init(_ config: StoreConfig) throws(DAFError) {
         defaults = config.defaults
@@ -52,17 +54,20 @@ final class ActivationStore: Sendable {
     private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, importance: Float,
                               recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) {
         // The finite-data size first; NaN/Inf values need a second, exact-size attempt.
-        var blob = try AlignedBytes(count: PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize)
+        var blob = try scratch.take(atLeast: PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize)
+        defer { scratch.give(blob) }
         let size: Int
         do throws(DAFError) {
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
-            blob = try AlignedBytes(count: error.needed)
+            let larger = try scratch.take(atLeast: error.needed)
+            scratch.give(blob)
+            blob = larger
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
         }
         try withState { state throws(DAFError) in
             try state.admit(handle: handle, blob: blob.base, size: size, count: count, bits: spec.bits,
-                            importance: importance, recompute: recompute)
+                            importance: importance, recompute: recompute, parallelism: parallelism)
         }
     }
 
@@ -121,9 +126,10 @@ final class ActivationStore: Sendable {
 
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
         try settle(handle)
-        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count) }
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism) }
         switch source {
         case .packed(let blob, let size, _):
+            defer { scratch.give(blob) }
             try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism)
         case .recompute(let hook, _):
             try rebuild(hook, handle, into: dst, count: count)
@@ -133,9 +139,10 @@ final class ActivationStore: Sendable {
 
     func restoreRange(_ handle: UInt64, first: Int, count: Int, into dst: UnsafeMutablePointer<Float>?) throws(DAFError) {
         try settle(handle)
-        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil) }
+        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil, scratch: scratch, parallelism: parallelism) }
         switch source {
         case .packed(let blob, let size, _):
+            defer { scratch.give(blob) }
             try Codec.unpackRange(blob.base, size: size, first: first, count: count, into: dst, parallelism: parallelism)
         case .recompute(let hook, let total):
             guard first <= total, count <= total - first else {

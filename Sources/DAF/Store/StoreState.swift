@@ -69,8 +69,9 @@ struct StoreState: ~Copyable {
     /// When they cannot make room, the entry itself is the last resort, under the same policy:
     /// degraded in `blob` (which it may overwrite), dropped if it has a recompute callback, or
     /// written straight to the spill file. Only then is the save refused.
+    /// `parallelism` copies a large blob into the pool's pages.
     mutating func admit(handle: UInt64, blob: UnsafeMutableRawPointer, size: Int, count: Int, bits: Int,
-                        importance: Float, recompute: RecomputeHook?) throws(DAFError) {
+                        importance: Float, recompute: RecomputeHook?, parallelism: Parallelism = .serial) throws(DAFError) {
         var size = size, bits = bits
         let savedBits = bits
         func entry(_ residence: Residence) -> Entry {
@@ -81,7 +82,7 @@ struct StoreState: ~Copyable {
             let failure: DAFError
             do {
                 let block = try allocateRoom(handle: handle, size: size, importance: importance)
-                try pool.write(block, offset: 0, from: blob, count: size)
+                try pool.write(block, offset: 0, from: blob, count: size, parallelism: parallelism)
                 figures.livePackedBytes += size
                 record(handle, entry(.pool(block: block)))
                 return
@@ -135,20 +136,21 @@ struct StoreState: ~Copyable {
         figures.saves += 1
     }
 
-    /// A copy of the entry's packed blob, or its recompute callback. `count`, when given, must
-    /// be the entry's count.
-    func fetch(_ handle: UInt64, count: Int?) throws(DAFError) -> FetchedEntry {
+    /// A copy of the entry's packed blob (in a buffer from `scratch`, for the caller to give
+    /// back), or its recompute callback. `count`, when given, must be the entry's count.
+    /// `parallelism` copies a large blob out of the pool's pages.
+    func fetch(_ handle: UInt64, count: Int?, scratch: ScratchBlobs, parallelism: Parallelism = .serial) throws(DAFError) -> FetchedEntry {
         guard let entry = entries[handle] else { throw unknown(handle) }
         if let count, count != entry.count {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but handle \(handle) holds \(entry.count) values")
         }
         switch entry.residence {
         case .pool(let block):
-            let copy = try AlignedBytes(count: entry.size)
-            try pool.read(block, offset: 0, into: copy.base, count: entry.size)
+            let copy = try scratch.take(atLeast: entry.size)
+            try pool.read(block, offset: 0, into: copy.base, count: entry.size, parallelism: parallelism)
             return .packed(copy, size: entry.size, fromSpill: false)
         case .spilled(let extent):
-            let copy = try AlignedBytes(count: entry.size)
+            let copy = try scratch.take(atLeast: entry.size)
             try spill.read(extent, handle: handle, into: copy.base, size: entry.size)
             return .packed(copy, size: entry.size, fromSpill: true)
         case .dropped:

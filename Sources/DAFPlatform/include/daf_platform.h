@@ -13,6 +13,16 @@ static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 
  * off x86-64. */
 int daf_platform_cpu_has_avx512(void) __attribute__((visibility("hidden")));
 
+/* Tells the CPU this thread is spin-waiting (x86 PAUSE, AArch64 YIELD): a spinning worker then
+ * yields the core's resources and leaves the spin loop without a memory-order flush. */
+static inline void daf_platform_pause(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_pause();
+#elif defined(__aarch64__)
+    __asm__ __volatile__("yield");
+#endif
+}
+
 /* One pointer per thread for the pool lookup cache (PoolLookup.swift), read with a single
  * %fs-relative load: initial-exec TLS, which a library loaded by dlopen takes from glibc's
  * static TLS reserve (8 bytes here). pthread_getspecific cost ~20 instructions a call. */
