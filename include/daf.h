@@ -37,9 +37,9 @@
  * and keeps max(threads - 1, 1) workers for that and for daf_save_async. A worker that
  * finishes a job spins (with the CPU's pause hint) for up to 50 microseconds before it sleeps,
  * so that back-to-back calls (e.g. range restores of small tiles) find it awake; idle workers
- * use no CPU. With OpenBLAS or
- * OpenMP in the same process, give libdaf the cores they leave free (e.g. a context with
- * threads = 1 still packs async saves on its one worker while BLAS uses the other cores).
+ * use no CPU. With OpenBLAS or OpenMP in the same process, give libdaf the cores they leave
+ * free (e.g. a context with threads = 1 still packs async saves on its one worker while BLAS
+ * uses the other cores).
  */
 #ifndef DAF_H
 #define DAF_H
@@ -479,8 +479,7 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * while it runs, and the context keeps up to two of those blob buffers idle between calls
  * (at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
  * and restores do not map and fault in fresh memory each time. When a save would not fit,
- * the context evicts entries, least important first
- * (lowest importance; among equal importances the oldest save, which a backward pass needs
+ * the context evicts entries, least important first (lowest importance; among equal importances the oldest save, which a backward pass needs
  * last), never the entry being saved, under the policy chosen at creation. The policy is a
  * set of flags; for each victim the first applicable action of this list is taken, and a
  * victim no action applies to is skipped:
