@@ -479,8 +479,9 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * while it runs, and the context keeps up to two of those blob buffers idle between calls
  * (at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
  * and restores do not map and fault in fresh memory each time. When a save would not fit,
- * the context evicts entries, least important first (lowest importance; among equal importances the oldest save, which a backward pass needs
- * last), never the entry being saved, under the policy chosen at creation. The policy is a
+ * the context evicts entries, least important first (lowest importance; among equal
+ * importances the oldest save, which a backward pass needs last), never the entry being
+ * saved, under the policy chosen at creation. The policy is a
  * set of flags; for each victim the first applicable action of this list is taken, and a
  * victim no action applies to is skipped:
  *  1. DAF_POLICY_DEGRADE: re-quantize the victim in place to half its bits (8 -> 4 -> 2 -> 1,
