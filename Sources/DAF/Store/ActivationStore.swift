@@ -2,8 +2,9 @@
 // context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
 // Thread-safe: a mutex guards the state; packing and unpacking run outside it, on a blob
 // packed before storing and on a copy fetched for restoring. Recompute callbacks also run
-// outside it. Blob buffers are reused between calls (ScratchBlobs). Owns the context's worker threads: they split large saves and restores, and
-// run async saves, whose handles wait in `pending` until their blob is admitted.
+// outside it. Blob buffers are reused between calls (ScratchBlobs). Owns the context's worker
+// threads: they split large saves and restores, and run async saves, whose handles wait in
+// `pending` until their blob is admitted.
 import CDAF
 import Synchronization
 
