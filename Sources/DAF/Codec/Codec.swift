@@ -67,7 +67,7 @@ enum Codec {
     private static func packRun(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
                                 layout: PackedLayout, into dst: UnsafeMutableRawPointer, kernels: Kernels) -> [NonfiniteValue] {
         #if canImport(DAFKernelsAVX512)
-        if KernelChoice.usesAVX512(kernels, spec.rounding),
+        if KernelChoice.usesAVX512(kernels),
            let found = packGroupsAVX512(groups, values, count: count, bits: spec.bits, groupSize: spec.groupSize,
                                         rounding: spec.rounding.rawValue, seed: spec.seed, into: dst) {
             return found

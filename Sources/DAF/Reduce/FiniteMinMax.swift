@@ -1,7 +1,9 @@
 // Minimum and maximum over the finite values of a float range, and how many values are NaN or
 // ±Inf: the reduction every group needs before it can be quantized (DAF §4.1). A scalar
 // reference and a SIMD16 kernel; both return the same min and max (the sign of a zero may
-// differ, which GroupParams.fit normalizes).
+// differ, which GroupParams.fit normalizes). The lanes' final reduction is
+// daf_platform_reduce16 (C vector code: Swift's SIMD halves compiled to shuffle chains).
+import DAFPlatform
 
 struct FiniteMinMax: Equatable {
     var lo: Float = .infinity
@@ -50,19 +52,35 @@ struct FiniteMinMax: Equatable {
     @inline(__always)
     static func optimistic(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax? {
         let rows = count / 16
+        // Two accumulators for the sum: with one, a group's pass was a chain of dependent adds
+        // (16 rows x the add latency; perf annotate); the sum's order does not matter, only
+        // whether it is finite.
         var lo = SIMD16<Float>(repeating: .infinity)
         var hi = SIMD16<Float>(repeating: -.infinity)
-        var sum = SIMD16<Float>(repeating: 0)
+        var sum0 = SIMD16<Float>(repeating: 0), sum1 = sum0
         let raw = UnsafeRawPointer(values)
-        for row in 0..<rows {
-            let x = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+        var offset = 0
+        let pairEnd = rows / 2 &* 128
+        while offset < pairEnd {
+            let x0 = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+            let x1 = raw.loadUnaligned(fromByteOffset: offset &+ 64, as: SIMD16<Float>.self)
+            lo.replace(with: x0, where: x0 .< lo)
+            hi.replace(with: x0, where: x0 .> hi)
+            lo.replace(with: x1, where: x1 .< lo)
+            hi.replace(with: x1, where: x1 .> hi)
+            sum0 += x0
+            sum1 += x1
+            offset &+= 128
+        }
+        if offset < rows &* 64 {
+            let x = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
             lo.replace(with: x, where: x .< lo)
             hi.replace(with: x, where: x .> hi)
-            sum += x
+            sum0 += x
         }
-        guard horizontalSum(sum).isFinite else { return nil }
-        let (low, high) = horizontalMinMax(lo, hi)
-        var result = FiniteMinMax(lo: low, hi: high, nonfinite: 0)
+        let reduced = daf_platform_reduce16(lo, hi, sum0 + sum1)
+        guard reduced[2].isFinite else { return nil }
+        var result = FiniteMinMax(lo: reduced[0], hi: reduced[1], nonfinite: 0)
         if rows * 16 < count { result.merge(scalar(values + rows * 16, count: count - rows * 16)) }
         return result.nonfinite == 0 ? result : nil
     }
@@ -86,8 +104,8 @@ struct FiniteMinMax: Equatable {
             lo.replace(with: forMin, where: forMin .< lo)
             hi.replace(with: forMax, where: forMax .> hi)
         }
-        let (low, high) = horizontalMinMax(lo, hi)
-        var result = FiniteMinMax(lo: low, hi: high,
+        let reduced = daf_platform_reduce16(lo, hi, SIMD16<Float>())
+        var result = FiniteMinMax(lo: reduced[0], hi: reduced[1],
                                   nonfinite: Int(nonfinite.wrappedSum()))
         result.merge(scalar(values + rows * 16, count: count - rows * 16))
         return result
@@ -109,15 +127,5 @@ struct FiniteMinMax: Equatable {
     @inline(__always)
     static func finiteBits(_ x: SIMD16<Float>) -> SIMD16<UInt32> {
         nonfiniteLanes(absoluteBits(x)) &- 1
-    }
-
-    /// The lanes' sum by halving (four vector adds), finite exactly when the halving sums do not
-    /// overflow and no lane is NaN or ±Inf; SIMD's .sum() adds the 16 lanes one after another.
-    @inline(__always)
-    static func horizontalSum(_ v: SIMD16<Float>) -> Float {
-        let a = v.lowHalf + v.highHalf
-        let b = a.lowHalf + a.highHalf
-        let c = b.lowHalf + b.highHalf
-        return c[0] + c[1]
     }
 }
