@@ -89,11 +89,12 @@ struct CodecKernelTests {
             // The row-pair hashes of a group starting at `base`, over four rows (base / 16 may
             // be odd: then the group starts with the second row of a pair).
             let firstRow = Int(base / 16)
-            var pairs = SIMDGroupKernels.PairHashes(seed: seed, firstPair: firstRow >> 1)
+            // A key cache made for index 0: far bases take its other-span path.
+            var pairs = SIMDGroupKernels.PairHashes(keys: StochasticHash.KeyCache(seed: seed, firstIndex: 0), firstPair: firstRow >> 1)
             var h = pairs.next()
             for row in 0..<4 {
                 if row > 0 && (firstRow + row) & 1 == 0 { h = pairs.next() }
-                let lanes = StochasticHash.centered(bits: (firstRow + row) & 1 == 0 ? h &>> 16 : h & 0xFFFF)
+                let lanes = (firstRow + row) & 1 == 0 ? StochasticHash.centeredHigh(h) : StochasticHash.centeredLow(h)
                 for l in 0..<16 {
                     let i = base + UInt64(row * 16 + l)
                     #expect(sameBits(lanes[l], StochasticHash.centered(index: i, seed: seed)), "seed \(seed) index \(i)")

@@ -6,6 +6,7 @@
 // Each group picks a variant once: the common group (all values finite, not wide, 1/scale
 // finite) runs a loop with nothing but the arithmetic; any other group runs the general loop
 // with the finite masks and the prescale/division of GroupEncoder. Both give the same codes.
+import DAFPlatform
 
 enum SIMDGroupKernels {
     typealias Floats = SIMD16<Float>
@@ -22,25 +23,27 @@ enum SIMDGroupKernels {
 
     /// Encodes the groupSize values starting at tensor index firstIndex into `stream` with the
     /// group's encoder (GroupEncoder(params, levels: spec.levels)); `allFinite` says the group
-    /// holds no NaN or ±Inf (from its min/max pass).
+    /// holds no NaN or ±Inf (from its min/max pass). `keys`, for stochastic rounding, is the
+    /// run's key cache (made here when nil).
     static func encode(_ values: UnsafePointer<Float>, firstIndex: Int, encoder: GroupEncoder, spec: QuantSpec,
-                       allFinite: Bool, stream: UnsafeMutableRawPointer) {
+                       allFinite: Bool, stream: UnsafeMutableRawPointer, keys: StochasticHash.KeyCache? = nil) {
+        let k = keys ?? StochasticHash.KeyCache(seed: spec.seed, firstIndex: firstIndex)
         switch spec.bits {
-        case 1: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth1.self)
-        case 2: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth2.self)
-        case 3: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth3.self)
-        case 4: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth4.self)
-        case 5: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth5.self)
-        case 6: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth6.self)
-        case 7: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth7.self)
-        default: encode(values, firstIndex, encoder, spec, allFinite, stream, width: CodeWidth8.self)
+        case 1: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth1.self)
+        case 2: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth2.self)
+        case 3: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth3.self)
+        case 4: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth4.self)
+        case 5: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth5.self)
+        case 6: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth6.self)
+        case 7: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth7.self)
+        default: encode(values, firstIndex, encoder, spec, allFinite, stream, k, width: CodeWidth8.self)
         }
     }
 
     @inline(__always)
     private static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
                                              _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
-                                             width: W.Type) {
+                                             _ keys: StochasticHash.KeyCache, width: W.Type) {
         let plain = allFinite && e.prescale == 1 && !e.divides
         let rows = GroupRows(firstIndex: firstIndex, spec: spec)
         let source = UnsafeRawPointer(values)
@@ -51,10 +54,10 @@ enum SIMDGroupKernels {
             encodeRows(source, rows, stream, width: W.self, coder: NearestPairs(coder: GeneralNearest(encoder: e)))
         case (.stochastic, true):
             encodeRows(source, rows, stream, width: W.self,
-                       coder: DitheredPairs(coder: PlainStochastic(plain: PlainNearest(e), top: e.top), seed: spec.seed))
+                       coder: DitheredPairs(coder: PlainStochastic(plain: PlainNearest(e), top: e.top), keys: keys))
         case (.stochastic, false):
             encodeRows(source, rows, stream, width: W.self,
-                       coder: DitheredPairs(coder: GeneralStochastic(encoder: e), seed: spec.seed))
+                       coder: DitheredPairs(coder: GeneralStochastic(encoder: e), keys: keys))
         }
     }
 
@@ -137,9 +140,7 @@ enum SIMDGroupKernels {
         /// min(t + u, top) rounded: the same as min(rounded t + u, top), top being an integer.
         @inline(__always)
         func biasedCodes(_ x: Floats, offsets u: Floats) -> Words {
-            var v = plain.positions(x) + u
-            v.replace(with: top, where: v .> top)
-            return biasedRounded(v)
+            biasedRounded(daf_platform_min16(plain.positions(x) + u, top))
         }
     }
 
@@ -159,7 +160,7 @@ enum SIMDGroupKernels {
     /// odd. The sixteen counters are kept in a vector and stepped by 16 per pair (one add,
     /// where rebuilding them from the pair number cost a dozen shuffles).
     struct PairHashes {
-        let seed: UInt64
+        let keys: StochasticHash.KeyCache
         /// The upper and lower 32 bits of the current pair's first counter (a multiple of 16).
         var high: UInt32
         var low: UInt32
@@ -167,12 +168,12 @@ enum SIMDGroupKernels {
         /// low + lane for lanes 0...15.
         var counters: Words
 
-        init(seed: UInt64, firstPair: Int) {
+        init(keys: StochasticHash.KeyCache, firstPair: Int) {
             let counter = UInt64(truncatingIfNeeded: firstPair) << 4
-            self.seed = seed
+            self.keys = keys
             high = UInt32(truncatingIfNeeded: counter >> 32)
             low = UInt32(truncatingIfNeeded: counter)
-            key = StochasticHash.key(seed: seed, indexHigh: high)
+            key = keys.key(indexHigh: high)
             counters = Words(repeating: low) &+ laneIndices
         }
 
@@ -186,7 +187,7 @@ enum SIMDGroupKernels {
             counters &+= 16
             if low == 0 {
                 high &+= 1
-                key = StochasticHash.key(seed: seed, indexHigh: high)
+                key = keys.key(indexHigh: high)
             }
             return hashes
         }
@@ -208,7 +209,8 @@ enum SIMDGroupKernels {
     protocol PairEncoder {
         /// Whether `pair(_:_:hashes:)` needs its pair's hashes.
         static var usesHashes: Bool { get }
-        var seed: UInt64 { get }
+        /// The stochastic keys (unused by nearest rounding).
+        var keys: StochasticHash.KeyCache { get }
         func pair(_ x0: Floats, _ x1: Floats, hashes: Words) -> (Words, Words)
         /// A row whose pair is cut by the group's start or end: the pair's hashes, row parity.
         func single(_ x: Floats, hashes: Words, oddRow: Bool) -> Words
@@ -217,7 +219,7 @@ enum SIMDGroupKernels {
     struct NearestPairs<Coder: RowEncoder>: PairEncoder {
         let coder: Coder
         static var usesHashes: Bool { false }
-        var seed: UInt64 { 0 }
+        var keys: StochasticHash.KeyCache { StochasticHash.KeyCache(seed: 0, firstIndex: 0) }
 
         @inline(__always)
         func pair(_ x0: Floats, _ x1: Floats, hashes: Words) -> (Words, Words) {
@@ -230,18 +232,18 @@ enum SIMDGroupKernels {
 
     struct DitheredPairs<Coder: DitheredRowEncoder>: PairEncoder {
         let coder: Coder
-        let seed: UInt64
+        let keys: StochasticHash.KeyCache
         static var usesHashes: Bool { true }
 
         @inline(__always)
         func pair(_ x0: Floats, _ x1: Floats, hashes h: Words) -> (Words, Words) {
-            (coder.biasedCodes(x0, offsets: StochasticHash.centered(bits: h &>> 16)),
-             coder.biasedCodes(x1, offsets: StochasticHash.centered(bits: h & 0xFFFF)))
+            (coder.biasedCodes(x0, offsets: StochasticHash.centeredHigh(h)),
+             coder.biasedCodes(x1, offsets: StochasticHash.centeredLow(h)))
         }
 
         @inline(__always)
         func single(_ x: Floats, hashes h: Words, oddRow: Bool) -> Words {
-            coder.biasedCodes(x, offsets: StochasticHash.centered(bits: oddRow ? h & 0xFFFF : h &>> 16))
+            coder.biasedCodes(x, offsets: oddRow ? StochasticHash.centeredLow(h) : StochasticHash.centeredHigh(h))
         }
     }
 
@@ -265,7 +267,7 @@ enum SIMDGroupKernels {
             return
         }
         let key = Coder.usesHashes
-            ? StochasticHash.key(seed: coder.seed, indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32))
+            ? coder.keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32))
             : 0
         let lead = min(rows.count, (perWord &- rows.first % perWord) % perWord)
         let wholeEnd = lead &+ (rows.count &- lead) / perWord * perWord
@@ -345,7 +347,7 @@ enum SIMDGroupKernels {
     private static func encodeRowsOneByOne<Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows, _ part: Range<Int>,
                                                                _ stream: UnsafeMutableRawPointer, bits: Int, coder: Coder) {
         var packer = RowPacker(stream: stream, firstRow: rows.first &+ part.lowerBound, bits: bits)
-        var hashes = PairHashes(seed: coder.seed, firstPair: (rows.first &+ part.lowerBound) >> 1)
+        var hashes = PairHashes(keys: coder.keys, firstPair: (rows.first &+ part.lowerBound) >> 1)
         var row = part.lowerBound
         if (rows.first &+ row) & 1 == 1 {
             let h = Coder.usesHashes ? hashes.next() : Words()

@@ -32,6 +32,7 @@ enum GroupPacker {
             return (groupValues, first, n, fast, range)
         }
         var group = reduce(groups.lowerBound)
+        let keys = StochasticHash.KeyCache(seed: spec.seed, firstIndex: group.first)
         for g in groups {
             let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
             let entry = layout.groupTableOffset(g)
@@ -44,7 +45,7 @@ enum GroupPacker {
                 // No codes: the group table is all.
             } else if group.fast {
                 SIMDGroupKernels.encode(group.values, firstIndex: group.first, encoder: encoder, spec: spec,
-                                        allFinite: group.range.nonfinite == 0, stream: stream)
+                                        allFinite: group.range.nonfinite == 0, stream: stream, keys: keys)
             } else {
                 ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,
                                           spec: spec, stream: stream)
