@@ -66,7 +66,13 @@ enum GroupPacker {
     @inline(__always)
     private static func prefetch(_ start: UnsafePointer<Float>, upTo end: UnsafePointer<Float>, groupSize: Int) {
         guard start + groupSize <= end else { return }
-        for line in stride(from: 0, to: groupSize, by: 16) { daf_platform_prefetch(start + line) }
+        // A plain counted loop: stride(from:to:by:) carried overflow checks into every step.
+        var line = UnsafeRawPointer(start)
+        let stop = line + groupSize &* 4
+        repeat {
+            daf_platform_prefetch(line)
+            line += 64
+        } while line < stop
     }
 
 }

@@ -61,7 +61,7 @@ struct GroupEncoder {
     init(_ params: GroupParams, levels: Int) {
         minimum = params.minimum
         step = params.step
-        prescale = 1 / params.factor
+        prescale = params.scale < 0 ? 0.5 : 1 // 1 / factor, without a division
         top = Float(levels)
         let inv: Float = step > 0 ? 1 / step : 0
         divides = !inv.isFinite
