@@ -201,7 +201,11 @@ struct PagePool: ~Copyable {
         }
         try chunks.reserve(slot + 1, filling: ChunkRecord())
         let bytes = pages << config.pageShift
-        guard let base = PageMemory.map(bytes) else {
+        // Blocks take pages lowest chunk first, so a block too large for one chunk continues in
+        // the next slot: mapped right after the chunk before it, the block stays contiguous.
+        let previousEnd = slot > 0 && chunks[slot - 1].isMapped
+            ? chunks[slot - 1].base.unsafelyUnwrapped + chunks[slot - 1].mappedPages << config.pageShift : nil
+        guard let base = PageMemory.map(bytes, near: previousEnd) else {
             throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
         }
         guard let raw = malloc(pages * MemoryLayout<UInt32>.stride),
@@ -345,13 +349,15 @@ struct PagePool: ~Copyable {
 
     /// Gives a list of `count` pages back to their chunks (as runs on top, so they are reused
     /// first); with auto-trim, unmaps chunks left without a used page.
-    private mutating func releasePages(head: UInt32, tail: UInt32, count: Int, home: UInt32) {
+    private mutating func releasePages(head: UInt32, tail: UInt32, count: Int, home: UInt32,
+                                       trimming: Bool? = nil) {
+        let trimming = trimming ?? config.autoTrim
         guard count > 0 else { return }
         usedPages -= count
         if home != PagePool.mixed {
             let c = Int(home)
             pushRun(c, head: head, tail: tail, count: count)
-            if config.autoTrim && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
+            if trimming && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
             return
         }
         // Pages of several chunks: one run per stretch of the list within one chunk.
@@ -361,7 +367,7 @@ struct PagePool: ~Copyable {
             let next = link(page), c = chunkSlot(page)
             if c != runChunk {
                 pushRun(runChunk, head: runHead, tail: runTail, count: runLength)
-                if config.autoTrim { touched.append(runChunk) }
+                if trimming { touched.append(runChunk) }
                 runChunk = c
                 runHead = page
                 runLength = 0
@@ -371,7 +377,7 @@ struct PagePool: ~Copyable {
             page = next
         }
         pushRun(runChunk, head: runHead, tail: runTail, count: runLength)
-        if config.autoTrim { touched.append(runChunk) }
+        if trimming { touched.append(runChunk) }
         for c in touched where chunks[c].isMapped && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
     }
 
@@ -440,12 +446,25 @@ struct PagePool: ~Copyable {
     /// Frees a block; `evicted` counts it as an eviction rather than a free.
     mutating func free(_ block: UInt64, evicted: Bool = false) throws(DAFError) {
         let slot = try slot(of: block)
+        if evicted { counters.evictions += 1 } else { counters.frees += 1 }
+        discard(slot, trimming: config.autoTrim)
+    }
+
+    /// Undoes the allocation of a block that was never used (a context's no-copy save that
+    /// falls back to packing elsewhere): it counts as neither an allocation nor a free, and no
+    /// chunk is unmapped, so the allocation that follows finds the pool as it was.
+    mutating func cancel(_ block: UInt64) throws(DAFError) {
+        let slot = try slot(of: block)
+        counters.allocs -= 1
+        discard(slot, trimming: false)
+    }
+
+    private mutating func discard(_ slot: Int, trimming: Bool) {
         let record = blocks[slot]
         tree.remove(UInt32(slot))
-        releasePages(head: record.head, tail: record.tail, count: record.pages, home: record.home)
+        releasePages(head: record.head, tail: record.tail, count: record.pages, home: record.home, trimming: trimming)
         counters.liveBlocks -= 1
         counters.liveBytes -= record.bytes
-        if evicted { counters.evictions += 1 } else { counters.frees += 1 }
         var cleared = BlockRecord()
         cleared.generation = record.generation
         if record.generation < PagePool.maxGeneration {
