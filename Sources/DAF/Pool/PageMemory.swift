@@ -9,27 +9,34 @@ enum PageMemory {
     /// fault per 2 MiB instead of one per 4 KiB (daf-bench's pool workload: 864 faults at its
     /// one growth step after warm-up became 1), and the pool's own back-ahead already decides
     /// what becomes resident, so huge pages add at most the rest of one per chunk to it.
-    /// `near`, when given, is where the range should start if that address is free: the pool
-    /// asks for the end of the chunk before, so that a block running on from one chunk into
-    /// the next is still one contiguous range (see PagePool.contiguousBase). Elsewhere otherwise.
-    static func map(_ bytes: Int, near wanted: UnsafeMutableRawPointer? = nil) -> UnsafeMutableRawPointer? {
-        guard bytes > 0 else { return nil }
-        let protection = PROT_READ | PROT_WRITE, flags = MAP_PRIVATE | MAP_ANONYMOUS
-        var base: UnsafeMutableRawPointer? = nil
-        if let wanted {
-            // MAP_FIXED_NOREPLACE fails (EEXIST) rather than replace a mapping there; a kernel
-            // older than 4.17 takes it as a plain hint, which may land elsewhere: still usable.
-            let placed = mmap(wanted, bytes, protection, flags | mapFixedNoReplace, -1, 0)
-            if placed != MAP_FAILED { base = placed }
-        }
-        if base == nil {
-            let placed = mmap(nil, bytes, protection, flags, -1, 0)
-            guard placed != MAP_FAILED else { return nil }
-            base = placed
-        }
-        guard let base else { return nil }
+    static func map(_ bytes: Int) -> UnsafeMutableRawPointer? {
+        guard bytes > 0, let base = mmap(nil, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS, -1, 0),
+              base != MAP_FAILED else { return nil }
         _ = madvise(base, bytes, madviseHugePage)
         return base
+    }
+
+    /// Maps `bytes` as `map` does, followed by `ahead` bytes of address space held back
+    /// (PROT_NONE, no memory or commit charge): the pool maps the next chunk there, so that a
+    /// block running on from one chunk into the next is one contiguous range.
+    static func map(_ bytes: Int, reservingAhead ahead: Int) -> UnsafeMutableRawPointer? {
+        guard ahead > 0 else { return map(bytes) }
+        guard bytes > 0, let base = mmap(nil, bytes + ahead, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              base != MAP_FAILED else { return map(bytes) }
+        guard map(bytes, over: base) else {
+            munmap(base, bytes + ahead)
+            return nil
+        }
+        return base
+    }
+
+    /// Maps `bytes` at `reserved`, the start of address space this process holds back
+    /// (see map(_:reservingAhead:)); false if the OS refuses the memory.
+    static func map(_ bytes: Int, over reserved: UnsafeMutableRawPointer) -> Bool {
+        let base = mmap(reserved, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+        guard base != MAP_FAILED else { return false }
+        _ = madvise(base, bytes, madviseHugePage)
+        return true
     }
 
     /// Returns [base, base + bytes) to the OS; base and bytes are multiples of the OS page.
@@ -50,8 +57,6 @@ enum PageMemory {
 
     /// MADV_POPULATE_WRITE of <linux/mman.h> (not exported by every Glibc module map).
     private static let madvisePopulateWrite: Int32 = 23
-    /// MAP_FIXED_NOREPLACE of <linux/mman.h> (Linux 4.17).
-    private static let mapFixedNoReplace: Int32 = 0x100000
     /// MADV_HUGEPAGE of <linux/mman.h>.
     private static let madviseHugePage: Int32 = 14
     private static let osPageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)

@@ -33,6 +33,9 @@ struct ChunkRecord {
     var freshFrom = 0
     /// Fresh pages below this are backed already (backed ahead of use, see takePages).
     var backedTo = 0
+    /// Bytes of address space held back right after the mapped pages, for the next chunk
+    /// slot (see PagePool.mapChunk).
+    var reservedAfter = 0
 
     var isMapped: Bool { base != nil }
     var usedPages: Int { mappedPages - freeCount }
@@ -128,7 +131,7 @@ struct PagePool: ~Copyable {
     /// Unmaps every chunk and frees its links, leaving the records stale.
     private func releaseChunkMemory() {
         for c in 0..<chunkLimit where chunks[c].isMapped {
-            PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, chunks[c].mappedPages << config.pageShift)
+            PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, (chunks[c].mappedPages << config.pageShift) + chunks[c].reservedAfter)
             Glibc.free(chunks[c].links)
             Glibc.free(chunks[c].runs)
         }
@@ -201,16 +204,10 @@ struct PagePool: ~Copyable {
         }
         try chunks.reserve(slot + 1, filling: ChunkRecord())
         let bytes = pages << config.pageShift
-        // Blocks take pages lowest chunk first, so a block too large for one chunk continues in
-        // the next slot: mapped right after the chunk before it, the block stays contiguous.
-        let previousEnd = slot > 0 && chunks[slot - 1].isMapped
-            ? chunks[slot - 1].base.unsafelyUnwrapped + chunks[slot - 1].mappedPages << config.pageShift : nil
-        guard let base = PageMemory.map(bytes, near: previousEnd) else {
-            throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
-        }
+        let (base, reservedAfter) = try mapChunkMemory(slot: slot, bytes: bytes)
         guard let raw = malloc(pages * MemoryLayout<UInt32>.stride),
               let rawRuns = malloc(pages * MemoryLayout<FreeRun>.stride) else {
-            PageMemory.unmap(base, bytes)
+            PageMemory.unmap(base, bytes + reservedAfter)
             throw DAFError(DAF_E_NO_MEMORY, "could not allocate the bookkeeping of a \(pages)-page chunk")
         }
         // One run in address order, so a fresh chunk is used front to back.
@@ -220,7 +217,8 @@ struct PagePool: ~Copyable {
         links[pages - 1] = PagePool.endOfList
         let runs = rawRuns.bindMemory(to: FreeRun.self, capacity: pages)
         runs[0] = FreeRun(head: first, tail: first + UInt32(pages - 1), count: UInt32(pages))
-        chunks[slot] = ChunkRecord(base: base, links: links, runs: runs, runCount: 1, mappedPages: pages, freeCount: pages)
+        chunks[slot] = ChunkRecord(base: base, links: links, runs: runs, runCount: 1, mappedPages: pages, freeCount: pages,
+                                   reservedAfter: reservedAfter)
         chunkLimit = max(chunkLimit, slot + 1)
         firstFreeChunk = min(firstFreeChunk, slot)
         capacityPages += pages
@@ -229,8 +227,43 @@ struct PagePool: ~Copyable {
         return slot
     }
 
+    /// Chunks a new chunk may hold back address space for, after its own (see mapChunkMemory).
+    static let chunksReservedAhead = 64
+
+    /// Memory for chunk `slot`: in the address space held back after chunk slot - 1 when it
+    /// has room, so that pages taken lowest chunk first (takePages) run on contiguously from
+    /// one chunk into the next; else anywhere, holding back room for the chunks that may
+    /// follow (up to the budget, at most chunksReservedAhead of them). Returns the base and
+    /// the bytes held back after the chunk.
+    private mutating func mapChunkMemory(slot: Int, bytes: Int) throws(DAFError) -> (UnsafeMutableRawPointer, Int) {
+        if slot > 0 && chunks[slot - 1].isMapped && chunks[slot - 1].reservedAfter > 0 {
+            let previous = chunks[slot - 1]
+            let end = previous.base.unsafelyUnwrapped + previous.mappedPages << config.pageShift
+            chunks[slot - 1].reservedAfter = 0
+            if previous.reservedAfter >= bytes && PageMemory.map(bytes, over: end) {
+                return (end, previous.reservedAfter - bytes)
+            }
+            PageMemory.unmap(end, previous.reservedAfter) // too small, or refused: give it back
+        }
+        let roomPages = budgetPages == Int.max ? Int.max : max(0, budgetPages - capacityPages - (bytes >> config.pageShift))
+        let ahead = min(roomPages, PagePool.chunksReservedAhead * config.chunkPages) << config.pageShift
+        guard let base = PageMemory.map(bytes, reservingAhead: ahead) else {
+            throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
+        }
+        return (base, ahead)
+    }
+
+    /// Gives back the address space held back after chunk c.
+    mutating func releaseReservation(_ c: Int) {
+        guard chunks[c].reservedAfter > 0 else { return }
+        let end = chunks[c].base.unsafelyUnwrapped + chunks[c].mappedPages << config.pageShift
+        PageMemory.unmap(end, chunks[c].reservedAfter)
+        chunks[c].reservedAfter = 0
+    }
+
     /// Unmaps a chunk none of whose pages is used.
     mutating func unmapChunk(_ slot: Int, isTrim: Bool) {
+        releaseReservation(slot)
         let record = chunks[slot]
         PageMemory.unmap(record.base.unsafelyUnwrapped, record.mappedPages << config.pageShift)
         Glibc.free(record.links)
