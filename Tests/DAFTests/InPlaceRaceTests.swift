@@ -67,10 +67,17 @@ struct InPlaceRaceTests {
         let floor = 2, threads = 4, rounds = 400
         do {
             let c = budgetContext(policy: policy, budget: 48 * pageBytes, floor: UInt32(floor), spillDirectory: spill.path)
+            // Each in-place decode waits a little after its pin: the other threads' releases,
+            // evictions and budget moves then fall inside the pinned window, not just near it.
+            c.store.pinnedPauseMicroseconds.store(300, ordering: .relaxed)
             DispatchQueue.concurrentPerform(iterations: threads) { t in
                 var rng = SeededGenerator(seed: 7100 + UInt64(t) + UInt64(policy.count) * 16 + UInt64(policy[0].rawValue) * 64)
                 for round in 0..<rounds {
-                    let pick = shared.withLock { $0.live.randomElement(using: &rng) }
+                    // Mostly the newest few entries: the threads then meet on the same handles.
+                    let pick = shared.withLock { state in
+                        Int.random(in: 0..<4, using: &rng) == 0 ? state.live.randomElement(using: &rng)
+                                                                : state.live.suffix(3).randomElement(using: &rng)
+                    }
                     switch Int.random(in: 0..<12, using: &rng) {
                     case 0..<3:
                         // 8 bits: 2 to 7 pages of 4 KiB, so blocks have several pages to get wrong.

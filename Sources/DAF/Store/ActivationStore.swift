@@ -209,8 +209,14 @@ final class ActivationStore: Sendable {
         try withState { state throws(DAFError) in state.noteRestore(source) }
     }
 
+    /// Tests only: how long an in-place restore waits between its pin and its decode, so that
+    /// racing calls land inside the pinned window (0: no wait, one relaxed load per restore).
+    let pinnedPauseMicroseconds = Atomic<Int>(0)
+
     /// Runs `decode` on a pinned blob, then unpins it, counting the restore if it succeeded.
     private func unpinning(_ blob: PinnedBlob, _ decode: () throws(DAFError) -> Void) throws(DAFError) {
+        let pause = pinnedPauseMicroseconds.load(ordering: .relaxed)
+        if pause > 0 { usleep(UInt32(pause)) }
         do throws(DAFError) {
             try decode()
         } catch {
