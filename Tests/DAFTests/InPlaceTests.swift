@@ -151,4 +151,30 @@ struct InPlaceTests {
             #expect(violations.isEmpty, "\(violations.prefix(3))")
         }
     }
+
+    @Test("a training-like loop (saves forward, restores and releases backward, sizes varying): blocks stay contiguous")
+    func trainingLoop() throws {
+        var rng = SeededGenerator(seed: 123)
+        // Chunks of 4 MiB hold many blocks, as the default 64 MiB chunks do.
+        let c = TestContext(bits: 8) { $0.page_size = UInt32(pageBytes); $0.chunk_bytes = UInt64(1024 * pageBytes) }
+        let layers = [30_000, 70_000, 12_000, 50_000, 90_000, 20_000]
+        var restores = 0
+        for _ in 0..<20 {
+            var handles: [(daf_handle, Int)] = []
+            for base in layers {
+                let n = base + Int.random(in: -base / 10...base / 10, using: &rng)
+                let (status, h) = c.save(normalValues(n, &rng))
+                try #require(status == 0)
+                handles.append((h, n))
+            }
+            for (h, n) in handles.reversed() {
+                #expect(c.restore(h, count: n).0 == 0)
+                restores += 1
+                #expect(daf_release(c.ctx, h) == 0)
+            }
+        }
+        let (saves, inPlace) = try Self.tallies(c)
+        print("training loop: \(saves) of \(restores) saves, \(inPlace) of \(restores) restores in place")
+        #expect(saves * 10 >= restores * 9 && inPlace * 10 >= restores * 9, "\(saves), \(inPlace) of \(restores) in place")
+    }
 }

@@ -281,6 +281,7 @@ struct PagePool: ~Copyable {
     /// first within a chunk, and returns them as one list. Pages used for the first time are
     /// backed here (see ChunkRecord.freshFrom): the faults come at a new peak, not every step.
     private mutating func takePages(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32) {
+        if n > 0, let run = takeOneRun(n) { return run }
         var head = PagePool.endOfList, tail = PagePool.endOfList, home = PagePool.mixed
         // Where the next piece's first page is to be written: the link of the list's tail.
         var tailLink: UnsafeMutablePointer<UInt32>? = nil
@@ -321,6 +322,47 @@ struct PagePool: ~Copyable {
         usedPages += n - remaining
         firstFreeChunk = c
         return (head, tail, home)
+    }
+
+    /// Runs looked at, from the top of each chunk's stack, for one that holds a whole block.
+    static let runsSearched = 8
+
+    /// `n` pages from one free run that holds them all, when a chunk has one among the top
+    /// runsSearched of its stack or at its bottom (the lowest such chunk, the topmost such
+    /// run); else nil. A
+    /// list pieced from several runs is never contiguous in memory, one run's pages often
+    /// are (PagePool+Contiguity): without this, blocks of varying sizes, as a training loop
+    /// saves them, take a leftover run first and were contiguous about one time in six.
+    private mutating func takeOneRun(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32)? {
+        for c in firstFreeChunk..<chunkLimit where chunks[c].freeCount >= n {
+            let runs = chunks[c].runs.unsafelyUnwrapped, top = chunks[c].runCount - 1
+            // The bottom run too: it holds the never used pages, often the one run large enough.
+            guard let i = stride(from: top, through: max(0, top + 1 - PagePool.runsSearched), by: -1)
+                .first(where: { Int(runs[$0].count) >= n }) ?? (Int(runs[0].count) >= n ? 0 : nil) else { continue }
+            let isFresh = Int(runs[i].head & indexMask) == chunks[c].freshFrom
+            // The fresh run stays at the bottom (ChunkRecord.freshFrom): cut in place, never moved.
+            if isFresh && i != top && Int(runs[i].count) == n { continue }
+            var r = i
+            if !isFresh && i != top {
+                (runs[i], runs[top]) = (runs[top], runs[i])
+                r = top
+            }
+            var first = runs[r].head, last = runs[r].tail
+            if Int(runs[r].count) == n {
+                chunks[c].runCount -= 1
+            } else {
+                cut(&runs[r], taking: n, chunk: c, isFresh: isFresh, first: &first, last: &last)
+            }
+            if isFresh {
+                chunks[c].freshFrom += Int(last & indexMask) - Int(first & indexMask) + 1
+                backFreshPages(c)
+            }
+            setLink(last, PagePool.endOfList)
+            chunks[c].freeCount -= n
+            usedPages += n
+            return (first, last, UInt32(c))
+        }
+        return nil
     }
 
     /// Takes `n` pages (fewer than it holds) from free run `run` of chunk `c` and returns them
