@@ -58,8 +58,7 @@ struct InPlaceRaceTests {
     }
 
     @Test("four threads save, restore and release each other's entries, move the budget and re-weight, under each policy",
-          arguments: [[DAF_POLICY_FAIL], [DAF_POLICY_DEGRADE], [DAF_POLICY_SPILL], [DAF_POLICY_RECOMPUTE],
-                      [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL, DAF_POLICY_RECOMPUTE]])
+          arguments: InPlaceTests.everyPolicy)
     func race(policy: [daf_policy]) throws {
         let spill = SpillDirectory()
         defer { #expect(spill.removeEmpty()) }

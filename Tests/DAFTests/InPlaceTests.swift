@@ -7,6 +7,10 @@ import Testing
 
 @Suite("In-place save and restore")
 struct InPlaceTests {
+    /// Each policy alone, and all three together.
+    static let everyPolicy: [[daf_policy]] = [[DAF_POLICY_FAIL], [DAF_POLICY_DEGRADE], [DAF_POLICY_SPILL], [DAF_POLICY_RECOMPUTE],
+                                              [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL, DAF_POLICY_RECOMPUTE]]
+
     /// A context of 4 KiB pages and 16-page chunks, so that a blob of a few hundred KiB runs
     /// over several chunks; `inPlace` false makes it copy as before.
     static func context(inPlace: Bool, bits: UInt32 = 8, policy: [daf_policy] = [DAF_POLICY_FAIL], budget: Int = 0,
@@ -50,8 +54,7 @@ struct InPlaceTests {
     }
 
     @Test("the same calls with and without the in-place paths: identical restores and daf_stats, under each policy",
-          arguments: [[DAF_POLICY_FAIL], [DAF_POLICY_DEGRADE], [DAF_POLICY_SPILL], [DAF_POLICY_RECOMPUTE],
-                      [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL, DAF_POLICY_RECOMPUTE]])
+          arguments: InPlaceTests.everyPolicy)
     func sameAsCopyPath(policy: [daf_policy]) throws {
         let spill = SpillDirectory()
         defer { #expect(spill.removeEmpty()) }
