@@ -16,6 +16,29 @@ enum PageMemory {
         return base
     }
 
+    /// Maps `bytes` as `map` does, followed by `ahead` bytes of address space held back
+    /// (PROT_NONE, no memory or commit charge): the pool maps the next chunk there, so that a
+    /// block running on from one chunk into the next is one contiguous range.
+    static func map(_ bytes: Int, reservingAhead ahead: Int) -> UnsafeMutableRawPointer? {
+        guard ahead > 0 else { return map(bytes) }
+        guard bytes > 0, let base = mmap(nil, bytes + ahead, PROT_NONE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_NORESERVE, -1, 0),
+              base != MAP_FAILED else { return map(bytes) }
+        guard map(bytes, over: base) else {
+            munmap(base, bytes + ahead)
+            return nil
+        }
+        return base
+    }
+
+    /// Maps `bytes` at `reserved`, the start of address space this process holds back
+    /// (see map(_:reservingAhead:)); false if the OS refuses the memory.
+    static func map(_ bytes: Int, over reserved: UnsafeMutableRawPointer) -> Bool {
+        let base = mmap(reserved, bytes, PROT_READ | PROT_WRITE, MAP_PRIVATE | MAP_ANONYMOUS | MAP_FIXED, -1, 0)
+        guard base != MAP_FAILED else { return false }
+        _ = madvise(base, bytes, madviseHugePage)
+        return true
+    }
+
     /// Returns [base, base + bytes) to the OS; base and bytes are multiples of the OS page.
     static func unmap(_ base: UnsafeMutableRawPointer, _ bytes: Int) {
         if bytes > 0 { munmap(base, bytes) }

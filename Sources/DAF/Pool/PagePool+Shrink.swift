@@ -84,6 +84,7 @@ extension PagePool {
         if keep == 0 {
             unmapChunk(c, isTrim: true)
         } else {
+            releaseReservation(c) // it no longer adjoins the mapped pages
             let base = chunks[c].base.unsafelyUnwrapped + keep << config.pageShift
             PageMemory.unmap(base, (mapped - keep) << config.pageShift)
             chunks[c].mappedPages = keep

@@ -33,6 +33,9 @@ struct ChunkRecord {
     var freshFrom = 0
     /// Fresh pages below this are backed already (backed ahead of use, see takePages).
     var backedTo = 0
+    /// Bytes of address space held back right after the mapped pages, for the next chunk
+    /// slot (see PagePool.mapChunk).
+    var reservedAfter = 0
 
     var isMapped: Bool { base != nil }
     var usedPages: Int { mappedPages - freeCount }
@@ -128,7 +131,7 @@ struct PagePool: ~Copyable {
     /// Unmaps every chunk and frees its links, leaving the records stale.
     private func releaseChunkMemory() {
         for c in 0..<chunkLimit where chunks[c].isMapped {
-            PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, chunks[c].mappedPages << config.pageShift)
+            PageMemory.unmap(chunks[c].base.unsafelyUnwrapped, (chunks[c].mappedPages << config.pageShift) + chunks[c].reservedAfter)
             Glibc.free(chunks[c].links)
             Glibc.free(chunks[c].runs)
         }
@@ -201,12 +204,10 @@ struct PagePool: ~Copyable {
         }
         try chunks.reserve(slot + 1, filling: ChunkRecord())
         let bytes = pages << config.pageShift
-        guard let base = PageMemory.map(bytes) else {
-            throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
-        }
+        let (base, reservedAfter) = try mapChunkMemory(slot: slot, bytes: bytes)
         guard let raw = malloc(pages * MemoryLayout<UInt32>.stride),
               let rawRuns = malloc(pages * MemoryLayout<FreeRun>.stride) else {
-            PageMemory.unmap(base, bytes)
+            PageMemory.unmap(base, bytes + reservedAfter)
             throw DAFError(DAF_E_NO_MEMORY, "could not allocate the bookkeeping of a \(pages)-page chunk")
         }
         // One run in address order, so a fresh chunk is used front to back.
@@ -216,7 +217,8 @@ struct PagePool: ~Copyable {
         links[pages - 1] = PagePool.endOfList
         let runs = rawRuns.bindMemory(to: FreeRun.self, capacity: pages)
         runs[0] = FreeRun(head: first, tail: first + UInt32(pages - 1), count: UInt32(pages))
-        chunks[slot] = ChunkRecord(base: base, links: links, runs: runs, runCount: 1, mappedPages: pages, freeCount: pages)
+        chunks[slot] = ChunkRecord(base: base, links: links, runs: runs, runCount: 1, mappedPages: pages, freeCount: pages,
+                                   reservedAfter: reservedAfter)
         chunkLimit = max(chunkLimit, slot + 1)
         firstFreeChunk = min(firstFreeChunk, slot)
         capacityPages += pages
@@ -225,8 +227,43 @@ struct PagePool: ~Copyable {
         return slot
     }
 
+    /// Chunks a new chunk may hold back address space for, after its own (see mapChunkMemory).
+    static let chunksReservedAhead = 64
+
+    /// Memory for chunk `slot`: in the address space held back after chunk slot - 1 when it
+    /// has room, so that pages taken lowest chunk first (takePages) run on contiguously from
+    /// one chunk into the next; else anywhere, holding back room for the chunks that may
+    /// follow (up to the budget, at most chunksReservedAhead of them). Returns the base and
+    /// the bytes held back after the chunk.
+    private mutating func mapChunkMemory(slot: Int, bytes: Int) throws(DAFError) -> (UnsafeMutableRawPointer, Int) {
+        if slot > 0 && chunks[slot - 1].isMapped && chunks[slot - 1].reservedAfter > 0 {
+            let previous = chunks[slot - 1]
+            let end = previous.base.unsafelyUnwrapped + previous.mappedPages << config.pageShift
+            chunks[slot - 1].reservedAfter = 0
+            if previous.reservedAfter >= bytes && PageMemory.map(bytes, over: end) {
+                return (end, previous.reservedAfter - bytes)
+            }
+            PageMemory.unmap(end, previous.reservedAfter) // too small, or refused: give it back
+        }
+        let roomPages = budgetPages == Int.max ? Int.max : max(0, budgetPages - capacityPages - (bytes >> config.pageShift))
+        let ahead = min(roomPages, PagePool.chunksReservedAhead * config.chunkPages) << config.pageShift
+        guard let base = PageMemory.map(bytes, reservingAhead: ahead) else {
+            throw DAFError(DAF_E_NO_MEMORY, "mapping a chunk of \(bytes) bytes failed (errno \(errno))")
+        }
+        return (base, ahead)
+    }
+
+    /// Gives back the address space held back after chunk c.
+    mutating func releaseReservation(_ c: Int) {
+        guard chunks[c].reservedAfter > 0 else { return }
+        let end = chunks[c].base.unsafelyUnwrapped + chunks[c].mappedPages << config.pageShift
+        PageMemory.unmap(end, chunks[c].reservedAfter)
+        chunks[c].reservedAfter = 0
+    }
+
     /// Unmaps a chunk none of whose pages is used.
     mutating func unmapChunk(_ slot: Int, isTrim: Bool) {
+        releaseReservation(slot)
         let record = chunks[slot]
         PageMemory.unmap(record.base.unsafelyUnwrapped, record.mappedPages << config.pageShift)
         Glibc.free(record.links)
@@ -244,6 +281,7 @@ struct PagePool: ~Copyable {
     /// first within a chunk, and returns them as one list. Pages used for the first time are
     /// backed here (see ChunkRecord.freshFrom): the faults come at a new peak, not every step.
     private mutating func takePages(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32) {
+        if n > 0, let run = takeOneRun(n) { return run }
         var head = PagePool.endOfList, tail = PagePool.endOfList, home = PagePool.mixed
         // Where the next piece's first page is to be written: the link of the list's tail.
         var tailLink: UnsafeMutablePointer<UInt32>? = nil
@@ -284,6 +322,47 @@ struct PagePool: ~Copyable {
         usedPages += n - remaining
         firstFreeChunk = c
         return (head, tail, home)
+    }
+
+    /// Runs looked at, from the top of each chunk's stack, for one that holds a whole block.
+    static let runsSearched = 8
+
+    /// `n` pages from one free run that holds them all, when a chunk has one among the top
+    /// runsSearched of its stack or at its bottom (the lowest such chunk, the topmost such
+    /// run); else nil. A
+    /// list pieced from several runs is never contiguous in memory, one run's pages often
+    /// are (PagePool+Contiguity): without this, blocks of varying sizes, as a training loop
+    /// saves them, take a leftover run first and were contiguous about one time in six.
+    private mutating func takeOneRun(_ n: Int) -> (head: UInt32, tail: UInt32, home: UInt32)? {
+        for c in firstFreeChunk..<chunkLimit where chunks[c].freeCount >= n {
+            let runs = chunks[c].runs.unsafelyUnwrapped, top = chunks[c].runCount - 1
+            // The bottom run too: it holds the never used pages, often the one run large enough.
+            guard let i = stride(from: top, through: max(0, top + 1 - PagePool.runsSearched), by: -1)
+                .first(where: { Int(runs[$0].count) >= n }) ?? (Int(runs[0].count) >= n ? 0 : nil) else { continue }
+            let isFresh = Int(runs[i].head & indexMask) == chunks[c].freshFrom
+            // The fresh run stays at the bottom (ChunkRecord.freshFrom): cut in place, never moved.
+            if isFresh && i != top && Int(runs[i].count) == n { continue }
+            var r = i
+            if !isFresh && i != top {
+                (runs[i], runs[top]) = (runs[top], runs[i])
+                r = top
+            }
+            var first = runs[r].head, last = runs[r].tail
+            if Int(runs[r].count) == n {
+                chunks[c].runCount -= 1
+            } else {
+                cut(&runs[r], taking: n, chunk: c, isFresh: isFresh, first: &first, last: &last)
+            }
+            if isFresh {
+                chunks[c].freshFrom += Int(last & indexMask) - Int(first & indexMask) + 1
+                backFreshPages(c)
+            }
+            setLink(last, PagePool.endOfList)
+            chunks[c].freeCount -= n
+            usedPages += n
+            return (first, last, UInt32(c))
+        }
+        return nil
     }
 
     /// Takes `n` pages (fewer than it holds) from free run `run` of chunk `c` and returns them
@@ -345,13 +424,15 @@ struct PagePool: ~Copyable {
 
     /// Gives a list of `count` pages back to their chunks (as runs on top, so they are reused
     /// first); with auto-trim, unmaps chunks left without a used page.
-    private mutating func releasePages(head: UInt32, tail: UInt32, count: Int, home: UInt32) {
+    private mutating func releasePages(head: UInt32, tail: UInt32, count: Int, home: UInt32,
+                                       trimming: Bool? = nil) {
+        let trimming = trimming ?? config.autoTrim
         guard count > 0 else { return }
         usedPages -= count
         if home != PagePool.mixed {
             let c = Int(home)
             pushRun(c, head: head, tail: tail, count: count)
-            if config.autoTrim && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
+            if trimming && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
             return
         }
         // Pages of several chunks: one run per stretch of the list within one chunk.
@@ -361,7 +442,7 @@ struct PagePool: ~Copyable {
             let next = link(page), c = chunkSlot(page)
             if c != runChunk {
                 pushRun(runChunk, head: runHead, tail: runTail, count: runLength)
-                if config.autoTrim { touched.append(runChunk) }
+                if trimming { touched.append(runChunk) }
                 runChunk = c
                 runHead = page
                 runLength = 0
@@ -371,7 +452,7 @@ struct PagePool: ~Copyable {
             page = next
         }
         pushRun(runChunk, head: runHead, tail: runTail, count: runLength)
-        if config.autoTrim { touched.append(runChunk) }
+        if trimming { touched.append(runChunk) }
         for c in touched where chunks[c].isMapped && chunks[c].usedPages == 0 { unmapChunk(c, isTrim: true) }
     }
 
@@ -440,12 +521,25 @@ struct PagePool: ~Copyable {
     /// Frees a block; `evicted` counts it as an eviction rather than a free.
     mutating func free(_ block: UInt64, evicted: Bool = false) throws(DAFError) {
         let slot = try slot(of: block)
+        if evicted { counters.evictions += 1 } else { counters.frees += 1 }
+        discard(slot, trimming: config.autoTrim)
+    }
+
+    /// Undoes the allocation of a block that was never used (a context's no-copy save that
+    /// falls back to packing elsewhere): it counts as neither an allocation nor a free, and no
+    /// chunk is unmapped, so the allocation that follows finds the pool as it was.
+    mutating func cancel(_ block: UInt64) throws(DAFError) {
+        let slot = try slot(of: block)
+        counters.allocs -= 1
+        discard(slot, trimming: false)
+    }
+
+    private mutating func discard(_ slot: Int, trimming: Bool) {
         let record = blocks[slot]
         tree.remove(UInt32(slot))
-        releasePages(head: record.head, tail: record.tail, count: record.pages, home: record.home)
+        releasePages(head: record.head, tail: record.tail, count: record.pages, home: record.home, trimming: trimming)
         counters.liveBlocks -= 1
         counters.liveBytes -= record.bytes
-        if evicted { counters.evictions += 1 } else { counters.frees += 1 }
         var cleared = BlockRecord()
         cleared.generation = record.generation
         if record.generation < PagePool.maxGeneration {

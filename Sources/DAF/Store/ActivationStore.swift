@@ -1,11 +1,13 @@
 // The context behind daf_context: saved activations by handle, each a packed blob kept in the
 // context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
-// Thread-safe: a mutex guards the state; packing and unpacking run outside it, on a blob
-// packed before storing and on a copy fetched for restoring. Recompute callbacks also run
-// outside it. Blob buffers are reused between calls (ScratchBlobs). Owns the context's worker
+// Thread-safe: a mutex guards the state; packing and unpacking run outside it, in place in the
+// pool's pages while a pin keeps them (StoreState+Pins), or else on a blob packed before
+// storing and on a copy fetched for restoring. Recompute callbacks also run outside it. Blob
+// buffers for the copies are reused between calls (ScratchBlobs). Owns the context's worker
 // threads: they split large saves and restores, and run async saves, whose handles wait in
 // `pending` until their blob is admitted.
 import CDAF
+import Glibc
 import Synchronization
 
 final class ActivationStore: Sendable {
@@ -51,11 +53,50 @@ final class ActivationStore: Sendable {
                       seed: defaults.seed &+ saveNumber.add(1, ordering: .relaxed).oldValue)
     }
 
-    /// Packs values, admits the blob as `handle` (evicting under the policy if needed).
+    /// Packs values and keeps the blob as `handle` (evicting under the policy if needed):
+    /// in place when it can, else through a scratch buffer.
     private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, importance: Float,
                               recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) {
         // The finite-data size first; NaN/Inf values need a second, exact-size attempt.
-        var blob = try scratch.take(atLeast: PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize)
+        var size = try PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize
+        do throws(DAFError) {
+            if try packInPlace(values, count: count, spec: spec, size: size, importance: importance,
+                               recompute: recompute, handle: handle, parallelism: parallelism) { return }
+        } catch where error.status == DAF_E_DST_TOO_SMALL.code {
+            size = error.needed
+        }
+        try packCopyAndAdmit(values, count: count, spec: spec, size: size, importance: importance,
+                             recompute: recompute, handle: handle, parallelism: parallelism)
+    }
+
+    /// Packs straight into a pinned block of the pool and publishes it: no copy of the blob.
+    /// False when no contiguous block of `size` bytes can be had without the entry's own last
+    /// resort (nothing is left allocated then); DAF_E_DST_TOO_SMALL (with the size needed) when
+    /// the values hold NaN/Inf.
+    private func packInPlace(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, size: Int, importance: Float,
+                             recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) -> Bool {
+        guard let reserved = try withState({ state throws(DAFError) in
+            state.reserveForPacking(handle: handle, size: size, importance: importance)
+        }) else { return false }
+        let written: Int
+        do throws(DAFError) {
+            written = try Codec.pack(values, count: count, spec: spec, into: reserved.base, capacity: size, parallelism: parallelism)
+        } catch {
+            try withState { state throws(DAFError) in state.cancelReservation(reserved) }
+            throw error
+        }
+        try withState { state throws(DAFError) in
+            try state.publish(reserved, size: written, handle: handle, count: count, bits: spec.bits,
+                              importance: importance, recompute: recompute)
+        }
+        return true
+    }
+
+    /// Packs into a scratch buffer (`size` bytes first, the exact size if that is short) and
+    /// admits a copy of the blob.
+    private func packCopyAndAdmit(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, size expected: Int, importance: Float,
+                                  recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) {
+        var blob = try scratch.take(atLeast: expected)
         defer { scratch.give(blob) }
         let size: Int
         do throws(DAFError) {
@@ -129,6 +170,11 @@ final class ActivationStore: Sendable {
         try settle(handle)
         let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism) }
         switch source {
+        case .pinned(let blob):
+            try unpinning(blob) { () throws(DAFError) in
+                try Codec.unpack(blob.base, size: blob.size, into: dst, count: count, parallelism: parallelism)
+            }
+            return
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
             try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism)
@@ -142,6 +188,11 @@ final class ActivationStore: Sendable {
         try settle(handle)
         let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil, scratch: scratch, parallelism: parallelism) }
         switch source {
+        case .pinned(let blob):
+            try unpinning(blob) { () throws(DAFError) in
+                try Codec.unpackRange(blob.base, size: blob.size, first: first, count: count, into: dst, parallelism: parallelism)
+            }
+            return
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
             try Codec.unpackRange(blob.base, size: size, first: first, count: count, into: dst, parallelism: parallelism)
@@ -156,6 +207,26 @@ final class ActivationStore: Sendable {
             if count > 0, let dst { dst.update(from: values + first, count: count) }
         }
         try withState { state throws(DAFError) in state.noteRestore(source) }
+    }
+
+    /// Tests only: how long an in-place restore waits between its pin and its decode, so that
+    /// racing calls land inside the pinned window (0: no wait, one relaxed load per restore).
+    let pinnedPauseMicroseconds = Atomic<Int>(0)
+
+    /// Runs `decode` on a pinned blob, then unpins it, counting the restore if it succeeded.
+    private func unpinning(_ blob: PinnedBlob, _ decode: () throws(DAFError) -> Void) throws(DAFError) {
+        let pause = pinnedPauseMicroseconds.load(ordering: .relaxed)
+        if pause > 0 { usleep(UInt32(pause)) }
+        do throws(DAFError) {
+            try decode()
+        } catch {
+            try withState { state throws(DAFError) in state.unpin(blob.block) }
+            throw error
+        }
+        try withState { state throws(DAFError) in
+            state.unpin(blob.block)
+            state.noteRestore(.pinned(blob))
+        }
     }
 
     private func rebuild(_ hook: RecomputeHook, _ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
@@ -176,8 +247,25 @@ final class ActivationStore: Sendable {
         try withState { state throws(DAFError) in try state.setImportance(handle, importance) }
     }
 
+    /// A budget below the capacity may evict and move pages, which no pin allows: it waits
+    /// for the pins to end (each lasts one pack or decode, never a user callback), and bars
+    /// new ones meanwhile so that a stream of restores cannot starve it.
     func setBudget(_ bytes: UInt64) throws(DAFError) {
-        try withState { state throws(DAFError) in try state.setBudget(bytes) }
+        var barred = false
+        defer { if barred { state.withLock { $0.pinsBarred -= 1 } } }
+        while true {
+            let done = try withState { state throws(DAFError) -> Bool in
+                guard state.pins.isEmpty || !state.budgetMovesPages(bytes) else {
+                    if !barred { state.pinsBarred += 1 }
+                    barred = true
+                    return false
+                }
+                try state.setBudget(bytes)
+                return true
+            }
+            if done { return }
+            sched_yield()
+        }
     }
 
     func info(_ handle: UInt64) throws(DAFError) -> daf_entry_info {

@@ -2,7 +2,7 @@
 // oldest, first; the entry being saved is not in the pool yet), each given the first action
 // the policy allows - degrade in place, drop for recompute, spill - until the goal is met.
 // Nothing is lost: a victim no action applies to stays, and a failed action leaves the victim
-// as it was.
+// as it was. A pinned block (being packed or decoded in place) is never a victim.
 import CDAF
 
 extension StoreState {
@@ -46,6 +46,8 @@ extension StoreState {
     }
 
     private mutating func evictionStep(_ block: UInt64) throws(DAFError) -> StepOutcome {
+        // In use outside the lock (StoreState+Pins): as if it were not there.
+        if isPinned(block) { return .skipped }
         let handle = try pool.tag(of: block)
         guard var entry = entries[handle] else { throw DAFError(DAF_E_INTERNAL, "block \(block) belongs to no entry") }
         if config.policy.contains(.degrade), let bits = degradedBits(count: entry.count, bits: entry.bits, size: entry.size) {

@@ -35,6 +35,8 @@ struct Entry {
 
 /// What a restore needs, taken out of the lock.
 enum FetchedEntry: Sendable {
+    /// The blob in the pool's pages, pinned: the caller unpins it.
+    case pinned(PinnedBlob)
     case packed(AlignedBytes, size: Int, fromSpill: Bool)
     case recompute(RecomputeHook, count: Int)
 }
@@ -54,6 +56,11 @@ struct StoreState: ~Copyable {
     var figures = Figures()
     var pool: PagePool
     let spill: SpillFile
+    /// Blocks in use outside the lock, by block (StoreState+Pins).
+    var pins: [UInt64: Pin] = [:]
+    /// Lowerings of the budget waiting for the pins to end: no new pin is taken meanwhile.
+    var pinsBarred = 0
+    var inPlace = InPlaceAccess()
 
     init(_ config: StoreConfig) throws(DAFError) {
         self.config = config
@@ -115,7 +122,7 @@ struct StoreState: ~Copyable {
     }
 
     /// A block of `size` bytes for entry `handle`, after evicting others if the budget needs it.
-    private mutating func allocateRoom(handle: UInt64, size: Int, importance: Float) throws(DAFError) -> UInt64 {
+    mutating func allocateRoom(handle: UInt64, size: Int, importance: Float) throws(DAFError) -> UInt64 {
         let pages = pool.config.pages(for: size)
         guard pages <= pool.budgetPages else {
             throw DAFError(DAF_E_BUDGET_EXCEEDED, "the packed tensor takes \(pages) pages of \(pool.pageSize) bytes; "
@@ -126,7 +133,7 @@ struct StoreState: ~Copyable {
     }
 
     /// Keeps and counts a new entry (its residence's own figures are the caller's).
-    private mutating func record(_ handle: UInt64, _ entry: Entry) {
+    mutating func record(_ handle: UInt64, _ entry: Entry) {
         entries[handle] = entry
         if entry.bits < entry.savedBits { figures.degradedEntries += 1 }
         figures.liveEntries += 1
@@ -136,16 +143,18 @@ struct StoreState: ~Copyable {
         figures.saves += 1
     }
 
-    /// A copy of the entry's packed blob (in a buffer from `scratch`, for the caller to give
-    /// back), or its recompute callback. `count`, when given, must be the entry's count.
-    /// `parallelism` copies a large blob out of the pool's pages.
-    func fetch(_ handle: UInt64, count: Int?, scratch: ScratchBlobs, parallelism: Parallelism = .serial) throws(DAFError) -> FetchedEntry {
+    /// The entry's packed blob in place, pinned (when its pages are contiguous), or a copy of
+    /// it (in a buffer from `scratch`, for the caller to give back), or its recompute callback.
+    /// `count`, when given, must be the entry's count. `parallelism` copies a large blob out
+    /// of the pool's pages.
+    mutating func fetch(_ handle: UInt64, count: Int?, scratch: ScratchBlobs, parallelism: Parallelism = .serial) throws(DAFError) -> FetchedEntry {
         guard let entry = entries[handle] else { throw unknown(handle) }
         if let count, count != entry.count {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but handle \(handle) holds \(entry.count) values")
         }
         switch entry.residence {
         case .pool(let block):
+            if let pinned = try pinForReading(block, size: entry.size) { return .pinned(pinned) }
             let copy = try scratch.take(atLeast: entry.size)
             try pool.read(block, offset: 0, into: copy.base, count: entry.size, parallelism: parallelism)
             return .packed(copy, size: entry.size, fromSpill: false)
@@ -164,6 +173,7 @@ struct StoreState: ~Copyable {
     mutating func noteRestore(_ source: FetchedEntry) {
         figures.restores += 1
         switch source {
+        case .pinned: break
         case .packed(_, _, let fromSpill): if fromSpill { figures.spillRestores += 1 }
         case .recompute: figures.recomputeRestores += 1
         }
@@ -173,7 +183,8 @@ struct StoreState: ~Copyable {
         guard let entry = entries.removeValue(forKey: handle) else { throw unknown(handle) }
         switch entry.residence {
         case .pool(let block):
-            try pool.free(block)
+            // A restore decoding it in place frees it when done (StoreState+Pins).
+            if isPinned(block) { pins[block]?.released = true } else { try pool.free(block) }
             figures.livePackedBytes -= entry.size
         case .spilled(let extent):
             spill.release(extent)
