@@ -474,9 +474,10 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  *
  * Memory budget. A context keeps every packed blob in its own paged pool (see above; the pool
  * options are daf_options' page_size, chunk_bytes, pool_flags) and never lets the pool's
- * capacity exceed budget_bytes (0 = no limit). Only the pool counts: a call also uses
- * transient heap memory of about one packed blob (and, to degrade an entry, its float32 size)
- * while it runs, and the context keeps up to two of those blob buffers idle between calls
+ * capacity exceed budget_bytes (0 = no limit). Only the pool counts: a call may also use
+ * transient heap memory of up to one packed blob (none when it packs into or unpacks from the
+ * pool's pages in place, the usual case; to degrade an entry, also its float32 size) while it
+ * runs, and the context keeps up to two of those blob buffers idle between calls
  * (at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
  * and restores do not map and fault in fresh memory each time. When a save would not fit,
  * the context evicts entries, least important first (lowest importance; among equal
@@ -698,7 +699,9 @@ int daf_stats(daf_context *ctx, daf_context_stats *stats);
  *  then shrinks the pool to the budget (see daf_pool_set_budget). If the policy cannot free
  *  enough, the budget stays as it was and DAF_E_BUDGET_EXCEEDED is returned (entries evicted
  *  on the way stay restorable). Errors: DAF_E_INVALID_CONTEXT, DAF_E_BUDGET_EXCEEDED,
- *  DAF_E_IO (spilling failed). Thread-safe. Since 0.1.0. */
+ *  DAF_E_IO (spilling failed). Thread-safe; a budget below the pool's capacity first waits
+ *  for saves and restores that are packing into or unpacking from the pool's pages at that
+ *  moment (new ones then take the copying path until it is done). Since 0.1.0. */
 int daf_set_budget(daf_context *ctx, uint64_t budget_bytes);
 
 /** Where a saved entry's data is (daf_entry_info.state). */
