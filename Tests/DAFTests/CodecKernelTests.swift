@@ -51,7 +51,10 @@ struct CodecKernelTests {
     func farGroups(bits: Int) {
         // Counter (i >> 5) * 16 + i % 16 crosses 2^32 at element index 2^37: groups just before,
         // at and across it (a group of 48 from 2^37 - 32 straddles it), and an odd row start.
-        let firsts = [(1 << 37) - 256, 1 << 37, (1 << 37) - 32, (1 << 37) + 16, (1 << 40) - 512]
+        // The kernels' folded key changes where counter bits 16...31 do, every 2^17 elements:
+        // groups across such a boundary too (48 from 2^17 - 32; 48 and 1024 from 5 * 2^17 - 16).
+        let firsts = [(1 << 37) - 256, 1 << 37, (1 << 37) - 32, (1 << 37) + 16, (1 << 40) - 512,
+                      (1 << 17) - 32, (5 << 17) - 16]
         for (n, first) in firsts.enumerated() {
             for (group, rounding) in [(256, Rounding.stochastic), (48, .stochastic), (256, .nearest), (1024, .stochastic)] {
                 var rng = SeededGenerator(seed: UInt64(bits * 100 + n))

@@ -192,16 +192,27 @@ enum SIMDGroupKernels {
             return hashes
         }
 
-        /// True when pairs [first, first + count) share one key (no 2^32 counter boundary
-        /// inside), so `hashes(counters:key:)` can serve them in any order.
-        static func shareKey(firstPair: Int, count: Int) -> Bool {
-            (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32 == (UInt64(truncatingIfNeeded: firstPair &+ count &- 1) << 4) >> 32
+        /// Pair p's hashes from its counters (c = low 32 bits of p * 16 + lane) and the folded
+        /// key of foldedKey(key:pair:), for pairs that share p >> 12.
+        @inline(__always)
+        static func hashes(counters: Words, folded: UInt32) -> Words {
+            StochasticHash.lowbias32Tail(counters ^ Words(repeating: folded))
         }
 
-        /// Pair p's hashes from its counters (low 32 bits of p * 16 + lane) and key.
+        /// The hash's first step, x ^= x >> 16 on x = c ^ key, folded into the key: bits 16...31
+        /// of c are those of p * 16, the same in all lanes and in every pair with the same
+        /// p >> 12, so x ^ (x >> 16) = c ^ (key ^ key >> 16 ^ c >> 16). Two vector
+        /// instructions less per pair of rows (33 -> 31 in the AVX-512 stochastic loop).
         @inline(__always)
-        static func hashes(counters: Words, key: UInt32) -> Words {
-            StochasticHash.lowbias32(counters ^ Words(repeating: key))
+        static func foldedKey(key: UInt32, pair: Int) -> UInt32 {
+            key ^ (key &>> 16) ^ (UInt32(truncatingIfNeeded: pair &<< 4) &>> 16)
+        }
+
+        /// True when pairs [first, first + count) share p >> 12, and so one key (no 2^32
+        /// counter boundary inside) and one folded key: `hashes(counters:folded:)` can serve
+        /// them in any order. Groups of a power-of-two size always do.
+        static func shareFold(firstPair: Int, count: Int) -> Bool {
+            firstPair >> 12 == (firstPair &+ count &- 1) >> 12
         }
     }
 
@@ -252,7 +263,7 @@ enum SIMDGroupKernels {
     /// codes' bias leaves through the top or is subtracted once per word row. The group's part
     /// of a word row it shares with a neighbouring group (before or after it) goes the same
     /// way and is then shifted to its first slot. A part that starts or ends mid-pair (odd rows
-    /// per group, or per word at 6 bits), or a group whose pairs need two hash keys, goes
+    /// per group, or per word at 6 bits), or a group whose pairs do not share one folded key (shareFold), goes
     /// through RowPacker.
     @inline(__always)
     private static func encodeRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
@@ -261,17 +272,18 @@ enum SIMDGroupKernels {
         let perWord = 32 / W.bits, pairsPerWord = perWord / 2
         let firstPair = rows.first >> 1
         guard perWord & 1 == 0,
-              !Coder.usesHashes || PairHashes.shareKey(firstPair: firstPair, count: (rows.first &+ rows.count &+ 1) >> 1 &- firstPair)
+              !Coder.usesHashes || PairHashes.shareFold(firstPair: firstPair, count: (rows.first &+ rows.count &+ 1) >> 1 &- firstPair)
         else {
             encodeRowsOneByOne(source, rows, 0..<rows.count, stream, bits: W.bits, coder: coder)
             return
         }
-        let key = Coder.usesHashes
-            ? coder.keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32))
+        let folded = Coder.usesHashes
+            ? PairHashes.foldedKey(key: coder.keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32)),
+                                   pair: firstPair)
             : 0
         let lead = min(rows.count, (perWord &- rows.first % perWord) % perWord)
         let wholeEnd = lead &+ (rows.count &- lead) / perWord * perWord
-        if lead > 0 { encodePart(source, rows, 0..<lead, stream, width: W.self, coder: coder, key: key) }
+        if lead > 0 { encodePart(source, rows, 0..<lead, stream, width: W.self, coder: coder, folded: folded) }
         let bias = wordRowBias(bits: W.bits, slots: perWord)
         // The counters of the first word row's last pair.
         var counters = Words(repeating: UInt32(truncatingIfNeeded: ((rows.first &+ lead) >> 1 &+ pairsPerWord &- 1) << 4)) &+ laneIndices
@@ -279,7 +291,7 @@ enum SIMDGroupKernels {
         var rowOffset = lead &* 64
         while rowOffset < wholeEnd &* 64 {
             let packed = packPairsBackward(source, rows: rowOffset / 64..<rowOffset / 64 &+ perWord, counters: &counters,
-                                           key: key, width: W.self, coder: coder)
+                                           folded: folded, width: W.self, coder: coder)
             stream.storeBytes(of: packed &- bias, toByteOffset: wordRow &* 64, as: Words.self)
             // From the first pair of this word row to the last of the next.
             if Coder.usesHashes { counters &+= UInt32(truncatingIfNeeded: 16 &* (2 &* pairsPerWord)) }
@@ -287,7 +299,7 @@ enum SIMDGroupKernels {
             rowOffset &+= perWord &* 64
         }
         if wholeEnd < rows.count {
-            encodePart(source, rows, wholeEnd..<rows.count, stream, width: W.self, coder: coder, key: key)
+            encodePart(source, rows, wholeEnd..<rows.count, stream, width: W.self, coder: coder, folded: folded)
         }
     }
 
@@ -296,14 +308,14 @@ enum SIMDGroupKernels {
     /// `counters` holds the last pair's hash counters and is stepped down to the first's.
     @inline(__always)
     private static func packPairsBackward<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, rows: Range<Int>,
-                                                                            counters: inout Words, key: UInt32,
+                                                                            counters: inout Words, folded: UInt32,
                                                                             width: W.Type, coder: Coder) -> Words {
         var packed = Words(repeating: 0)
         var offset = (rows.upperBound &- 2) &* 64
         repeat {
             let x0 = source.loadUnaligned(fromByteOffset: offset, as: Floats.self)
             let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
-            let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, key: key) : Words()
+            let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, folded: folded) : Words()
             let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
             packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
             if Coder.usesHashes { counters &-= 16 }
@@ -318,7 +330,7 @@ enum SIMDGroupKernels {
     /// rule of ScalarGroupKernels). An odd part goes through RowPacker.
     private static func encodePart<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows, _ part: Range<Int>,
                                                                      _ stream: UnsafeMutableRawPointer, width: W.Type,
-                                                                     coder: Coder, key: UInt32) {
+                                                                     coder: Coder, folded: UInt32) {
         let perWord = 32 / W.bits
         let absoluteRow = rows.first &+ part.lowerBound
         guard absoluteRow & 1 == 0, part.count & 1 == 0 else {
@@ -326,7 +338,7 @@ enum SIMDGroupKernels {
             return
         }
         var counters = Words(repeating: UInt32(truncatingIfNeeded: ((absoluteRow &+ part.count &- 2) >> 1) << 4)) &+ laneIndices
-        let packed = packPairsBackward(source, rows: part, counters: &counters, key: key, width: W.self, coder: coder)
+        let packed = packPairsBackward(source, rows: part, counters: &counters, folded: folded, width: W.self, coder: coder)
         let slot = absoluteRow % perWord, wordRow = absoluteRow / perWord
         var codes = (packed &- wordRowBias(bits: W.bits, slots: part.count)) &<< UInt32(truncatingIfNeeded: slot &* W.bits)
         if slot != 0 { codes |= stream.loadUnaligned(fromByteOffset: wordRow &* 64, as: Words.self) }

@@ -25,6 +25,17 @@ enum StochasticHash {
         return x
     }
 
+    /// lowbias32 without its first xorshift: lowbias32(x) == lowbias32Tail(x ^ (x >> 16)).
+    /// The SIMD kernels fold that first step into their key (SIMDGroupKernels.PairHashes).
+    @inline(__always)
+    static func lowbias32Tail(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        var x = value &* 0x7FEB_352D
+        x ^= x &>> 15
+        x = x &* 0x846C_A68B
+        x ^= x &>> 16
+        return x
+    }
+
     /// The key for all counters whose upper 32 bits are `high`.
     @inline(__always)
     static func key(seed: UInt64, indexHigh high: UInt32) -> UInt32 {
