@@ -34,6 +34,33 @@ struct CodecKernelTests {
         }
     }
 
+    @Test("stochastic rounding where the top value's t lands above the top code: SIMD equals the reference", arguments: 2...8)
+    func topValueAboveTop(bits: Int) throws {
+        // Groups of one value at 0 and 255 at hi, hi chosen so that the kernels' arithmetic
+        // puts x = hi a few ulps above the top code: t = hi * (1 / (hi / top)) > top. daf.h
+        // clamps t to the top before adding the dither; adding it to the unclamped t rounded
+        // differently where t + u met a half (found by this test: 2-, 3- and 4-bit codes
+        // differed). (At 1 bit hi * (1 / hi) never exceeds 1.)
+        let top = Float((1 << bits) - 1)
+        func landsAbove(_ hi: Float) -> Bool {
+            let step: Float = hi / top
+            let inverse: Float = 1 / step
+            return hi * inverse > top
+        }
+        let candidates: [Float] = (1...4000).map { Float($0) / 997 }
+        let hi = try #require(candidates.first(where: landsAbove))
+        let count = 1 << 18, group = 256
+        var values = [Float](repeating: hi, count: count)
+        for g in stride(from: 0, to: count, by: group) { values[g] = 0 }
+        let s = spec(bits: bits, group: group, rounding: .stochastic, seed: 12_345)
+        let reference = try pack(values, s, kernels: .reference)
+        for kernels in [Kernels.baselineSIMD, .avx512, .simd] {
+            let fast = try pack(values, s, kernels: kernels)
+            let firstDifference = zip(reference, fast).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+            #expect(reference == fast, "bits \(bits) hi \(hi) \(kernels): first differing byte \(String(describing: firstDifference))")
+        }
+    }
+
     @Test("finite min/max: SIMD equals the reference")
     func minMax() {
         for seed in UInt64(1)...40 {

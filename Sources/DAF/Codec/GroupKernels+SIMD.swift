@@ -137,10 +137,13 @@ enum SIMDGroupKernels {
             self.top = Floats(repeating: top)
         }
 
-        /// min(t + u, top) rounded: the same as min(rounded t + u, top), top being an integer.
+        /// min(t, top) + u rounded, as GroupEncoder.stochasticCode: t may lie a few ulps above
+        /// the top (PlainNearest.positions), and t + u would then round differently from
+        /// top + u where it meets a half; min(t, top) + u <= top + 0.5 - 2^-16, a float (their
+        /// spacing there is at most 2^-16 for top <= 255), so it never rounds past the top.
         @inline(__always)
         func biasedCodes(_ x: Floats, offsets u: Floats) -> Words {
-            biasedRounded(daf_platform_min16(plain.positions(x) + u, top))
+            biasedRounded(daf_platform_min16(plain.positions(x), top) + u)
         }
     }
 
