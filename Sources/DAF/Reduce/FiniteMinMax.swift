@@ -52,33 +52,17 @@ struct FiniteMinMax: Equatable {
     @inline(__always)
     static func optimistic(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax? {
         let rows = count / 16
-        // Two accumulators for the sum: with one, a group's pass was a chain of dependent adds
-        // (16 rows x the add latency; perf annotate); the sum's order does not matter, only
-        // whether it is finite.
         var lo = SIMD16<Float>(repeating: .infinity)
         var hi = SIMD16<Float>(repeating: -.infinity)
-        var sum0 = SIMD16<Float>(repeating: 0), sum1 = sum0
+        var sum = SIMD16<Float>(repeating: 0)
         let raw = UnsafeRawPointer(values)
-        var offset = 0
-        let pairEnd = rows / 2 &* 128
-        while offset < pairEnd {
-            let x0 = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
-            let x1 = raw.loadUnaligned(fromByteOffset: offset &+ 64, as: SIMD16<Float>.self)
-            lo.replace(with: x0, where: x0 .< lo)
-            hi.replace(with: x0, where: x0 .> hi)
-            lo.replace(with: x1, where: x1 .< lo)
-            hi.replace(with: x1, where: x1 .> hi)
-            sum0 += x0
-            sum1 += x1
-            offset &+= 128
-        }
-        if offset < rows &* 64 {
-            let x = raw.loadUnaligned(fromByteOffset: offset, as: SIMD16<Float>.self)
+        for row in 0..<rows {
+            let x = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
             lo.replace(with: x, where: x .< lo)
             hi.replace(with: x, where: x .> hi)
-            sum0 += x
+            sum += x
         }
-        let reduced = daf_platform_reduce16(lo, hi, sum0 + sum1)
+        let reduced = daf_platform_reduce16(lo, hi, sum)
         guard reduced[2].isFinite else { return nil }
         var result = FiniteMinMax(lo: reduced[0], hi: reduced[1], nonfinite: 0)
         if rows * 16 < count { result.merge(scalar(values + rows * 16, count: count - rows * 16)) }
