@@ -266,8 +266,8 @@ enum SIMDGroupKernels {
     /// codes' bias leaves through the top or is subtracted once per word row. The group's part
     /// of a word row it shares with a neighbouring group (before or after it) goes the same
     /// way and is then shifted to its first slot. A part that starts or ends mid-pair (odd rows
-    /// per group, or per word at 6 bits), or a group whose pairs do not share one folded key (shareFold), goes
-    /// through RowPacker.
+    /// per group, or per word at 6 bits), or a group whose pairs do not share one folded key
+    /// (shareFold), goes through RowPacker.
     @inline(__always)
     private static func encodeRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
                                                                      _ stream: UnsafeMutableRawPointer, width: W.Type,
