@@ -1,8 +1,9 @@
 // A context's idle scratch buffers for packed blobs, for the saves and restores that cannot
 // work in the pool's pages in place (StoreState+Pins): a save packs into one before the blob
 // enters the pool, a restore copies the blob out of the pool (or the spill file) into one
-// before unpacking. Not part of the pool or its budget. Reusing them spares a fresh mmap, and a page fault per 4 KiB
-// page, on every call with a large blob (glibc maps allocations above 32 MiB anew each time).
+// before unpacking. Not part of the pool or its budget. Reusing them spares a fresh mmap, and
+// a page fault per 4 KiB page, on every call with a large blob (glibc maps allocations above
+// 32 MiB anew each time).
 
 final class ScratchBlobs: Sendable {
     /// At most this many idle buffers, of at most `maxIdleBytes` together, are kept; the
