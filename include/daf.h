@@ -246,7 +246,10 @@ int daf_unpack_dequantize(const void *src, size_t src_size, float *dst, size_t c
 
 /** Like daf_unpack_dequantize for elements [first, first + count) only, written to
  *  dst[0..count): the values are identical to the full unpack's, and only the groups that
- *  overlap the range are read (a tile of rows without unpacking the tensor).
+ *  overlap the range are read (a tile of rows without unpacking the tensor). Small tiles
+ *  restore faster from several of your threads at once, each restoring its own tiles with
+ *  daf_codec_threads() == 1, than from one thread with more codec threads: a call spread over
+ *  threads pays for handing out and joining its parts (README, Speed).
  *  Errors: as daf_unpack_dequantize, and DAF_E_OUT_OF_RANGE when first + count exceeds the
  *  blob's count. Thread-safe. Since 0.1.0. */
 int daf_unpack_dequantize_range(const void *src, size_t src_size, size_t first, size_t count,

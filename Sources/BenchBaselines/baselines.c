@@ -82,6 +82,32 @@ void bench_fill(float *dst, size_t count, float value, int threads) {
     run_split(fill_chunk, NULL, dst, count, value, threads, chunks);
 }
 
+typedef struct {
+    void (*body)(void *, size_t);
+    void *context;
+    size_t first, end;
+} part_share;
+
+static void *run_share(void *arg) {
+    part_share *s = arg;
+    for (size_t part = s->first; part < s->end; part++) s->body(s->context, part);
+    return NULL;
+}
+
+void bench_split_parts(int threads, size_t parts, void (*body)(void *context, size_t part), void *context) {
+    pthread_t ids[64];
+    part_share shares[64];
+    if (threads < 1) threads = 1;
+    if (threads > 64) threads = 64;
+    for (int t = 0; t < threads; t++) {
+        shares[t] = (part_share){body, context, parts * (size_t)t / (size_t)threads,
+                                 parts * (size_t)(t + 1) / (size_t)threads};
+    }
+    for (int t = 1; t < threads; t++) pthread_create(&ids[t], NULL, run_share, &shares[t]);
+    run_share(&shares[0]);
+    for (int t = 1; t < threads; t++) pthread_join(ids[t], NULL);
+}
+
 void bench_layer_forward(const float *x, const float *w, float *y, int m, int k, int n) {
     for (int i = 0; i < m; i++) {
         float *row = y + (size_t)i * n;

@@ -107,22 +107,47 @@ struct CodecCases {
         return row(kernel: "unpack_dequantize", bits: bits, rounding: "nearest", seconds: t, baseline: "fill")
     }
 
-    /// Restores the whole tensor as tiles of 64 Ki values (a 256-row tile of a 256-wide layer),
-    /// each with its own call, into the matching slice of the output.
-    func unpackRange(bits: Int) -> BenchResult {
+    /// The tiles of unpack_dequantize_range: 64 Ki values each (a 256-row tile of a 256-wide
+    /// layer), each restored by its own call into the matching slice of the output.
+    static let rangeTile = 65_536
+
+    /// What one tile restore needs, passed through C to the caller threads.
+    struct RangeJob {
+        let blob: UnsafeMutableRawPointer
+        let size: Int
+        let count: Int
+        let output: UnsafeMutablePointer<Float>
+
+        func restore(tile: Int) {
+            let first = tile * CodecCases.rangeTile, n = min(CodecCases.rangeTile, count - first)
+            check(daf_unpack_dequantize_range(blob, size, first, n, output + first))
+        }
+    }
+
+    /// Restores the whole tensor tile by tile. `callers` false: one caller, each call spread
+    /// over the codec's `threads` threads. `callers` true (threads > 1): `threads` caller
+    /// threads each restore their own share of the tiles with a one-thread codec, as a training
+    /// loop's compute threads restoring the tiles they work on would.
+    func unpackRange(bits: Int, callers: Bool = false) -> BenchResult {
         let (blob, size, _) = packed(bits: bits, rounding: DAF_ROUND_NEAREST)
         defer { free(blob) }
-        let tile = 65_536
-        let t = pairedMedians(reps: settings.reps, kernel: {
-            var first = 0
-            while first < input.count {
-                let n = min(tile, input.count - first)
-                check(daf_unpack_dequantize_range(blob, size, first, n, output.pointer + first))
-                first += n
-            }
-        }, baseline: fillPass)
+        var job = RangeJob(blob: blob, size: size, count: input.count, output: output.pointer)
+        let tiles = (input.count + Self.rangeTile - 1) / Self.rangeTile
+        if callers { check(daf_codec_set_threads(1)) }
+        defer { if callers { check(daf_codec_set_threads(UInt32(settings.threads))) } }
+        let t = withUnsafeMutablePointer(to: &job) { job in
+            pairedMedians(reps: settings.reps, kernel: {
+                if callers {
+                    bench_split_parts(Int32(settings.threads), tiles, { context, tile in
+                        context!.assumingMemoryBound(to: RangeJob.self).pointee.restore(tile: tile)
+                    }, job)
+                } else {
+                    for tile in 0..<tiles { job.pointee.restore(tile: tile) }
+                }
+            }, baseline: fillPass)
+        }
         return row(kernel: "unpack_dequantize_range", bits: bits, rounding: "nearest", seconds: t, baseline: "fill",
-                   extra: [("tile_values", .integer(tile))])
+                   extra: [("tile_values", .integer(Self.rangeTile)), ("mode", .string(callers ? "callers" : "split"))])
     }
 
     /// daf_save + daf_restore + daf_release of the whole buffer, against a read pass plus a

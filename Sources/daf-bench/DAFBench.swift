@@ -75,6 +75,7 @@ struct DAFBench: ParsableCommand {
                 for bits in [1, 2, 4, 8] { record(cases().unpackDequantize(bits: bits)) }
             case "unpack_dequantize_range":
                 for bits in [2, 8] { record(cases().unpackRange(bits: bits)) }
+                if threads > 1 { for bits in [2, 8] { record(cases().unpackRange(bits: bits, callers: true)) } }
             case "layer_step":
                 LayerCase(reps: reps, threads: threads).run().forEach(record)
             case "save_restore":
