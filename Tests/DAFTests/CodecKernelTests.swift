@@ -34,6 +34,49 @@ struct CodecKernelTests {
         }
     }
 
+    /// For bits b, a lo with lo + top * ((FLT_MAX - lo) / top) > FLT_MAX in binary32 (top =
+    /// 2^b - 1; found by a search over random lo, numpy float32).
+    static let overflowingLow: [Float] = [9.180365e37, 9.318633e35, 1.8424969e38, 1.1498523e38,
+                                          1.6926416e38, 8.223798e37, 1.4381298e38, 1.0966848e38]
+
+    @Test("groups of every kind side by side: the batched fit equals GroupParams.fit", arguments: 1...8)
+    func mixedGroupKinds(bits: Int) throws {
+        // The packer fits up to 16 groups at once (GroupFits) and falls back to the scalar fit
+        // lane by lane; here neighbouring groups of one batch take different paths: every data
+        // shape, a range wider than FLT_MAX, a top code that would decode past FLT_MAX, a
+        // denormal step, and groups with no finite value, in a count that ends mid-batch.
+        for group in [16, 48, 256, 1024] {
+            var rng = SeededGenerator(seed: UInt64(bits * 1000 + group))
+            var values: [Float] = []
+            let kinds = 37
+            for g in 0..<kinds {
+                let shapes = DataShape.allCases
+                switch g % (shapes.count + 3) {
+                case shapes.count: // wide: -FLT_MAX ... FLT_MAX
+                    values += (0..<group).map { i in i % 2 == 0 ? -.greatestFiniteMagnitude : .greatestFiniteMagnitude }
+                case shapes.count + 1: // up to FLT_MAX, where lo + top * scale overflows: the fit steps the scale down
+                    values += (0..<group).map { i in i == 0 ? Self.overflowingLow[bits - 1] : .greatestFiniteMagnitude }
+                case shapes.count + 2: // a denormal step: 1 / step overflows
+                    values += (0..<group).map { i in Float(bitPattern: UInt32(i % 4)) }
+                case let k:
+                    values += shapes[k].values(count: group, rng: &rng)
+                }
+            }
+            values += DataShape.normal.values(count: group / 2 + 3, rng: &rng) // a part group at the end
+            let top = Float((1 << bits) - 1), low = Self.overflowingLow[bits - 1]
+            #expect(!(low + top * ((.greatestFiniteMagnitude - low) / top)).isFinite, "bits \(bits): the step-down case")
+            for rounding in [Rounding.nearest, .stochastic] {
+                let s = spec(bits: bits, group: group, rounding: rounding, seed: rng.next())
+                let reference = try pack(values, s, kernels: .reference)
+                for kernels in [Kernels.baselineSIMD, .avx512, .simd] {
+                    let fast = try pack(values, s, kernels: kernels)
+                    let firstDifference = zip(reference, fast).enumerated().first { $0.element.0 != $0.element.1 }?.offset
+                    #expect(reference == fast, "bits \(bits) group \(group) \(rounding) \(kernels): first differing byte \(String(describing: firstDifference)) of \(reference.count)")
+                }
+            }
+        }
+    }
+
     @Test("stochastic rounding where the top value's t lands above the top code: SIMD equals the reference", arguments: 2...8)
     func topValueAboveTop(bits: Int) throws {
         // Groups of one value at 0 and 255 at hi, hi chosen so that the kernels' arithmetic
