@@ -39,12 +39,12 @@ struct CodecKernelTests {
     static let overflowingLow: [Float] = [9.180365e37, 9.318633e35, 1.8424969e38, 1.1498523e38,
                                           1.6926416e38, 8.223798e37, 1.4381298e38, 1.0966848e38]
 
-    @Test("groups of every kind side by side: the batched fit equals GroupParams.fit", arguments: 1...8)
+    @Test("groups of every kind side by side in one tensor: SIMD bytes equal the reference", arguments: 1...8)
     func mixedGroupKinds(bits: Int) throws {
-        // The packer fits up to 16 groups at once (GroupFits) and falls back to the scalar fit
-        // lane by lane; here neighbouring groups of one batch take different paths: every data
-        // shape, a range wider than FLT_MAX, a top code that would decode past FLT_MAX, a
-        // denormal step, and groups with no finite value, in a count that ends mid-batch.
+        // Neighbouring groups take different paths of the fit and of the kernels: every data
+        // shape, a range wider than FLT_MAX, a top code that would decode past FLT_MAX (the fit
+        // steps the scale down), a denormal step (1 / step overflows), and groups with no
+        // finite value, in a count that ends with a part group.
         for group in [16, 48, 256, 1024] {
             var rng = SeededGenerator(seed: UInt64(bits * 1000 + group))
             var values: [Float] = []

@@ -23,81 +23,41 @@ enum GroupPacker {
         // 256 MiB, daf-bench quantize_pack, 3 alternating runs).
         let prefetchDistance = max(2 * spec.groupSize, 2048)
         /// Reduces group g: its values, count, whether the SIMD kernels take it, and its range.
-        func reduce(_ g: Int) -> ReducedGroup {
+        func reduce(_ g: Int) -> (values: UnsafePointer<Float>, first: Int, count: Int, fast: Bool, range: FiniteMinMax) {
             let (first, n) = layout.groupRange(g)
             let groupValues = values + first
             let fast = simd && n == spec.groupSize
             if fast { prefetch(groupValues + prefetchDistance, upTo: end, groupSize: spec.groupSize) }
             let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
-            return ReducedGroup(values: groupValues, first: first, count: n, fast: fast, range: range)
+            return (groupValues, first, n, fast, range)
         }
-        let keys = StochasticHash.KeyCache(seed: spec.seed, firstIndex: layout.groupRange(groups.lowerBound).first)
-        // Batches of groups, fitted together (GroupFits) and software-pipelined: the groups of
-        // batch b + 1 are reduced one by one between the encodings of batch b's groups, so that
-        // the reductions' loads and latency chains overlap the compute-bound encoding. At most
-        // 16 groups and, beyond 256-value groups, about 16 KiB of values per batch, so that
-        // both batches stay in L1.
-        let batchSize = max(1, min(16, 4096 / spec.groupSize))
-        func batch(from start: Int) -> Range<Int> { start..<min(start + batchSize, groups.upperBound) }
-        withUnsafeTemporaryAllocation(of: ReducedGroup.self, capacity: 2 * batchSize) { slots in
-          withUnsafeTemporaryAllocation(of: Float.self, capacity: 2 * 80) { fitStorage in
-            // Two GroupFits: the current batch's and the next one's.
-            let fitsPair = (GroupFits(storage: fitStorage.baseAddress!, levels: levels),
-                            GroupFits(storage: fitStorage.baseAddress! + 80, levels: levels))
-            var current = batch(from: groups.lowerBound)
-            for (lane, g) in current.enumerated() {
-                let group = reduce(g)
-                slots.initializeElement(at: lane, to: group)
-                fitsPair.0.setRange(lane: lane, lo: group.range.lo, hi: group.range.hi)
+        var group = reduce(groups.lowerBound)
+        let keys = StochasticHash.KeyCache(seed: spec.seed, firstIndex: group.first)
+        for g in groups {
+            let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
+            let entry = layout.groupTableOffset(g)
+            dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
+            dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
+            // The encoder's division, issued before the next group's reduction can hide it.
+            let encoder = GroupEncoder(params, levels: levels)
+            let next = g + 1 < groups.upperBound ? reduce(g + 1) : group
+            if !codes {
+                // No codes: the group table is all.
+            } else if group.fast {
+                SIMDGroupKernels.encode(group.values, firstIndex: group.first, encoder: encoder, spec: spec,
+                                        allFinite: group.range.nonfinite == 0, stream: stream, keys: keys)
+            } else {
+                ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,
+                                          spec: spec, stream: stream)
             }
-            var even = true // the current batch uses slots 0..<batchSize and fitsPair.0
-            while !current.isEmpty {
-                let fits = even ? fitsPair.0 : fitsPair.1, nextFits = even ? fitsPair.1 : fitsPair.0
-                let base = even ? 0 : batchSize, nextBase = batchSize - base
-                fits.fitAll()
-                let next = batch(from: current.upperBound)
-                for (lane, g) in current.enumerated() {
-                    let group = slots[base + lane]
-                    let (params, encoder) = simd ? fits.fit(lane: lane) : fits.referenceFit(lane: lane)
-                    let entry = layout.groupTableOffset(g)
-                    dst.storeBytes(of: params.minimum.bitPattern.littleEndian, toByteOffset: entry, as: UInt32.self)
-                    dst.storeBytes(of: params.scale.bitPattern.littleEndian, toByteOffset: entry + 4, as: UInt32.self)
-                    if lane < next.count {
-                        let upcoming = reduce(next.lowerBound + lane)
-                        slots.initializeElement(at: nextBase + lane, to: upcoming)
-                        nextFits.setRange(lane: lane, lo: upcoming.range.lo, hi: upcoming.range.hi)
-                    }
-                    if !codes {
-                        // No codes: the group table is all.
-                    } else if group.fast {
-                        SIMDGroupKernels.encode(group.values, firstIndex: group.first, encoder: encoder, spec: spec,
-                                                allFinite: group.range.nonfinite == 0, stream: stream, keys: keys)
-                    } else {
-                        ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first,
-                                                  params: params, spec: spec, stream: stream)
-                    }
-                    if group.range.nonfinite > 0 {
-                        for r in 0..<group.count where !group.values[r].isFinite {
-                            nonfinite.append((UInt64(group.first + r), group.values[r].bitPattern))
-                        }
-                    }
+            if group.range.nonfinite > 0 {
+                for r in 0..<group.count where !group.values[r].isFinite {
+                    nonfinite.append((UInt64(group.first + r), group.values[r].bitPattern))
                 }
-                current = next
-                even.toggle()
             }
-          }
+            group = next
         }
         return nonfinite
-    }
-
-    /// A group after its min/max pass.
-    struct ReducedGroup {
-        let values: UnsafePointer<Float>
-        let first: Int
-        let count: Int
-        /// Whether the SIMD kernels take it (a full group).
-        let fast: Bool
-        let range: FiniteMinMax
     }
 
     /// Starts loading the group at `start` (if it lies before `end`) while the current group is

@@ -59,17 +59,11 @@ struct GroupEncoder {
 
     @inline(__always)
     init(_ params: GroupParams, levels: Int) {
-        self.init(params, levels: levels, reciprocal: 1 / params.step)
-    }
-
-    /// With 1 / params.step computed by the caller (GroupFits divides sixteen groups at once).
-    @inline(__always)
-    init(_ params: GroupParams, levels: Int, reciprocal: Float) {
         minimum = params.minimum
         step = params.step
         prescale = params.scale < 0 ? 0.5 : 1 // 1 / factor, without a division
         top = Float(levels)
-        let inv: Float = step > 0 ? reciprocal : 0
+        let inv: Float = step > 0 ? 1 / step : 0
         divides = !inv.isFinite
         inverse = divides ? 0 : inv
     }
@@ -95,75 +89,5 @@ struct GroupEncoder {
     @inline(__always)
     func stochasticCode(_ x: Float, _ u: Float) -> UInt32 {
         min(UInt32(max(0, (position(x) + u).rounded(.toNearestOrEven))), UInt32(top))
-    }
-}
-
-/// GroupParams.fit and the encoder's reciprocal for up to sixteen groups at once: one vector
-/// division each for the scales and their reciprocals, where fitting group by group chained two
-/// scalar divisions per group (about a tenth of packing's time in L2, perf). The arithmetic is
-/// the scalar fit's, lane by lane (IEEE division is correctly rounded either way); a group the
-/// common case does not cover (no finite value, a range beyond FLT_MAX, a top code that would
-/// decode past it, or range-only codes) is fitted by GroupParams.fit. Lanes live in memory,
-/// not in SIMD vectors: a vector lane picked by a variable index compiled to a lane loop.
-struct GroupFits {
-    typealias Floats = SIMD16<Float>
-    static let lanes = 16
-    /// lo, hi (the groups' finite ranges, lo > hi for none), then scale, reciprocal and the
-    /// top code decoded: 16 floats each.
-    private let storage: UnsafeMutablePointer<Float>
-    let levels: Int
-
-    init(storage: UnsafeMutablePointer<Float>, levels: Int) {
-        self.storage = storage
-        self.levels = levels
-    }
-
-    /// Where lane `lane`'s range goes before `fitAll`.
-    @inline(__always)
-    func setRange(lane: Int, lo: Float, hi: Float) {
-        storage[lane] = lo
-        storage[16 + lane] = hi
-    }
-
-    @inline(__always)
-    private func vector(_ row: Int) -> Floats {
-        UnsafeRawPointer(storage + 16 * row).loadUnaligned(as: Floats.self)
-    }
-
-    @inline(__always)
-    private func setVector(_ row: Int, _ value: Floats) {
-        UnsafeMutableRawPointer(storage + 16 * row).storeBytes(of: value, as: Floats.self)
-    }
-
-    /// Divides for all sixteen lanes (lanes not set hold stale ranges; their results are unused).
-    @inline(__always)
-    func fitAll() {
-        let lo = vector(0) + 0, hi = vector(1) + 0 // -0 becomes +0, as in fit
-        let top = Floats(repeating: Float(levels))
-        let scale = (hi - lo) / top
-        setVector(0, lo)
-        setVector(1, hi)
-        setVector(2, scale)
-        setVector(3, 1 / scale)
-        setVector(4, lo + top * scale) // decode(levels), factor 1
-    }
-
-    /// Group `lane`'s parameters and encoder, after fitAll.
-    @inline(__always)
-    func fit(lane: Int) -> (params: GroupParams, encoder: GroupEncoder) {
-        let l = storage[lane], h = storage[16 + lane]
-        if levels > 0, l <= h, (h - l).isFinite, storage[64 + lane].isFinite {
-            let params = GroupParams(minimum: l, scale: storage[32 + lane])
-            return (params, GroupEncoder(params, levels: levels, reciprocal: storage[48 + lane]))
-        }
-        return referenceFit(lane: lane)
-    }
-
-    /// Group `lane`'s parameters and encoder by GroupParams.fit alone: the scalar reference
-    /// (and the oracle that tests hold `fit(lane:)` to, through the reference kernels).
-    @inline(__always)
-    func referenceFit(lane: Int) -> (params: GroupParams, encoder: GroupEncoder) {
-        let params = GroupParams.fit(lo: storage[lane], hi: storage[16 + lane], levels: levels)
-        return (params, GroupEncoder(params, levels: levels))
     }
 }

@@ -3,6 +3,7 @@
 // reference and a SIMD16 kernel; both return the same min and max (the sign of a zero may
 // differ, which GroupParams.fit normalizes). The lanes' final reduction is
 // daf_platform_reduce16 (C vector code: Swift's SIMD halves compiled to shuffle chains).
+// daf_platform_all_finite16 tests the optimistic pass's lane sums.
 import DAFPlatform
 
 struct FiniteMinMax: Equatable {
@@ -31,9 +32,9 @@ struct FiniteMinMax: Equatable {
     }
 
     /// Sixteen lanes at a time, the tail by the reference. Optimistic: chunk by chunk, a plain
-    /// min/max pass that also sums the values (finite only if every value is finite, or the sum
-    /// overflowed); only a chunk whose sum is not finite is reduced again by the careful,
-    /// finite-aware pass.
+    /// min/max pass that also sums the values lane by lane (a lane's sum is finite only if its
+    /// values are all finite, or it overflowed); only a chunk with a lane sum that is not
+    /// finite is reduced again by the careful, finite-aware pass.
     static func simd(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
         let chunk = 4096
         // A group (256 values by default) is one chunk: no loop, no merge.
@@ -62,8 +63,8 @@ struct FiniteMinMax: Equatable {
             hi.replace(with: x, where: x .> hi)
             sum += x
         }
-        let reduced = daf_platform_reduce16(lo, hi, sum)
-        guard reduced[2].isFinite else { return nil }
+        guard daf_platform_all_finite16(sum) != 0 else { return nil }
+        let reduced = daf_platform_reduce16(lo, hi)
         var result = FiniteMinMax(lo: reduced[0], hi: reduced[1], nonfinite: 0)
         if rows * 16 < count { result.merge(scalar(values + rows * 16, count: count - rows * 16)) }
         return result.nonfinite == 0 ? result : nil
@@ -88,7 +89,7 @@ struct FiniteMinMax: Equatable {
             lo.replace(with: forMin, where: forMin .< lo)
             hi.replace(with: forMax, where: forMax .> hi)
         }
-        let reduced = daf_platform_reduce16(lo, hi, SIMD16<Float>())
+        let reduced = daf_platform_reduce16(lo, hi)
         var result = FiniteMinMax(lo: reduced[0], hi: reduced[1],
                                   nonfinite: Int(nonfinite.wrappedSum()))
         result.merge(scalar(values + rows * 16, count: count - rows * 16))
