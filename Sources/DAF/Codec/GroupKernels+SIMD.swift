@@ -160,7 +160,8 @@ enum SIMDGroupKernels {
 
     /// The hashes of consecutive row pairs for stochastic rounding: one per lane per pair of
     /// rows (StochasticHash.counter), its high half for the pair's even row, low half for the
-    /// odd. The sixteen counters are kept in a vector and stepped by 16 per pair (one add,
+    /// odd. They are handed out before the hash's last xorshift, which the offsets fold in
+    /// (StochasticHash.centeredHigh, centeredLow). The sixteen counters are kept in a vector and stepped by 16 per pair (one add,
     /// where rebuilding them from the pair number cost a dozen shuffles).
     struct PairHashes {
         let keys: StochasticHash.KeyCache
@@ -183,7 +184,7 @@ enum SIMDGroupKernels {
         /// The current pair's hashes; then moves to the next pair.
         @inline(__always)
         mutating func next() -> Words {
-            let hashes = StochasticHash.lowbias32(counters ^ Words(repeating: key))
+            let hashes = StochasticHash.lowbias32Unfinished(counters ^ Words(repeating: key))
             // Sixteen counters of a pair never cross a 2^32 boundary (they start at multiples
             // of 16); the next pair's may start past one, with a new key.
             low &+= 16
@@ -195,11 +196,12 @@ enum SIMDGroupKernels {
             return hashes
         }
 
-        /// Pair p's hashes from its counters (c = low 32 bits of p * 16 + lane) and the folded
-        /// key of foldedKey(key:pair:), for pairs that share p >> 12.
+        /// Pair p's hashes (unfinished, as next()) from its counters (c = low 32 bits of
+        /// p * 16 + lane) and the folded key of foldedKey(key:pair:), for pairs that share
+        /// p >> 12.
         @inline(__always)
         static func hashes(counters: Words, folded: UInt32) -> Words {
-            StochasticHash.lowbias32Tail(counters ^ Words(repeating: folded))
+            StochasticHash.lowbias32Middle(counters ^ Words(repeating: folded))
         }
 
         /// The hash's first step, x ^= x >> 16 on x = c ^ key, folded into the key: bits 16...31

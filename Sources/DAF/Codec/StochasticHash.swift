@@ -14,27 +14,25 @@ enum StochasticHash {
         return x
     }
 
+    /// lowbias32 without its last xorshift (x ^= x >> 16), which the offsets fold in themselves
+    /// (centeredHigh, centeredLow): lowbias32(x) == finished(lowbias32Unfinished(x)).
     @inline(__always)
-    static func lowbias32(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
-        var x = value
-        x ^= x &>> 16
-        x = x &* 0x7FEB_352D
-        x ^= x &>> 15
-        x = x &* 0x846C_A68B
-        x ^= x &>> 16
-        return x
+    static func lowbias32Unfinished(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
+        lowbias32Middle(value ^ (value &>> 16))
     }
 
-    /// lowbias32 without its first xorshift: lowbias32(x) == lowbias32Tail(x ^ (x >> 16)).
-    /// The SIMD kernels fold that first step into their key (SIMDGroupKernels.PairHashes).
+    /// lowbias32 without its first and last xorshifts: the SIMD kernels fold the first one into
+    /// their key (SIMDGroupKernels.PairHashes) and the last into the offsets.
     @inline(__always)
-    static func lowbias32Tail(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
+    static func lowbias32Middle(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
         var x = value &* 0x7FEB_352D
         x ^= x &>> 15
-        x = x &* 0x846C_A68B
-        x ^= x &>> 16
-        return x
+        return x &* 0x846C_A68B
     }
+
+    /// The last step of lowbias32.
+    @inline(__always)
+    static func finished(_ x: SIMD16<UInt32>) -> SIMD16<UInt32> { x ^ (x &>> 16) }
 
     /// The key for all counters whose upper 32 bits are `high`.
     @inline(__always)
@@ -80,12 +78,16 @@ enum StochasticHash {
     }
 
     /// Sixteen offsets, as centered(bits:), from the high halves of sixteen hashes (even rows) ...
+    /// `x` is each hash before its last xorshift h = x ^ (x >> 16), which leaves the high half
+    /// as it is ...
     @inline(__always)
-    static func centeredHigh(_ h: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets(h &>> 9) }
+    static func centeredHigh(_ x: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets(x &>> 9) }
 
-    /// ... and from their low halves (odd rows).
+    /// ... and from their low halves (odd rows), h's low half being x's low half xor its high
+    /// half: (x << 7) ^ (x >> 9) holds it at mantissa bits 7...22, and x >> 9 is shared with
+    /// centeredHigh (one vector instruction less per pair of rows than finishing the hash).
     @inline(__always)
-    static func centeredLow(_ h: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets(h &<< 7) }
+    static func centeredLow(_ x: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets((x &<< 7) ^ (x &>> 9)) }
 
     /// The 16 random bits already at mantissa bits 7...22: one shift, one and-or, one subtraction.
     @inline(__always)
