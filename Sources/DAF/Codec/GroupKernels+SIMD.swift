@@ -41,7 +41,7 @@ enum SIMDGroupKernels {
     }
 
     @inline(__always)
-    private static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
+    static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
                                              _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
                                              _ keys: StochasticHash.KeyCache, width: W.Type) {
         let plain = allFinite && e.prescale == 1 && !e.divides
