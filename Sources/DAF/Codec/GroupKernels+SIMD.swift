@@ -40,10 +40,11 @@ enum SIMDGroupKernels {
         }
     }
 
+    /// One group with the code width as a type: what GroupPacker's loops (one per width) call.
     @inline(__always)
     static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
-                                             _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
-                                             _ keys: StochasticHash.KeyCache, width: W.Type) {
+                                     _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
+                                     _ keys: StochasticHash.KeyCache, width: W.Type) {
         let plain = allFinite && e.prescale == 1 && !e.divides
         let rows = GroupRows(firstIndex: firstIndex, spec: spec)
         let source = UnsafeRawPointer(values)
@@ -161,8 +162,9 @@ enum SIMDGroupKernels {
     /// The hashes of consecutive row pairs for stochastic rounding: one per lane per pair of
     /// rows (StochasticHash.counter), its high half for the pair's even row, low half for the
     /// odd. They are handed out before the hash's last xorshift, which the offsets fold in
-    /// (StochasticHash.centeredHigh, centeredLow). The sixteen counters are kept in a vector and stepped by 16 per pair (one add,
-    /// where rebuilding them from the pair number cost a dozen shuffles).
+    /// (StochasticHash.centeredHigh, centeredLow). The sixteen counters are kept in a vector
+    /// and stepped by 16 per pair (one add, where rebuilding them from the pair number cost a
+    /// dozen shuffles).
     struct PairHashes {
         let keys: StochasticHash.KeyCache
         /// The upper and lower 32 bits of the current pair's first counter (a multiple of 16).

@@ -14,8 +14,8 @@ enum StochasticHash {
         return x
     }
 
-    /// lowbias32 without its last xorshift (x ^= x >> 16), which the offsets fold in themselves
-    /// (centeredHigh, centeredLow): lowbias32(x) == finished(lowbias32Unfinished(x)).
+    /// lowbias32 without its last xorshift, which the offsets fold in themselves (centeredHigh,
+    /// centeredLow): lowbias32(x) == y ^ (y >> 16) for y = lowbias32Unfinished(x).
     @inline(__always)
     static func lowbias32Unfinished(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
         lowbias32Middle(value ^ (value &>> 16))
@@ -29,10 +29,6 @@ enum StochasticHash {
         x ^= x &>> 15
         return x &* 0x846C_A68B
     }
-
-    /// The last step of lowbias32.
-    @inline(__always)
-    static func finished(_ x: SIMD16<UInt32>) -> SIMD16<UInt32> { x ^ (x &>> 16) }
 
     /// The key for all counters whose upper 32 bits are `high`.
     @inline(__always)
@@ -89,7 +85,8 @@ enum StochasticHash {
     @inline(__always)
     static func centeredLow(_ x: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets((x &<< 7) ^ (x &>> 9)) }
 
-    /// The 16 random bits already at mantissa bits 7...22: one shift, one and-or, one subtraction.
+    /// The 16 random bits already at mantissa bits 7...22 (the callers shift them there): one
+    /// and-or, one subtraction.
     @inline(__always)
     private static func mantissaOffsets(_ shifted: SIMD16<UInt32>) -> SIMD16<Float> {
         unsafeBitCast((shifted & 0x007F_FF80) | SIMD16(repeating: 0x3F80_0000), to: SIMD16<Float>.self) - 1.5
