@@ -291,12 +291,26 @@ enum SIMDGroupKernels {
         let lead = min(rows.count, (perWord &- rows.first % perWord) % perWord)
         let wholeEnd = lead &+ (rows.count &- lead) / perWord * perWord
         if lead > 0 { encodePart(source, rows, 0..<lead, stream, width: W.self, coder: coder, folded: folded) }
+        encodeWholeWordRows(source, rows, lead..<wholeEnd, stream, width: W.self, coder: coder, folded: folded)
+        if wholeEnd < rows.count {
+            encodePart(source, rows, wholeEnd..<rows.count, stream, width: W.self, coder: coder, folded: folded)
+        }
+    }
+
+    /// Rows `part` of a group (relative to its first row; whole word rows of the tensor) packed
+    /// word row by word row, each from its last pair to its first.
+    @inline(__always)
+    private static func encodeWholeWordRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
+                                                                              _ part: Range<Int>, _ stream: UnsafeMutableRawPointer,
+                                                                              width: W.Type, coder: Coder, folded: UInt32) {
+        let perWord = 32 / W.bits, pairsPerWord = perWord / 2
         let bias = wordRowBias(bits: W.bits, slots: perWord)
         // The counters of the first word row's last pair.
-        var counters = Words(repeating: UInt32(truncatingIfNeeded: ((rows.first &+ lead) >> 1 &+ pairsPerWord &- 1) << 4)) &+ laneIndices
-        var wordRow = (rows.first &+ lead) / perWord
-        var rowOffset = lead &* 64
-        while rowOffset < wholeEnd &* 64 {
+        var counters = Words(repeating: UInt32(truncatingIfNeeded: ((rows.first &+ part.lowerBound) >> 1 &+ pairsPerWord &- 1) << 4))
+            &+ laneIndices
+        var wordRow = (rows.first &+ part.lowerBound) / perWord
+        var rowOffset = part.lowerBound &* 64
+        while rowOffset < part.upperBound &* 64 {
             let packed = packPairsBackward(source, rows: rowOffset / 64..<rowOffset / 64 &+ perWord, counters: &counters,
                                            folded: folded, width: W.self, coder: coder)
             stream.storeBytes(of: packed &- bias, toByteOffset: wordRow &* 64, as: Words.self)
@@ -305,10 +319,52 @@ enum SIMDGroupKernels {
             wordRow &+= 1
             rowOffset &+= perWord &* 64
         }
-        if wholeEnd < rows.count {
-            encodePart(source, rows, wholeEnd..<rows.count, stream, width: W.self, coder: coder, folded: folded)
+    }
+
+    /// The common group in a form small enough to inline into GroupPacker's loop: plain (all
+    /// finite, not wide, 1 / step finite), made of whole word rows of the tensor or of an even,
+    /// aligned part of one (as 256-value groups at 1 bit), and, for stochastic rounding, with
+    /// one folded key. Returns false, having written nothing, for any other group (which
+    /// `encode` then takes). Identical codes to `encode`'s.
+    @inline(__always)
+    static func encodeCommon<W: CodeWidth, R: RoundingKind>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
+                                                            _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
+                                                            _ keys: StochasticHash.KeyCache, width: W.Type, rounding: R.Type) -> Bool {
+        let perWord = 32 / W.bits
+        let rows = GroupRows(firstIndex: firstIndex, spec: spec)
+        guard allFinite, e.prescale == 1, !e.divides, perWord & 1 == 0 else { return false }
+        let whole = rows.first % perWord == 0 && rows.count % perWord == 0
+        guard whole || (rows.count < perWord && rows.count & 1 == 0 && perWord % rows.count == 0 && rows.first % rows.count == 0)
+        else { return false }
+        let source = UnsafeRawPointer(values), firstPair = rows.first >> 1
+        if R.isStochastic {
+            guard PairHashes.shareFold(firstPair: firstPair, count: rows.count >> 1) else { return false }
+            let key = keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32))
+            encodeAligned(source, rows, stream, whole: whole, width: W.self,
+                          coder: DitheredPairs(coder: PlainStochastic(plain: PlainNearest(e), top: e.top), keys: keys),
+                          folded: PairHashes.foldedKey(key: key, pair: firstPair))
+        } else {
+            encodeAligned(source, rows, stream, whole: whole, width: W.self, coder: NearestPairs(coder: PlainNearest(e)), folded: 0)
+        }
+        return true
+    }
+
+    /// A group of whole word rows, or an even, aligned part of one word row, with `coder`.
+    @inline(__always)
+    private static func encodeAligned<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
+                                                                        _ stream: UnsafeMutableRawPointer, whole: Bool,
+                                                                        width: W.Type, coder: Coder, folded: UInt32) {
+        if whole {
+            encodeWholeWordRows(source, rows, 0..<rows.count, stream, width: W.self, coder: coder, folded: folded)
+        } else {
+            encodeEvenPart(source, rows, 0..<rows.count, stream, width: W.self, coder: coder, folded: folded)
         }
     }
+
+    /// Roundings as types, for GroupPacker's loops (one per width and rounding).
+    protocol RoundingKind { static var isStochastic: Bool { get } }
+    enum NearestRounding: RoundingKind { static var isStochastic: Bool { false } }
+    enum StochasticRounding: RoundingKind { static var isStochastic: Bool { true } }
 
     /// Biased codes of `rows` (an even number, relative to the group, from an even tensor row)
     /// packed from slot 0: pairs from the last to the first, packed = packed << 2b + (c0 + c1 << b).
@@ -344,6 +400,16 @@ enum SIMDGroupKernels {
             encodeRowsOneByOne(source, rows, part, stream, bits: W.bits, coder: coder)
             return
         }
+        encodeEvenPart(source, rows, part, stream, width: W.self, coder: coder, folded: folded)
+    }
+
+    /// encodePart for a part that starts on an even tensor row and holds an even number of rows.
+    @inline(__always)
+    private static func encodeEvenPart<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
+                                                                         _ part: Range<Int>, _ stream: UnsafeMutableRawPointer,
+                                                                         width: W.Type, coder: Coder, folded: UInt32) {
+        let perWord = 32 / W.bits
+        let absoluteRow = rows.first &+ part.lowerBound
         var counters = Words(repeating: UInt32(truncatingIfNeeded: ((absoluteRow &+ part.count &- 2) >> 1) << 4)) &+ laneIndices
         let packed = packPairsBackward(source, rows: part, counters: &counters, folded: folded, width: W.self, coder: coder)
         let slot = absoluteRow % perWord, wordRow = absoluteRow / perWord

@@ -13,26 +13,40 @@ enum GroupPacker {
     /// the out-of-order core could not hide within one group).
     static func pack(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
                      layout: PackedLayout, into dst: UnsafeMutableRawPointer, simd: Bool) -> [NonfiniteValue] {
-        // One loop per code width, calling that width's encoder directly: a call per group to
-        // the kernels' bits dispatcher spilled the loop's state around it (perf), and this
-        // gave +4 % stochastic and +3 % nearest packing in L2 (README, Speed).
-        typealias W = SIMDGroupKernels
-        switch spec.bits {
-        case 1: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth1.self)
-        case 2: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth2.self)
-        case 3: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth3.self)
-        case 4: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth4.self)
-        case 5: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth5.self)
-        case 6: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth6.self)
-        case 7: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth7.self)
-        default: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth8.self)
+        // One loop per code width and rounding, calling the width's encoder directly: a call
+        // per group to the kernels' bits dispatcher spilled the loop's state around it (perf),
+        // and this gave +4 % stochastic and +3 % nearest packing in L2 (README, Speed).
+        switch spec.rounding {
+        case .nearest:
+            return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd,
+                        rounding: SIMDGroupKernels.NearestRounding.self)
+        case .stochastic:
+            return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd,
+                        rounding: SIMDGroupKernels.StochasticRounding.self)
         }
     }
 
-    private static func pack<Width: SIMDGroupKernels.CodeWidth>(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int,
-                                                                spec: QuantSpec, layout: PackedLayout,
-                                                                into dst: UnsafeMutableRawPointer, simd: Bool,
-                                                                width: Width.Type) -> [NonfiniteValue] {
+    private static func pack<R: SIMDGroupKernels.RoundingKind>(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int,
+                                                               spec: QuantSpec, layout: PackedLayout,
+                                                               into dst: UnsafeMutableRawPointer, simd: Bool,
+                                                               rounding: R.Type) -> [NonfiniteValue] {
+        typealias W = SIMDGroupKernels
+        switch spec.bits {
+        case 1: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth1.self, rounding: R.self)
+        case 2: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth2.self, rounding: R.self)
+        case 3: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth3.self, rounding: R.self)
+        case 4: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth4.self, rounding: R.self)
+        case 5: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth5.self, rounding: R.self)
+        case 6: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth6.self, rounding: R.self)
+        case 7: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth7.self, rounding: R.self)
+        default: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth8.self, rounding: R.self)
+        }
+    }
+
+    private static func pack<Width: SIMDGroupKernels.CodeWidth, R: SIMDGroupKernels.RoundingKind>(
+        _ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec, layout: PackedLayout,
+        into dst: UnsafeMutableRawPointer, simd: Bool, width: Width.Type, rounding: R.Type
+    ) -> [NonfiniteValue] {
         var nonfinite: [NonfiniteValue] = []
         guard !groups.isEmpty else { return nonfinite }
         let stream = dst + layout.dataOffset
@@ -64,8 +78,11 @@ enum GroupPacker {
             if !codes {
                 // No codes: the group table is all.
             } else if group.fast {
-                SIMDGroupKernels.encode(group.values, group.first, encoder, spec, group.range.nonfinite == 0, stream, keys,
-                                        width: Width.self)
+                let allFinite = group.range.nonfinite == 0
+                if !SIMDGroupKernels.encodeCommon(group.values, group.first, encoder, spec, allFinite, stream, keys,
+                                                  width: Width.self, rounding: R.self) {
+                    SIMDGroupKernels.encode(group.values, group.first, encoder, spec, allFinite, stream, keys, width: Width.self)
+                }
             } else {
                 ScalarGroupKernels.encode(group.values, count: group.count, firstIndex: group.first, params: params,
                                           spec: spec, stream: stream)
