@@ -13,6 +13,7 @@ struct GroupParams: Equatable {
     @inline(__always) var step: Float { abs(scale) }
 
     /// Fits a group whose finite values span [lo, hi]; lo > hi means it has none.
+    @inline(__always)
     static func fit(lo: Float, hi: Float, levels: Int) -> GroupParams {
         guard lo <= hi else { return GroupParams(minimum: 0, scale: 0) }
         let lo = lo + 0, hi = hi + 0 // -0 becomes +0, whichever order the reduction saw them in
