@@ -520,11 +520,26 @@ enum SIMDGroupKernels {
     /// Decodes the full group starting at tensor index firstIndex into dst.
     static func decode(stream: UnsafeRawPointer, firstIndex: Int, params: GroupParams, spec: QuantSpec,
                        into dst: UnsafeMutablePointer<Float>) {
+        switch spec.bits {
+        case 1: decode(stream, firstIndex, params, spec, dst, width: CodeWidth1.self)
+        case 2: decode(stream, firstIndex, params, spec, dst, width: CodeWidth2.self)
+        case 3: decode(stream, firstIndex, params, spec, dst, width: CodeWidth3.self)
+        case 4: decode(stream, firstIndex, params, spec, dst, width: CodeWidth4.self)
+        case 5: decode(stream, firstIndex, params, spec, dst, width: CodeWidth5.self)
+        case 6: decode(stream, firstIndex, params, spec, dst, width: CodeWidth6.self)
+        case 7: decode(stream, firstIndex, params, spec, dst, width: CodeWidth7.self)
+        default: decode(stream, firstIndex, params, spec, dst, width: CodeWidth8.self)
+        }
+    }
+
+    private static func decode<W: CodeWidth>(_ stream: UnsafeRawPointer, _ firstIndex: Int, _ params: GroupParams,
+                                             _ spec: QuantSpec, _ dst: UnsafeMutablePointer<Float>, width: W.Type) {
         let minimum = Floats(repeating: params.minimum), step = Floats(repeating: params.step)
         if params.factor == 1 {
-            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, value: Affine(minimum: minimum, step: step))
+            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, width: W.self,
+                       value: Affine(minimum: minimum, step: step))
         } else {
-            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst,
+            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, width: W.self,
                        value: WideAffine(minimum: minimum, step: step, factor: Floats(repeating: params.factor)))
         }
     }
@@ -543,27 +558,35 @@ enum SIMDGroupKernels {
         @inline(__always) func values(_ f: Floats) -> Floats { (minimum + f * step) * factor }
     }
 
-    /// The row loop of decoding; `value` maps a row of codes (as exact floats) to values.
+    /// The row loop of decoding; `value` maps a row of codes (as exact floats) to values. A
+    /// whole word row is unpacked slot by slot with constant shifts (the width is a type); the
+    /// group's part of a word row it shares with a neighbour takes the slots it holds.
     @inline(__always)
-    private static func decodeRows<Decoder: RowDecoder>(stream: UnsafeRawPointer, firstIndex: Int, spec: QuantSpec,
-                                                        into dst: UnsafeMutablePointer<Float>, value: Decoder) {
-        let rows = spec.groupSize / 16, perWord = spec.codesPerWord, bits = UInt32(spec.bits)
-        let mask = Words(repeating: UInt32(spec.levels))
+    private static func decodeRows<W: CodeWidth, Decoder: RowDecoder>(stream: UnsafeRawPointer, firstIndex: Int, spec: QuantSpec,
+                                                                      into dst: UnsafeMutablePointer<Float>, width: W.Type,
+                                                                      value: Decoder) {
+        let rows = spec.groupSize / 16, perWord = 32 / W.bits
+        let mask = Words(repeating: UInt32((1 << W.bits) - 1))
         let output = UnsafeMutableRawPointer(dst)
-        let firstRow = firstIndex / 16
-        var wordRow = firstRow / perWord
-        var slotInWord = firstRow % perWord
-        var packed = stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
-        for row in 0..<rows {
-            let q = (packed &>> Words(repeating: UInt32(slotInWord) &* bits)) & mask
+        @inline(__always) func put(_ packed: Words, slot: Int, row: Int) {
+            let q = (packed &>> UInt32(truncatingIfNeeded: slot &* W.bits)) & mask
             let f = unsafeBitCast(q | integerMagicBits, to: Floats.self) - 8_388_608
-            output.storeBytes(of: value.values(f), toByteOffset: row * 64, as: Floats.self)
-            slotInWord += 1
-            if slotInWord == perWord, row < rows - 1 {
-                slotInWord = 0
-                wordRow += 1
-                packed = stream.loadUnaligned(fromByteOffset: wordRow * 64, as: Words.self)
+            output.storeBytes(of: value.values(f), toByteOffset: row &* 64, as: Floats.self)
+        }
+        let firstRow = firstIndex / 16
+        var wordRow = firstRow / perWord, slot = firstRow % perWord, row = 0
+        while row < rows {
+            let packed = stream.loadUnaligned(fromByteOffset: wordRow &* 64, as: Words.self)
+            if slot == 0, rows &- row >= perWord {
+                for k in 0..<perWord { put(packed, slot: k, row: row &+ k) }
+                row &+= perWord
+            } else {
+                let n = min(perWord &- slot, rows &- row)
+                for k in 0..<n { put(packed, slot: slot &+ k, row: row &+ k) }
+                row &+= n
             }
+            wordRow &+= 1
+            slot = 0
         }
     }
 }
