@@ -40,7 +40,8 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// One group with the code width as a type: what GroupPacker's loops (one per width) call.
+    /// One group with the code width as a type: what GroupPacker's loops call for a group that
+    /// encodeCommon does not take.
     @inline(__always)
     static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
                                      _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,

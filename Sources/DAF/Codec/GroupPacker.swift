@@ -13,9 +13,10 @@ enum GroupPacker {
     /// the out-of-order core could not hide within one group).
     static func pack(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
                      layout: PackedLayout, into dst: UnsafeMutableRawPointer, simd: Bool) -> [NonfiniteValue] {
-        // One loop per code width and rounding, calling the width's encoder directly: a call
-        // per group to the kernels' bits dispatcher spilled the loop's state around it (perf),
-        // and this gave +4 % stochastic and +3 % nearest packing in L2 (README, Speed).
+        // One loop per code width and rounding, so that the common group's encoder
+        // (SIMDGroupKernels.encodeCommon) compiles into the loop and any other group calls the
+        // width's general encoder: a call per group, to the bits dispatcher and then to the
+        // general encoder, spilled the loop's state around it (perf; README, Speed).
         switch spec.rounding {
         case .nearest:
             return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd,
