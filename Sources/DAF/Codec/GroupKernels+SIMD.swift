@@ -277,7 +277,7 @@ enum SIMDGroupKernels {
     private static func encodeRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
                                                                      _ stream: UnsafeMutableRawPointer, width: W.Type,
                                                                      coder: Coder) {
-        let perWord = 32 / W.bits, pairsPerWord = perWord / 2
+        let perWord = 32 / W.bits
         let firstPair = rows.first >> 1
         guard perWord & 1 == 0,
               !Coder.usesHashes || PairHashes.shareFold(firstPair: firstPair, count: (rows.first &+ rows.count &+ 1) >> 1 &- firstPair)
@@ -395,7 +395,6 @@ enum SIMDGroupKernels {
     private static func encodePart<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows, _ part: Range<Int>,
                                                                      _ stream: UnsafeMutableRawPointer, width: W.Type,
                                                                      coder: Coder, folded: UInt32) {
-        let perWord = 32 / W.bits
         let absoluteRow = rows.first &+ part.lowerBound
         guard absoluteRow & 1 == 0, part.count & 1 == 0 else {
             encodeRowsOneByOne(source, rows, part, stream, bits: W.bits, coder: coder)
