@@ -46,7 +46,7 @@ enum SIMDGroupKernels {
     static func encode<W: CodeWidth>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
                                      _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
                                      _ keys: StochasticHash.KeyCache, width: W.Type) {
-        let plain = allFinite && e.prescale == 1 && !e.divides
+        let plain = isPlain(e, allFinite: allFinite)
         let rows = GroupRows(firstIndex: firstIndex, spec: spec)
         let source = UnsafeRawPointer(values)
         switch (spec.rounding, plain) {
@@ -62,6 +62,11 @@ enum SIMDGroupKernels {
                        coder: DitheredPairs(coder: GeneralStochastic(encoder: e), keys: keys))
         }
     }
+
+    /// The common group, which the plain row encoders take: all values finite, not wide, and
+    /// 1 / step finite.
+    @inline(__always)
+    static func isPlain(_ e: GroupEncoder, allFinite: Bool) -> Bool { allFinite && e.prescale == 1 && !e.divides }
 
     /// Code widths as types, so that a word row's slot loop has constant shifts.
     protocol CodeWidth { static var bits: Int { get } }
@@ -216,6 +221,13 @@ enum SIMDGroupKernels {
             key ^ (key &>> 16) ^ (UInt32(truncatingIfNeeded: pair &<< 4) &>> 16)
         }
 
+        /// The folded key of pair `firstPair` (and of every pair sharing its p >> 12).
+        @inline(__always)
+        static func foldedKey(keys: StochasticHash.KeyCache, firstPair: Int) -> UInt32 {
+            foldedKey(key: keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32)),
+                      pair: firstPair)
+        }
+
         /// True when pairs [first, first + count) share p >> 12, and so one key (no 2^32
         /// counter boundary inside) and one folded key: `hashes(counters:folded:)` can serve
         /// them in any order. Groups of a power-of-two size always do.
@@ -285,10 +297,7 @@ enum SIMDGroupKernels {
             encodeRowsOneByOne(source, rows, 0..<rows.count, stream, bits: W.bits, coder: coder)
             return
         }
-        let folded = Coder.usesHashes
-            ? PairHashes.foldedKey(key: coder.keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32)),
-                                   pair: firstPair)
-            : 0
+        let folded = Coder.usesHashes ? PairHashes.foldedKey(keys: coder.keys, firstPair: firstPair) : 0
         let lead = min(rows.count, (perWord &- rows.first % perWord) % perWord)
         let wholeEnd = lead &+ (rows.count &- lead) / perWord * perWord
         if lead > 0 { encodePart(source, rows, 0..<lead, stream, width: W.self, coder: coder, folded: folded) }
@@ -333,17 +342,16 @@ enum SIMDGroupKernels {
                                                             _ keys: StochasticHash.KeyCache, width: W.Type, rounding: R.Type) -> Bool {
         let perWord = 32 / W.bits
         let rows = GroupRows(firstIndex: firstIndex, spec: spec)
-        guard allFinite, e.prescale == 1, !e.divides, perWord & 1 == 0 else { return false }
+        guard isPlain(e, allFinite: allFinite), perWord & 1 == 0 else { return false }
         let whole = rows.first % perWord == 0 && rows.count % perWord == 0
         guard whole || (rows.count < perWord && rows.count & 1 == 0 && perWord % rows.count == 0 && rows.first % rows.count == 0)
         else { return false }
         let source = UnsafeRawPointer(values), firstPair = rows.first >> 1
         if R.isStochastic {
             guard PairHashes.shareFold(firstPair: firstPair, count: rows.count >> 1) else { return false }
-            let key = keys.key(indexHigh: UInt32(truncatingIfNeeded: (UInt64(truncatingIfNeeded: firstPair) << 4) >> 32))
             encodeAligned(source, rows, stream, whole: whole, width: W.self,
                           coder: DitheredPairs(coder: PlainStochastic(plain: PlainNearest(e), top: e.top), keys: keys),
-                          folded: PairHashes.foldedKey(key: key, pair: firstPair))
+                          folded: PairHashes.foldedKey(keys: keys, firstPair: firstPair))
         } else {
             encodeAligned(source, rows, stream, whole: whole, width: W.self, coder: NearestPairs(coder: PlainNearest(e)), folded: 0)
         }
