@@ -117,6 +117,32 @@ struct CodecKernelTests {
         }
     }
 
+    @Test("finite min/max: SIMD equals the reference across sign classes, zeros, extremes and NaN/Inf of either sign")
+    func minMaxSignClasses() {
+        // The SIMD pass takes the min and max from integer extrema of the bits (unsigned max
+        // and min, signed max): all-negative, all-positive and mixed rows take different ones.
+        let negatives: [Float] = [-0.0, -Float.leastNonzeroMagnitude, -1e-30, -1, -3.5, -Float.greatestFiniteMagnitude]
+        let positives: [Float] = [0, Float.leastNonzeroMagnitude, 1e-30, 1, 3.5, Float.greatestFiniteMagnitude]
+        let nonfinite: [Float] = [.infinity, -.infinity, .nan, Float(bitPattern: 0xFFC0_0000), Float(bitPattern: 0x7F80_0001),
+                                  Float(bitPattern: 0xFF80_0001)]
+        for seed in UInt64(1)...300 {
+            var rng = SeededGenerator(seed: seed)
+            let pool: [Float]
+            switch seed % 4 {
+            case 0: pool = negatives
+            case 1: pool = positives
+            case 2: pool = negatives + positives
+            default: pool = negatives + positives + nonfinite
+            }
+            let count = 16 * Int.random(in: 1...6, using: &rng) + (seed % 5 == 0 ? Int.random(in: 1...15, using: &rng) : 0)
+            let values = (0..<count).map { _ in pool.randomElement(using: &rng)! }
+            let (a, b) = values.withUnsafeBufferPointer {
+                (FiniteMinMax.scalar($0.baseAddress!, count: $0.count), FiniteMinMax.simd($0.baseAddress!, count: $0.count))
+            }
+            #expect(a.lo == b.lo && a.hi == b.hi && a.nonfinite == b.nonfinite, "seed \(seed): \(a) vs \(b) for \(values)")
+        }
+    }
+
     @Test("one group far into a tensor: SIMD bytes equal the reference next to 2^32 hash-counter boundaries", arguments: 1...8)
     func farGroups(bits: Int) {
         // Counter (i >> 5) * 16 + i % 16 crosses 2^32 at element index 2^37: groups just before,

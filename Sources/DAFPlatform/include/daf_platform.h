@@ -9,8 +9,13 @@
 #include <immintrin.h>
 #endif
 
-/* Asks the CPU to start loading the 64-byte line at p into the caches for reading. */
-static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 3); }
+/* Asks the CPU to start loading the 64-byte line at p into the L2 cache (and the levels
+ * outside it) for reading: PREFETCHT1 on x86. Into L1 (PREFETCHT0) each request holds one of
+ * the L1's few miss buffers until its line arrives from DRAM, which capped group packing at
+ * about 16 GB/s on one Zen 4 core against a 30 GB/s read pass (daf-bench quantize_pack 4-bit
+ * nearest, 256 MiB); into L2 it ran at 21-23 (README, Speed). The packer's loads then find
+ * the lines in L2, and L1's own prefetcher takes them from there. */
+static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 2); }
 
 /* Clang vector types; Swift imports them as SIMD16<Float>, SIMD4<Float>, SIMD2<Float>, SIMD16<UInt32>. */
 typedef float daf_platform_float16 __attribute__((ext_vector_type(16)));
@@ -18,6 +23,7 @@ typedef float daf_platform_float8 __attribute__((ext_vector_type(8)));
 typedef float daf_platform_float4 __attribute__((ext_vector_type(4)));
 typedef float daf_platform_float2 __attribute__((ext_vector_type(2)));
 typedef unsigned int daf_platform_uint16 __attribute__((ext_vector_type(16)));
+typedef int daf_platform_int16 __attribute__((ext_vector_type(16)));
 
 /* The sixteen lanes of lo and hi reduced: (min of lo, max of hi), by halving trees, a < b ? a : b
  * at each step (a NaN lane of lo or hi loses to a number). Here because Swift's SIMD halves
@@ -47,13 +53,45 @@ static inline daf_platform_float2 daf_platform_reduce16(daf_platform_float16 lo,
     return (daf_platform_float2){ low, high };
 }
 
-/* 1 when every lane of v is finite, else 0: one compare of the lanes' magnitude bits and one
- * mask test, where summing the lanes first put a chain of dependent adds and shuffles before
- * every group's branch (the optimistic min/max pass sums its rows: a lane holding a NaN or
- * ±Inf, or whose sum overflowed, is not finite). */
-static inline int daf_platform_all_finite16(daf_platform_float16 v) {
-    daf_platform_uint16 magnitude = (daf_platform_uint16)v & 0x7FFFFFFFu;
-    return !__builtin_reduce_or(magnitude >= 0x7F800000u);
+/* The min/max of floats from integer extrema of their bits, so that a group's reduction runs on
+ * the integer units (two or four per core on Zen 4/5) instead of the two pipes that float
+ * add/min/max share with the encoder's adds and shifts (a C microbenchmark here: one zmm
+ * vminps, vaddps or vpslld per cycle in all, two vpmaxud). With the bits b of every value
+ * accumulated as unsigned max U, unsigned min V and signed max S (daf_platform_umax16 etc.):
+ * negative floats have the sign bit, so as unsigned they lie above every non-negative one and
+ * grow with magnitude, and as signed they lie below every non-negative one, which as signed
+ * keep the float order. Hence min = U if U is negative (the largest magnitude among the
+ * negatives) else V (all non-negative: integer order is float order); max = S if S is
+ * non-negative else V (all negative: the smallest magnitude). +NaN/+Inf show as S >=
+ * 0x7F800000, -NaN/-Inf as U >= 0xFF800000. Exact; a zero's sign may differ from the float
+ * pass's. */
+static inline daf_platform_uint16 daf_platform_umax16(daf_platform_uint16 a, daf_platform_uint16 b) {
+    return __builtin_elementwise_max(a, b);
+}
+static inline daf_platform_uint16 daf_platform_umin16(daf_platform_uint16 a, daf_platform_uint16 b) {
+    return __builtin_elementwise_min(a, b);
+}
+static inline daf_platform_int16 daf_platform_smax16(daf_platform_int16 a, daf_platform_int16 b) {
+    return __builtin_elementwise_max(a, b);
+}
+
+/* A range decoded from the accumulators above: lo and hi valid only when finite is 1 (no NaN or
+ * ±Inf among the values; at least one value accumulated). */
+typedef struct daf_platform_bit_range {
+    float lo, hi;
+    int finite;
+} daf_platform_bit_range;
+
+static inline daf_platform_bit_range daf_platform_bit_range16(daf_platform_uint16 umax, daf_platform_uint16 umin,
+                                                              daf_platform_int16 smax) {
+    unsigned u = __builtin_reduce_max(umax), v = __builtin_reduce_min(umin);
+    int s = __builtin_reduce_max(smax);
+    unsigned lo = (int)u < 0 ? u : v, hi = s >= 0 ? (unsigned)s : v;
+    daf_platform_bit_range r;
+    __builtin_memcpy(&r.lo, &lo, 4);
+    __builtin_memcpy(&r.hi, &hi, 4);
+    r.finite = s < 0x7F800000 && u < 0xFF800000u;
+    return r;
 }
 
 /* min(a, b) lane by lane as b < a ? b : a, in one vminps per register: the select Swift and clang
