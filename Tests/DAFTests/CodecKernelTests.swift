@@ -143,6 +143,35 @@ struct CodecKernelTests {
         }
     }
 
+    @Test("streaming (non-temporal) word-row stores write the same bytes as plain stores", arguments: 1...8)
+    func streamingStores(bits: Int) throws {
+        // Packing streams whole word rows of large tensors (WordRowStore.choose); forced here on
+        // a small one, at both alignments, for groups the common path takes (256) and groups
+        // it leaves to the general encoder (48: odd rows; NaN/Inf).
+        for (group, rounding, shape) in [(256, Rounding.nearest, DataShape.normal), (256, .stochastic, .relu),
+                                         (48, .stochastic, .normal), (256, .nearest, .withNonfinite)] {
+            var rng = SeededGenerator(seed: UInt64(bits * 10 + group))
+            let count = 37 * group + 16 * Int.random(in: 0...20, using: &rng) + Int.random(in: 0...15, using: &rng)
+            let values = shape.values(count: count, rng: &rng)
+            let s = spec(bits: bits, group: group, rounding: rounding, seed: rng.next())
+            let layout = try PackedLayout(count: count, spec: s, nonfinite: 0)
+            let groups = 0..<layout.groups
+            func packed(_ store: SIMDGroupKernels.WordRowStore, offset: Int) -> [UInt8] {
+                let buffer = UnsafeMutableRawPointer.allocate(byteCount: layout.totalSize + 64, alignment: 64)
+                defer { buffer.deallocate() }
+                buffer.initializeMemory(as: UInt8.self, repeating: 0, count: layout.totalSize + 64)
+                _ = values.withUnsafeBufferPointer {
+                    GroupPacker.pack(groups, $0.baseAddress!, count: count, spec: s, layout: layout, into: buffer + offset,
+                                     simd: true, store: store)
+                }
+                return Array(UnsafeRawBufferPointer(start: buffer + offset, count: layout.totalSize))
+            }
+            let plain = packed(.cached, offset: 0)
+            #expect(packed(.streaming64, offset: 0) == plain, "bits \(bits) group \(group) \(rounding) \(shape): 64-byte aligned")
+            #expect(packed(.streaming16, offset: 16) == plain, "bits \(bits) group \(group) \(rounding) \(shape): 16-byte aligned")
+        }
+    }
+
     @Test("one group far into a tensor: SIMD bytes equal the reference next to 2^32 hash-counter boundaries", arguments: 1...8)
     func farGroups(bits: Int) {
         // Counter (i >> 5) * 16 + i % 16 crosses 2^32 at element index 2^37: groups just before,

@@ -7,22 +7,24 @@ enum GroupPacker {
     typealias NonfiniteValue = (index: UInt64, bits: UInt32)
 
     /// Packs groups `groups` (their table entries and codes); returns their NaN/±Inf values.
-    /// Full groups take the SIMD kernels when `simd` is set, else the scalar reference.
+    /// Full groups take the SIMD kernels when `simd` is set, else the scalar reference. `store`
+    /// overrides WordRowStore.choose (tests).
     /// Software-pipelined: group g + 1 is reduced between fitting group g and encoding it, so
     /// that the reduction's loads and min/max fill the latency of the fit's divisions (a chain
     /// the out-of-order core could not hide within one group).
     static func pack(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
-                     layout: PackedLayout, into dst: UnsafeMutableRawPointer, simd: Bool) -> [NonfiniteValue] {
+                     layout: PackedLayout, into dst: UnsafeMutableRawPointer, simd: Bool,
+                     store: SIMDGroupKernels.WordRowStore? = nil) -> [NonfiniteValue] {
         // One loop per code width and rounding, so that the common group's encoder
         // (SIMDGroupKernels.encodeCommon) compiles into the loop and any other group calls the
         // width's general encoder: a call per group, to the bits dispatcher and then to the
         // general encoder, spilled the loop's state around it (perf; README, Speed).
         switch spec.rounding {
         case .nearest:
-            return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd,
+            return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store,
                         rounding: SIMDGroupKernels.NearestRounding.self)
         case .stochastic:
-            return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd,
+            return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store,
                         rounding: SIMDGroupKernels.StochasticRounding.self)
         }
     }
@@ -30,23 +32,24 @@ enum GroupPacker {
     private static func pack<R: SIMDGroupKernels.RoundingKind>(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int,
                                                                spec: QuantSpec, layout: PackedLayout,
                                                                into dst: UnsafeMutableRawPointer, simd: Bool,
-                                                               rounding: R.Type) -> [NonfiniteValue] {
+                                                               store: SIMDGroupKernels.WordRowStore?, rounding: R.Type) -> [NonfiniteValue] {
         typealias W = SIMDGroupKernels
         switch spec.bits {
-        case 1: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth1.self, rounding: R.self)
-        case 2: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth2.self, rounding: R.self)
-        case 3: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth3.self, rounding: R.self)
-        case 4: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth4.self, rounding: R.self)
-        case 5: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth5.self, rounding: R.self)
-        case 6: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth6.self, rounding: R.self)
-        case 7: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth7.self, rounding: R.self)
-        default: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, width: W.CodeWidth8.self, rounding: R.self)
+        case 1: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth1.self, rounding: R.self)
+        case 2: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth2.self, rounding: R.self)
+        case 3: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth3.self, rounding: R.self)
+        case 4: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth4.self, rounding: R.self)
+        case 5: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth5.self, rounding: R.self)
+        case 6: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth6.self, rounding: R.self)
+        case 7: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth7.self, rounding: R.self)
+        default: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth8.self, rounding: R.self)
         }
     }
 
     private static func pack<Width: SIMDGroupKernels.CodeWidth, R: SIMDGroupKernels.RoundingKind>(
         _ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec, layout: PackedLayout,
-        into dst: UnsafeMutableRawPointer, simd: Bool, width: Width.Type, rounding: R.Type
+        into dst: UnsafeMutableRawPointer, simd: Bool, store: SIMDGroupKernels.WordRowStore?, width: Width.Type,
+        rounding: R.Type
     ) -> [NonfiniteValue] {
         var nonfinite: [NonfiniteValue] = []
         guard !groups.isEmpty else { return nonfinite }
@@ -68,6 +71,8 @@ enum GroupPacker {
         }
         var group = reduce(groups.lowerBound)
         let keys = StochasticHash.KeyCache(seed: spec.seed, firstIndex: group.first)
+        let store = store ?? SIMDGroupKernels.WordRowStore.choose(stream: stream, count: count, streamBytes: layout.dataBytes,
+                                                                  bits: spec.bits)
         for g in groups {
             let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
             let entry = layout.groupTableOffset(g)
@@ -81,7 +86,7 @@ enum GroupPacker {
             } else if group.fast {
                 let allFinite = group.range.nonfinite == 0
                 if !SIMDGroupKernels.encodeCommon(group.values, group.first, encoder, spec, allFinite, stream, keys,
-                                                  width: Width.self, rounding: R.self) {
+                                                  width: Width.self, rounding: R.self, store: store) {
                     SIMDGroupKernels.encode(group.values, group.first, encoder, spec, allFinite, stream, keys, width: Width.self)
                 }
             } else {
@@ -95,6 +100,9 @@ enum GroupPacker {
             }
             group = next
         }
+        // Non-temporal stores are weakly ordered: fenced before the caller, or the worker's
+        // completion, publishes the stream.
+        if store != .cached { daf_platform_store_fence() }
         return nonfinite
     }
 

@@ -24,6 +24,7 @@ typedef float daf_platform_float4 __attribute__((ext_vector_type(4)));
 typedef float daf_platform_float2 __attribute__((ext_vector_type(2)));
 typedef unsigned int daf_platform_uint16 __attribute__((ext_vector_type(16)));
 typedef int daf_platform_int16 __attribute__((ext_vector_type(16)));
+typedef unsigned int daf_platform_uint4 __attribute__((ext_vector_type(4)));
 
 /* The sixteen lanes of lo and hi reduced: (min of lo, max of hi), by halving trees, a < b ? a : b
  * at each step (a NaN lane of lo or hi loses to a number). Here because Swift's SIMD halves
@@ -93,6 +94,37 @@ static inline daf_platform_bit_range daf_platform_bit_range16(daf_platform_uint1
     r.finite = s < 0x7F800000 && u < 0xFF800000u;
     return r;
 }
+
+/* Non-temporal stores of one 64-byte word row of the code stream: written to memory without
+ * first reading the line into the caches (no read for ownership, no eviction of the source
+ * being packed). daf_platform_stream_store64 needs p 64-byte aligned, _16x4 16-byte aligned
+ * (four 16-byte stores; the write-combining buffer joins them with the next row's into whole
+ * lines). The caller fences (daf_platform_store_fence) before other threads may read them. */
+static inline void daf_platform_stream_store64(void *p, daf_platform_uint16 v) {
+    __builtin_nontemporal_store(v, (daf_platform_uint16 *)p);
+}
+
+static inline void daf_platform_stream_store16x4(void *p, daf_platform_uint16 v) {
+    daf_platform_uint4 *q = (daf_platform_uint4 *)p;
+    __builtin_nontemporal_store(__builtin_shufflevector(v, v, 0, 1, 2, 3), q);
+    __builtin_nontemporal_store(__builtin_shufflevector(v, v, 4, 5, 6, 7), q + 1);
+    __builtin_nontemporal_store(__builtin_shufflevector(v, v, 8, 9, 10, 11), q + 2);
+    __builtin_nontemporal_store(__builtin_shufflevector(v, v, 12, 13, 14, 15), q + 3);
+}
+
+/* Orders this thread's earlier non-temporal stores before its later stores (x86 SFENCE), so
+ * that the release which publishes a finished part also publishes them. */
+static inline void daf_platform_store_fence(void) {
+#if defined(__x86_64__) || defined(__i386__)
+    __builtin_ia32_sfence();
+#else
+    __atomic_thread_fence(__ATOMIC_SEQ_CST);
+#endif
+}
+
+/* The last-level cache's size in bytes as the C library reports it, 0 when unknown; asked
+ * once per process. */
+long daf_platform_last_level_cache_bytes(void) __attribute__((visibility("hidden")));
 
 /* min(a, b) lane by lane as b < a ? b : a, in one vminps per register: the select Swift and clang
  * write for it became a compare into a mask register plus a masked move in the AVX-512 build. */
