@@ -1,6 +1,6 @@
 /* The out-of-line parts of DAFPlatform: the contended paths of the futex lock (daf_lock.h), the
- * CPU check for the AVX-512 kernels, the cache size query and the thread-local pool cache slot. The rest is static
- * inline functions in its headers. */
+ * CPU check for the AVX-512 kernels, the cache size query and the thread-local pool cache
+ * slot. The rest is static inline functions in its headers. */
 #include "daf_platform.h"
 
 #include <linux/futex.h>

@@ -376,17 +376,18 @@ enum SIMDGroupKernels {
 
     /// How whole word rows of the common group reach the code stream. `.cached`: plain stores.
     /// The streaming kinds (non-temporal, see daf_platform_stream_store64) are for tensors too
-    /// large to stay in the caches: the stream's lines are then not read before being
-    /// written, nor do they push the source out: 8-bit nearest packing of 256 MiB went from 18
-    /// to 21 GB/s on one thread (README, Speed). Parts of word rows shared
-    /// with a neighbouring group, and groups the general encoder takes, stay cached.
+    /// large to stay in the caches: the stream's lines are then not read before being written,
+    /// nor do they push the source out (8-bit nearest packing of 256 MiB: 18 -> 21 GB/s on one
+    /// thread; README, Speed). Parts of word rows shared with a neighbouring group, and groups
+    /// the general encoder takes, stay cached.
     enum WordRowStore {
         case cached, streaming64, streaming16
 
         /// The kind for a code stream starting at `stream` in a tensor of `count` values whose
         /// stream is `streamBytes` long: streaming at 4 bits and more when source and stream
-        /// together exceed the last-level cache (by the time packing ends, the stream's first lines would have
-        /// left it anyway), by the widest stores the stream's alignment allows.
+        /// together exceed the last-level cache (by the time packing ends, the stream's first
+        /// lines would have left it anyway), with the widest stores the stream's alignment
+        /// allows.
         static func choose(stream: UnsafeMutableRawPointer, count: Int, streamBytes: Int, bits: Int) -> WordRowStore {
             let cache = daf_platform_last_level_cache_bytes()
             let limit = cache > 0 ? Int(cache) : 32 << 20

@@ -11,10 +11,10 @@
 
 /* Asks the CPU to start loading the 64-byte line at p into the L2 cache (and the levels
  * outside it) for reading: PREFETCHT1 on x86. Into L1 (PREFETCHT0) each request holds one of
- * the L1's few miss buffers until its line arrives from DRAM, which capped group packing at
- * about 16 GB/s on one Zen 4 core against a 30 GB/s read pass (daf-bench quantize_pack 4-bit
- * nearest, 256 MiB); into L2 it ran at 21-23 (README, Speed). The packer's loads then find
- * the lines in L2, and L1's own prefetcher takes them from there. */
+ * the L1's few miss buffers until its line arrives from DRAM, which capped 4-bit nearest
+ * packing of 256 MiB at about 16 GB/s on one Zen 4 core, whose read pass runs at about 30;
+ * into L2 it ran at 21-23 (a C loop around daf_quantize_pack; README, Speed). The packer's
+ * loads then find the lines in L2, and L1's own prefetcher takes them from there. */
 static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 2); }
 
 /* Clang vector types; Swift imports them as SIMD16<Float>, SIMD4<Float>, SIMD2<Float>, SIMD16<UInt32>. */
@@ -122,8 +122,8 @@ static inline void daf_platform_store_fence(void) {
 #endif
 }
 
-/* The last-level cache's size in bytes as the C library reports it, 0 when unknown; asked
- * once per process. */
+/* The last-level cache's size in bytes as Linux's sysfs describes cpu0's caches (index3,
+ * else index2), 0 when unknown; asked once per process. */
 long daf_platform_last_level_cache_bytes(void) __attribute__((visibility("hidden")));
 
 /* min(a, b) lane by lane as b < a ? b : a, in one vminps per register: the select Swift and clang
