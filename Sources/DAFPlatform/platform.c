@@ -56,7 +56,9 @@ static long daf_platform_sysfs_cache_bytes(const char *path) {
     if (n <= 0) return 0;
     long bytes = 0;
     ssize_t i = 0;
-    for (; i < n && text[i] >= '0' && text[i] <= '9' && bytes < (1L << 40); i++) bytes = bytes * 10 + (text[i] - '0');
+    for (; i < n && text[i] >= '0' && text[i] <= '9' && bytes < (1L << 40); i++) {
+        bytes = bytes * 10 + (text[i] - '0');
+    }
     if (i < n && text[i] == 'K') bytes <<= 10;
     else if (i < n && text[i] == 'M') bytes <<= 20;
     return bytes;

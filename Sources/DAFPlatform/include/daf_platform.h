@@ -17,7 +17,8 @@
  * loads then find the lines in L2, and L1's own prefetcher takes them from there. */
 static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 2); }
 
-/* Clang vector types; Swift imports them as SIMD16<Float>, SIMD4<Float>, SIMD2<Float>, SIMD16<UInt32>. */
+/* Clang vector types; Swift imports them as SIMD16<Float>, SIMD8<Float>, SIMD4<Float>, SIMD2<Float>,
+ * SIMD16<UInt32>, SIMD16<Int32> and SIMD4<UInt32>. */
 typedef float daf_platform_float16 __attribute__((ext_vector_type(16)));
 typedef float daf_platform_float8 __attribute__((ext_vector_type(8)));
 typedef float daf_platform_float4 __attribute__((ext_vector_type(4)));
