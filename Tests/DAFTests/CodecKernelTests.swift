@@ -222,7 +222,8 @@ struct CodecKernelTests {
             var h = pairs.next()
             for row in 0..<4 {
                 if row > 0 && (firstRow + row) & 1 == 0 { h = pairs.next() }
-                let lanes = (firstRow + row) & 1 == 0 ? StochasticHash.centeredHigh(h) : StochasticHash.centeredLow(h)
+                let scaled = (firstRow + row) & 1 == 0 ? StochasticHash.scaledHigh(h) : StochasticHash.scaledLow(h)
+                let lanes = scaled * 0x1p-32
                 for l in 0..<16 {
                     let i = base + UInt64(row * 16 + l)
                     #expect(sameBits(lanes[l], StochasticHash.centered(index: i, seed: seed)), "seed \(seed) index \(i)")

@@ -102,11 +102,12 @@ enum SIMDGroupKernels {
     }
 
     struct PlainNearest: RowEncoder {
-        let minimum: Floats, inverse: Floats
+        let minimum: Floats, inverse: Floats, one: Floats
 
         init(_ e: GroupEncoder) {
             minimum = Floats(repeating: e.minimum)
             inverse = Floats(repeating: e.inverse)
+            one = Floats(repeating: daf_platform_opaque_one())
         }
 
         /// GroupEncoder.position without its clamps, which can never act in a plain group: for
@@ -118,7 +119,7 @@ enum SIMDGroupKernels {
         func positions(_ x: Floats) -> Floats { (x - minimum) * inverse }
 
         @inline(__always)
-        func biasedCodes(_ x: Floats) -> Words { biasedRounded(positions(x)) }
+        func biasedCodes(_ x: Floats) -> Words { biasedRounded(positions(x), one: one) }
     }
 
     struct GeneralNearest: RowEncoder {
@@ -130,10 +131,14 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// Stochastic variants: a row's codes from its values and its random offsets u in [-0.5, 0.5).
+    /// Stochastic variants: a row's codes from its values and its random offsets u in [-0.5, 0.5),
+    /// given as u * 2^32 (StochasticHash.scaledHigh, scaledLow).
     protocol DitheredRowEncoder {
-        func biasedCodes(_ x: Floats, offsets u: Floats) -> Words
+        func biasedCodes(_ x: Floats, scaledOffsets f: Floats) -> Words
     }
+
+    /// 2^-32, which takes scaled offsets back to u exactly.
+    static let offsetUnscale: Float = 0x1p-32
 
     struct PlainStochastic: DitheredRowEncoder {
         let plain: PlainNearest
@@ -148,9 +153,11 @@ enum SIMDGroupKernels {
         /// the top (PlainNearest.positions), and t + u would then round differently from
         /// top + u where it meets a half; min(t, top) + u <= top + 0.5 - 2^-16, a float (their
         /// spacing there is at most 2^-16 for top <= 255), so it never rounds past the top.
+        /// The add of u is an FMA of the scaled offset by 2^-32 (exact, so the same bits).
         @inline(__always)
-        func biasedCodes(_ x: Floats, offsets u: Floats) -> Words {
-            biasedRounded(daf_platform_min16(plain.positions(x), top) + u)
+        func biasedCodes(_ x: Floats, scaledOffsets f: Floats) -> Words {
+            let t = daf_platform_min16(plain.positions(x), top)
+            return biasedRounded(daf_platform_fma_exact16(f, Floats(repeating: offsetUnscale), t), one: plain.one)
         }
     }
 
@@ -158,8 +165,8 @@ enum SIMDGroupKernels {
         let encoder: GroupEncoder
 
         @inline(__always)
-        func biasedCodes(_ x: Floats, offsets u: Floats) -> Words {
-            var v = SIMDGroupKernels.positions(x, encoder) + u
+        func biasedCodes(_ x: Floats, scaledOffsets f: Floats) -> Words {
+            var v = SIMDGroupKernels.positions(x, encoder) + f * offsetUnscale
             v.replace(with: encoder.top, where: v .> encoder.top)
             return finiteOrZero(biasedRounded(v), x)
         }
@@ -168,7 +175,7 @@ enum SIMDGroupKernels {
     /// The hashes of consecutive row pairs for stochastic rounding: one per lane per pair of
     /// rows (StochasticHash.counter), its high half for the pair's even row, low half for the
     /// odd. They are handed out before the hash's last xorshift, which the offsets fold in
-    /// (StochasticHash.centeredHigh, centeredLow). The sixteen counters are kept in a vector
+    /// (StochasticHash.scaledHigh, scaledLow). The sixteen counters are kept in a vector
     /// and stepped by 16 per pair (one add, where rebuilding them from the pair number cost a
     /// dozen shuffles).
     struct PairHashes {
@@ -268,13 +275,13 @@ enum SIMDGroupKernels {
 
         @inline(__always)
         func pair(_ x0: Floats, _ x1: Floats, hashes h: Words) -> (Words, Words) {
-            (coder.biasedCodes(x0, offsets: StochasticHash.centeredHigh(h)),
-             coder.biasedCodes(x1, offsets: StochasticHash.centeredLow(h)))
+            (coder.biasedCodes(x0, scaledOffsets: StochasticHash.scaledHigh(h)),
+             coder.biasedCodes(x1, scaledOffsets: StochasticHash.scaledLow(h)))
         }
 
         @inline(__always)
         func single(_ x: Floats, hashes h: Words, oddRow: Bool) -> Words {
-            coder.biasedCodes(x, offsets: oddRow ? StochasticHash.centeredLow(h) : StochasticHash.centeredHigh(h))
+            coder.biasedCodes(x, scaledOffsets: oddRow ? StochasticHash.scaledLow(h) : StochasticHash.scaledHigh(h))
         }
     }
 
@@ -515,6 +522,13 @@ enum SIMDGroupKernels {
     @inline(__always)
     static func biasedRounded(_ t: Floats) -> Words {
         unsafeBitCast(t + roundingMagic, to: Words.self)
+    }
+
+    /// biasedRounded, the same bits, with the add done on the FMA pipes as t * 1 + magic
+    /// (daf_platform_fma_exact16; `one` holds daf_platform_opaque_one()).
+    @inline(__always)
+    static func biasedRounded(_ t: Floats, one: Floats) -> Words {
+        unsafeBitCast(daf_platform_fma_exact16(t, one, Floats(repeating: roundingMagic)), to: Words.self)
     }
 
     /// Biased codes with code 0 in the lanes where x is NaN or ±Inf.

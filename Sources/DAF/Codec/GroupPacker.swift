@@ -66,7 +66,7 @@ enum GroupPacker {
             let groupValues = values + first
             let fast = simd && n == spec.groupSize
             if fast { prefetch(groupValues + prefetchDistance, upTo: end, groupSize: spec.groupSize) }
-            let range = fast ? FiniteMinMax.simd(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
+            let range = fast ? FiniteMinMax.group(groupValues, count: n) : FiniteMinMax.scalar(groupValues, count: n)
             return (groupValues, first, n, fast, range)
         }
         var group = reduce(groups.lowerBound)

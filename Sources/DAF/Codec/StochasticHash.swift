@@ -2,6 +2,8 @@
 // output is the same whatever the thread count or chunking. Hash: "lowbias32" from Chris
 // Wellons' hash-prospector (two multiply-xorshift rounds, bias ~0.17). Scalar and SIMD16 forms.
 
+import DAFPlatform
+
 enum StochasticHash {
     @inline(__always)
     static func lowbias32(_ value: UInt32) -> UInt32 {
@@ -14,8 +16,8 @@ enum StochasticHash {
         return x
     }
 
-    /// lowbias32 without its last xorshift, which the offsets fold in themselves (centeredHigh,
-    /// centeredLow): lowbias32(x) == y ^ (y >> 16) for y = lowbias32Unfinished(x).
+    /// lowbias32 without its last xorshift, which the offsets fold in themselves (scaledHigh,
+    /// scaledLow): lowbias32(x) == y ^ (y >> 16) for y = lowbias32Unfinished(x).
     @inline(__always)
     static func lowbias32Unfinished(_ value: SIMD16<UInt32>) -> SIMD16<UInt32> {
         lowbias32Middle(value ^ (value &>> 16))
@@ -73,22 +75,26 @@ enum StochasticHash {
         return centered(bits: (i >> 4) & 1 == 0 ? h >> 16 : h & 0xFFFF)
     }
 
-    /// Sixteen offsets, as centered(bits:), from the high halves of sixteen hashes (even rows) ...
-    /// `x` is each hash before its last xorshift h = x ^ (x >> 16), which leaves the high half
-    /// as it is ...
+    /// Sixteen offsets u, as centered(bits:), scaled by 2^32 (exact floats (r - 32768) * 2^16),
+    /// from the high halves r of sixteen hashes (even rows) ... `x` is each hash before its last
+    /// xorshift h = x ^ (x >> 16), which leaves the high half as it is: x with its top bit
+    /// flipped and its low half cleared (one ternary logic op) is (r - 32768) * 2^16 as a signed
+    /// integer, and one conversion makes it a float. The encoders add u as an FMA of this by
+    /// 2^-32 (exact): three vector ops a row where the mantissa form (or, subtract 1.5, add)
+    /// took four, and the conversion and FMA leave the float-add pipes to the encoder.
     @inline(__always)
-    static func centeredHigh(_ x: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets(x &>> 9) }
+    static func scaledHigh(_ x: SIMD16<UInt32>) -> SIMD16<Float> { daf_platform_int_to_float16(flippedHigh(x)) }
 
     /// ... and from their low halves (odd rows), h's low half being x's low half xor its high
-    /// half: (x << 7) ^ (x >> 9) holds it at mantissa bits 7...22, and x >> 9 is shared with
-    /// centeredHigh (one vector instruction less per pair of rows than finishing the hash).
+    /// half: (x << 16) ^ flippedHigh(x) holds it, top bit flipped, in its high half over a zero
+    /// low half (flippedHigh is shared with scaledHigh: two ops more for the odd row).
     @inline(__always)
-    static func centeredLow(_ x: SIMD16<UInt32>) -> SIMD16<Float> { mantissaOffsets((x &<< 7) ^ (x &>> 9)) }
+    static func scaledLow(_ x: SIMD16<UInt32>) -> SIMD16<Float> {
+        daf_platform_int_to_float16(unsafeBitCast(x &<< 16, to: SIMD16<Int32>.self) ^ flippedHigh(x))
+    }
 
-    /// The 16 random bits already at mantissa bits 7...22 (the callers shift them there): one
-    /// and-or, one subtraction.
     @inline(__always)
-    private static func mantissaOffsets(_ shifted: SIMD16<UInt32>) -> SIMD16<Float> {
-        unsafeBitCast((shifted & 0x007F_FF80) | SIMD16(repeating: 0x3F80_0000), to: SIMD16<Float>.self) - 1.5
+    private static func flippedHigh(_ x: SIMD16<UInt32>) -> SIMD16<Int32> {
+        unsafeBitCast((x ^ 0x8000_0000) & 0xFFFF_0000, to: SIMD16<Int32>.self)
     }
 }

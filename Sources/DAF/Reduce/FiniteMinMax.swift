@@ -49,6 +49,13 @@ struct FiniteMinMax: Equatable {
         return result
     }
 
+    /// One group's values (at most 4096, QuantSpec's largest group), as simd(_:count:), with the
+    /// plain pass inlined into the caller (GroupPacker's loop).
+    @inline(__always)
+    static func group(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
+        optimistic(values, count: count) ?? careful(values, count: count)
+    }
+
     /// The plain pass; nil when the values hold NaN or ±Inf. Integer extrema of the values'
     /// bits (daf_platform_bit_range16 says why they give the float min and max, and spot NaN
     /// and ±Inf): three integer operations a row, none on the float pipes the encoder needs.

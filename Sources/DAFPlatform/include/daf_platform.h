@@ -137,6 +137,37 @@ static inline daf_platform_float16 daf_platform_min16(daf_platform_float16 a, da
 #endif
 }
 
+/* 1.0f that the optimizer cannot see through (an empty asm statement holds it), so that
+ * daf_platform_fma_exact16 keeps its multiply by one instead of folding it back to an add. */
+static inline float daf_platform_opaque_one(void) {
+    float one = 1.0f;
+#if defined(__x86_64__)
+    __asm__("" : "+x"(one));
+#elif defined(__aarch64__)
+    __asm__("" : "+w"(one));
+#endif
+    return one;
+}
+
+/* c + a * b for a product a * b that is exact (a float: a multiply by one or by a power of
+ * two), so that the fused and the separate forms give the same bits. Fused where the CPU has
+ * FMA: Zen 4 runs float add, min and vector shifts on one pair of pipes and multiply/FMA on
+ * another, and an add moved to the FMA pipes leaves room for the others. */
+static inline daf_platform_float16 daf_platform_fma_exact16(daf_platform_float16 a, daf_platform_float16 b,
+                                                            daf_platform_float16 c) {
+#if defined(__FMA__) || defined(__aarch64__)
+    return __builtin_elementwise_fma(a, b, c);
+#else
+    return a * b + c;
+#endif
+}
+
+/* Signed integers to floats, lane by lane (exact for |v| < 2^24 and for multiples of 2^16
+ * below 2^31 in magnitude, the uses here): one vcvtdq2ps per register. */
+static inline daf_platform_float16 daf_platform_int_to_float16(daf_platform_int16 v) {
+    return __builtin_convertvector(v, daf_platform_float16);
+}
+
 /* 1 when this CPU (and OS) runs x86-64-v4 code (AVX-512 F/BW/CD/DQ/VL), else 0; always 0
  * off x86-64. */
 int daf_platform_cpu_has_avx512(void) __attribute__((visibility("hidden")));
