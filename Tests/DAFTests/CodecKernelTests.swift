@@ -145,7 +145,7 @@ struct CodecKernelTests {
 
     @Test("streaming (non-temporal) word-row stores write the same bytes as plain stores", arguments: 1...8)
     func streamingStores(bits: Int) throws {
-        // Packing streams whole word rows of large tensors (WordRowStore.choose); forced here on
+        // Packing streams whole word rows of large tensors (RowStore.choose); forced here on
         // a small one, at both alignments, for groups the common path takes (256) and groups
         // it leaves to the general encoder (48: odd rows; NaN/Inf).
         for (group, rounding, shape) in [(256, Rounding.nearest, DataShape.normal), (256, .stochastic, .relu),
@@ -156,7 +156,7 @@ struct CodecKernelTests {
             let s = spec(bits: bits, group: group, rounding: rounding, seed: rng.next())
             let layout = try PackedLayout(count: count, spec: s, nonfinite: 0)
             let groups = 0..<layout.groups
-            func packed(_ store: SIMDGroupKernels.WordRowStore, offset: Int) -> [UInt8] {
+            func packed(_ store: SIMDGroupKernels.RowStore, offset: Int) -> [UInt8] {
                 let buffer = UnsafeMutableRawPointer.allocate(byteCount: layout.totalSize + 64, alignment: 64)
                 defer { buffer.deallocate() }
                 buffer.initializeMemory(as: UInt8.self, repeating: 0, count: layout.totalSize + 64)
@@ -170,6 +170,48 @@ struct CodecKernelTests {
             #expect(packed(.streaming64, offset: 0) == plain, "bits \(bits) group \(group) \(rounding) \(shape): 64-byte aligned")
             #expect(packed(.streaming16, offset: 16) == plain, "bits \(bits) group \(group) \(rounding) \(shape): 16-byte aligned")
         }
+    }
+
+    @Test("streaming (non-temporal) value-row stores decode the same values as plain stores", arguments: 1...8)
+    func streamingDecode(bits: Int) throws {
+        // Decoding streams the rows of full groups when the values exceed the last-level cache
+        // (RowStore.forValues); forced here on small tensors and ranges, at both alignments of
+        // the first full group's row, for plain, wide and NaN/Inf groups, 256 and 48 values.
+        for (group, shape) in [(256, DataShape.normal), (48, .huge), (256, .withNonfinite), (48, .mixedScale)] {
+            var rng = SeededGenerator(seed: UInt64(bits * 100 + group))
+            let count = 29 * group + Int.random(in: 0...(group - 1), using: &rng)
+            let blob = try pack(shape.values(count: count, rng: &rng), spec(bits: bits, group: group), kernels: .reference)
+            for first in [0, group, 3 * group + 5, 16 * Int.random(in: 1...(count / 32), using: &rng) + 7] {
+                let n = count - first - Int.random(in: 0...(group / 2), using: &rng)
+                let plain = try unpackRange(blob, first: first, count: n, kernels: .simd)
+                let firstFull = (first + group - 1) / group * group
+                for (store, alignment) in [(SIMDGroupKernels.RowStore.streaming64, 64), (.streaming16, 16)] {
+                    // dst placed so that the first full group's first row has exactly this alignment.
+                    let buffer = UnsafeMutableRawPointer.allocate(byteCount: n * 4 + 128, alignment: 64)
+                    defer { buffer.deallocate() }
+                    let lead = (firstFull - first) * 4
+                    var pad = (alignment - lead % alignment) % alignment
+                    if alignment == 16, (pad + lead) % 64 == 0 { pad += 16 }
+                    let dst = (buffer + pad).bindMemory(to: Float.self, capacity: n)
+                    try blob.withUnsafeBytes {
+                        try Codec.unpackRange($0.baseAddress!, size: blob.count, first: first, count: n, into: dst, store: store)
+                    }
+                    let mismatch = (0..<n).first { !sameBits(dst[$0], plain[$0]) }
+                    #expect(mismatch == nil, "bits \(bits) group \(group) \(shape) first \(first) count \(n) \(store): value \(String(describing: mismatch))")
+                }
+            }
+        }
+    }
+
+    @Test("values beyond the last-level cache are decoded with the widest streaming stores their alignment allows")
+    func streamingDecodeChoice() {
+        let buffer = UnsafeMutableRawPointer.allocate(byteCount: 256, alignment: 64)
+        defer { buffer.deallocate() }
+        let huge = 1 << 40, small = 1024
+        #expect(SIMDGroupKernels.RowStore.forValues(firstRow: buffer, count: huge) == .streaming64)
+        #expect(SIMDGroupKernels.RowStore.forValues(firstRow: buffer + 16, count: huge) == .streaming16)
+        #expect(SIMDGroupKernels.RowStore.forValues(firstRow: buffer + 4, count: huge) == .cached)
+        #expect(SIMDGroupKernels.RowStore.forValues(firstRow: buffer, count: small) == .cached)
     }
 
     @Test("one group far into a tensor: SIMD bytes equal the reference next to 2^32 hash-counter boundaries", arguments: 1...8)

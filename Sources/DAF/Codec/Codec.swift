@@ -5,6 +5,7 @@
 // values are the same for any thread count.
 
 import CDAF
+import DAFPlatform
 #if canImport(DAFKernelsAVX512)
 import DAFKernelsAVX512
 #endif
@@ -77,26 +78,29 @@ enum Codec {
                                 simd: kernels != .reference)
     }
 
-    /// Decodes the whole blob; count must match.
+    /// Decodes the whole blob; count must match. `store` overrides RowStore.forValues (tests).
     static func unpack(_ blob: UnsafeRawPointer, size: Int, into dst: UnsafeMutablePointer<Float>?, count: Int,
-                       kernels: Kernels = .simd, parallelism: Parallelism = .serial) throws(DAFError) {
+                       kernels: Kernels = .simd, parallelism: Parallelism = .serial,
+                       store: SIMDGroupKernels.RowStore? = nil) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
         guard count == header.layout.count else {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but the blob holds \(header.layout.count) values")
         }
-        try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels, parallelism: parallelism)
+        try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels, parallelism: parallelism,
+                   store: store)
     }
 
     /// Decodes values [first, first + count); identical to the same range of `unpack`.
     static func unpackRange(_ blob: UnsafeRawPointer, size: Int, first: Int, count: Int,
                             into dst: UnsafeMutablePointer<Float>?, kernels: Kernels = .simd,
-                            parallelism: Parallelism = .serial) throws(DAFError) {
+                            parallelism: Parallelism = .serial, store: SIMDGroupKernels.RowStore? = nil) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
         let total = header.layout.count
         guard first <= total, count <= total - first else {
             throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of the blob")
         }
-        try decode(blob, header: header, first: first, count: count, into: dst, kernels: kernels, parallelism: parallelism)
+        try decode(blob, header: header, first: first, count: count, into: dst, kernels: kernels, parallelism: parallelism,
+                   store: store)
     }
 
     private static func groupParams(_ blob: UnsafeRawPointer, _ layout: PackedLayout, _ g: Int) -> GroupParams {
@@ -108,7 +112,8 @@ enum Codec {
 
     /// Validates what the range needs (group entries, the non-finite list), then decodes it.
     private static func decode(_ blob: UnsafeRawPointer, header: BlobHeader, first: Int, count: Int,
-                               into dst: UnsafeMutablePointer<Float>?, kernels: Kernels, parallelism: Parallelism) throws(DAFError) {
+                               into dst: UnsafeMutablePointer<Float>?, kernels: Kernels, parallelism: Parallelism,
+                               store: SIMDGroupKernels.RowStore?) throws(DAFError) {
         guard count > 0, let dst else { return }
         let layout = header.layout, spec = header.spec
         let end = first + count
@@ -121,10 +126,18 @@ enum Codec {
         // Decoding writes only dst, so runs can be shorter than packing's: a 64 Ki-value tile
         // (a range restore) still splits four ways.
         let runs = GroupRuns(groups: groups.count, spec: spec, minimumValues: 16_384)
+        // Full groups' rows all lie a multiple of 128 bytes from the first one's: one alignment.
+        let firstFull = (first + spec.groupSize - 1) / spec.groupSize * spec.groupSize
+        let store = kernels == .reference ? .cached
+            : store ?? SIMDGroupKernels.RowStore.forValues(firstRow: UnsafeMutableRawPointer(dst + (firstFull - first)), count: count)
         parallelism.forEach(parts: runs.count) { run in
             for offset in runs.groups(ofRun: run) {
-                decodeGroup(groups.lowerBound + offset, blob, layout: layout, spec: spec, first: first, end: end, into: dst, kernels: kernels)
+                decodeGroup(groups.lowerBound + offset, blob, layout: layout, spec: spec, first: first, end: end, into: dst,
+                            kernels: kernels, store: store)
             }
+            // Non-temporal stores are weakly ordered: fenced before the run's completion (or
+            // the caller's return) publishes them.
+            if store != .cached { daf_platform_store_fence() }
         }
         for i in nonfinite {
             let index = Int(UInt64(littleEndian: blob.loadUnaligned(fromByteOffset: layout.nonfiniteOffset + i * 8, as: UInt64.self)))
@@ -136,7 +149,8 @@ enum Codec {
     /// Decodes the part of group g that lies in [first, end) into dst (which holds value `first` at 0).
     @inline(__always)
     private static func decodeGroup(_ g: Int, _ blob: UnsafeRawPointer, layout: PackedLayout, spec: QuantSpec,
-                                    first: Int, end: Int, into dst: UnsafeMutablePointer<Float>, kernels: Kernels) {
+                                    first: Int, end: Int, into dst: UnsafeMutablePointer<Float>, kernels: Kernels,
+                                    store: SIMDGroupKernels.RowStore) {
         let (groupFirst, n) = layout.groupRange(g)
         let params = groupParams(blob, layout, g)
         let stream = blob + layout.dataOffset
@@ -145,7 +159,7 @@ enum Codec {
         if spec.bits == QuantSpec.rangeOnlyBits {
             out.initialize(repeating: params.decode(0), count: to - from)
         } else if kernels != .reference, n == spec.groupSize, from == groupFirst, to == groupFirst + n {
-            SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out)
+            SIMDGroupKernels.decode(stream: stream, firstIndex: groupFirst, params: params, spec: spec, into: out, store: store)
         } else {
             ScalarGroupKernels.decode(stream: stream, from: from, to: to, params: params, spec: spec, into: out)
         }

@@ -320,7 +320,7 @@ enum SIMDGroupKernels {
     private static func encodeWholeWordRows<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
                                                                               _ part: Range<Int>, _ stream: UnsafeMutableRawPointer,
                                                                               width: W.Type, coder: Coder, folded: UInt32,
-                                                                              store: WordRowStore) {
+                                                                              store: RowStore) {
         let perWord = 32 / W.bits, pairsPerWord = perWord / 2
         let bias = wordRowBias(bits: W.bits, slots: perWord)
         // The counters of the first word row's last pair.
@@ -348,7 +348,7 @@ enum SIMDGroupKernels {
     static func encodeCommon<W: CodeWidth, R: RoundingKind>(_ values: UnsafePointer<Float>, _ firstIndex: Int, _ e: GroupEncoder,
                                                             _ spec: QuantSpec, _ allFinite: Bool, _ stream: UnsafeMutableRawPointer,
                                                             _ keys: StochasticHash.KeyCache, width: W.Type, rounding: R.Type,
-                                                            store: WordRowStore) -> Bool {
+                                                            store: RowStore) -> Bool {
         let perWord = 32 / W.bits
         let rows = GroupRows(firstIndex: firstIndex, spec: spec)
         guard isPlain(e, allFinite: allFinite), perWord & 1 == 0 else { return false }
@@ -373,7 +373,7 @@ enum SIMDGroupKernels {
     private static func encodeAligned<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, _ rows: GroupRows,
                                                                         _ stream: UnsafeMutableRawPointer, whole: Bool,
                                                                         width: W.Type, coder: Coder, folded: UInt32,
-                                                                        store: WordRowStore) {
+                                                                        store: RowStore) {
         if whole {
             encodeWholeWordRows(source, rows, 0..<rows.count, stream, width: W.self, coder: coder, folded: folded, store: store)
         } else {
@@ -381,13 +381,14 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// How whole word rows of the common group reach the code stream. `.cached`: plain stores.
-    /// The streaming kinds (non-temporal, see daf_platform_stream_store64) are for tensors too
-    /// large to stay in the caches: the stream's lines are then not read before being written,
-    /// nor do they push the source out (8-bit nearest packing of 256 MiB: 18 -> 21 GB/s on one
-    /// thread; README, Speed). Parts of word rows shared with a neighbouring group, and groups
-    /// the general encoder takes, stay cached.
-    enum WordRowStore {
+    /// How 64-byte rows reach memory: whole word rows of the common group's code stream, and
+    /// the decoded value rows of full groups. `.cached`: plain stores. The streaming kinds
+    /// (non-temporal, see daf_platform_stream_store64) are for tensors too large to stay in the
+    /// caches: the lines are then not read before being written, nor do they push out what is
+    /// being read (8-bit nearest packing of 256 MiB: 18 -> 21 GB/s on one thread; README,
+    /// Speed). Parts of word rows shared with a neighbouring group, groups the general encoder
+    /// takes, and partial groups of a decoded range stay cached.
+    enum RowStore {
         case cached, streaming64, streaming16
 
         /// The kind for a code stream starting at `stream` in a tensor of `count` values whose
@@ -395,12 +396,28 @@ enum SIMDGroupKernels {
         /// together exceed the last-level cache (by the time packing ends, the stream's first
         /// lines would have left it anyway), with the widest stores the stream's alignment
         /// allows.
-        static func choose(stream: UnsafeMutableRawPointer, count: Int, streamBytes: Int, bits: Int) -> WordRowStore {
-            let cache = daf_platform_last_level_cache_bytes()
-            let limit = cache > 0 ? Int(cache) : 32 << 20
+        static func choose(stream: UnsafeMutableRawPointer, count: Int, streamBytes: Int, bits: Int) -> RowStore {
             // At 1 and 2 bits the stream is 1/32 and 1/16 of the traffic: no gain measured.
-            guard bits >= 4, count &* 4 &+ streamBytes > limit else { return .cached }
-            let address = Int(bitPattern: stream)
+            guard bits >= 4, count &* 4 &+ streamBytes > lastLevelCacheBytes else { return .cached }
+            return widest(at: stream)
+        }
+
+        /// The kind for decoding `count` values whose first full group's first row goes to
+        /// `firstRow`: streaming when the values alone exceed the last-level cache (they would
+        /// leave it before the caller could read them back). A range small enough to stay in
+        /// the caches, like a tile restored for the next computation, stays cached.
+        static func forValues(firstRow: UnsafeMutableRawPointer, count: Int) -> RowStore {
+            count &* 4 > lastLevelCacheBytes ? widest(at: firstRow) : .cached
+        }
+
+        private static var lastLevelCacheBytes: Int {
+            let cache = daf_platform_last_level_cache_bytes()
+            return cache > 0 ? Int(cache) : 32 << 20
+        }
+
+        /// The widest streaming stores the rows starting at `p` (64 bytes apart) allow.
+        private static func widest(at p: UnsafeMutableRawPointer) -> RowStore {
+            let address = Int(bitPattern: p)
             return address & 63 == 0 ? .streaming64 : address & 15 == 0 ? .streaming16 : .cached
         }
 
@@ -576,29 +593,31 @@ enum SIMDGroupKernels {
         }
     }
 
-    /// Decodes the full group starting at tensor index firstIndex into dst.
+    /// Decodes the full group starting at tensor index firstIndex into dst, its rows stored as
+    /// `store` says (a streaming kind needs dst aligned for it; the caller fences).
     static func decode(stream: UnsafeRawPointer, firstIndex: Int, params: GroupParams, spec: QuantSpec,
-                       into dst: UnsafeMutablePointer<Float>) {
+                       into dst: UnsafeMutablePointer<Float>, store: RowStore = .cached) {
         switch spec.bits {
-        case 1: decode(stream, firstIndex, params, spec, dst, width: CodeWidth1.self)
-        case 2: decode(stream, firstIndex, params, spec, dst, width: CodeWidth2.self)
-        case 3: decode(stream, firstIndex, params, spec, dst, width: CodeWidth3.self)
-        case 4: decode(stream, firstIndex, params, spec, dst, width: CodeWidth4.self)
-        case 5: decode(stream, firstIndex, params, spec, dst, width: CodeWidth5.self)
-        case 6: decode(stream, firstIndex, params, spec, dst, width: CodeWidth6.self)
-        case 7: decode(stream, firstIndex, params, spec, dst, width: CodeWidth7.self)
-        default: decode(stream, firstIndex, params, spec, dst, width: CodeWidth8.self)
+        case 1: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth1.self)
+        case 2: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth2.self)
+        case 3: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth3.self)
+        case 4: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth4.self)
+        case 5: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth5.self)
+        case 6: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth6.self)
+        case 7: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth7.self)
+        default: decode(stream, firstIndex, params, spec, dst, store, width: CodeWidth8.self)
         }
     }
 
     private static func decode<W: CodeWidth>(_ stream: UnsafeRawPointer, _ firstIndex: Int, _ params: GroupParams,
-                                             _ spec: QuantSpec, _ dst: UnsafeMutablePointer<Float>, width: W.Type) {
+                                             _ spec: QuantSpec, _ dst: UnsafeMutablePointer<Float>, _ store: RowStore,
+                                             width: W.Type) {
         let minimum = Floats(repeating: params.minimum), step = Floats(repeating: params.step)
         if params.factor == 1 {
-            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, width: W.self,
+            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, store: store, width: W.self,
                        value: Affine(minimum: minimum, step: step))
         } else {
-            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, width: W.self,
+            decodeRows(stream: stream, firstIndex: firstIndex, spec: spec, into: dst, store: store, width: W.self,
                        value: WideAffine(minimum: minimum, step: step, factor: Floats(repeating: params.factor)))
         }
     }
@@ -622,15 +641,15 @@ enum SIMDGroupKernels {
     /// group's part of a word row it shares with a neighbour takes the slots it holds.
     @inline(__always)
     private static func decodeRows<W: CodeWidth, Decoder: RowDecoder>(stream: UnsafeRawPointer, firstIndex: Int, spec: QuantSpec,
-                                                                      into dst: UnsafeMutablePointer<Float>, width: W.Type,
-                                                                      value: Decoder) {
+                                                                      into dst: UnsafeMutablePointer<Float>, store: RowStore,
+                                                                      width: W.Type, value: Decoder) {
         let rows = spec.groupSize / 16, perWord = 32 / W.bits
         let mask = Words(repeating: UInt32((1 << W.bits) - 1))
         let output = UnsafeMutableRawPointer(dst)
         @inline(__always) func put(_ packed: Words, slot: Int, row: Int) {
             let q = (packed &>> UInt32(truncatingIfNeeded: slot &* W.bits)) & mask
             let f = unsafeBitCast(q | integerMagicBits, to: Floats.self) - 8_388_608
-            output.storeBytes(of: value.values(f), toByteOffset: row &* 64, as: Floats.self)
+            store.put(unsafeBitCast(value.values(f), to: Words.self), at: output + row &* 64)
         }
         let firstRow = firstIndex / 16
         var wordRow = firstRow / perWord, slot = firstRow % perWord, row = 0

@@ -8,13 +8,13 @@ enum GroupPacker {
 
     /// Packs groups `groups` (their table entries and codes); returns their NaN/±Inf values.
     /// Full groups take the SIMD kernels when `simd` is set, else the scalar reference. `store`
-    /// overrides WordRowStore.choose (tests).
+    /// overrides RowStore.choose (tests).
     /// Software-pipelined: group g + 1 is reduced between fitting group g and encoding it, so
     /// that the reduction's loads and min/max fill the latency of the fit's divisions (a chain
     /// the out-of-order core could not hide within one group).
     static func pack(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec,
                      layout: PackedLayout, into dst: UnsafeMutableRawPointer, simd: Bool,
-                     store: SIMDGroupKernels.WordRowStore? = nil) -> [NonfiniteValue] {
+                     store: SIMDGroupKernels.RowStore? = nil) -> [NonfiniteValue] {
         // One loop per code width and rounding, so that the common group's encoder
         // (SIMDGroupKernels.encodeCommon) compiles into the loop and any other group calls the
         // width's general encoder: a call per group, to the bits dispatcher and then to the
@@ -32,7 +32,7 @@ enum GroupPacker {
     private static func pack<R: SIMDGroupKernels.RoundingKind>(_ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int,
                                                                spec: QuantSpec, layout: PackedLayout,
                                                                into dst: UnsafeMutableRawPointer, simd: Bool,
-                                                               store: SIMDGroupKernels.WordRowStore?, rounding: R.Type) -> [NonfiniteValue] {
+                                                               store: SIMDGroupKernels.RowStore?, rounding: R.Type) -> [NonfiniteValue] {
         typealias W = SIMDGroupKernels
         switch spec.bits {
         case 1: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth1.self, rounding: R.self)
@@ -48,7 +48,7 @@ enum GroupPacker {
 
     private static func pack<Width: SIMDGroupKernels.CodeWidth, R: SIMDGroupKernels.RoundingKind>(
         _ groups: Range<Int>, _ values: UnsafePointer<Float>, count: Int, spec: QuantSpec, layout: PackedLayout,
-        into dst: UnsafeMutableRawPointer, simd: Bool, store: SIMDGroupKernels.WordRowStore?, width: Width.Type,
+        into dst: UnsafeMutableRawPointer, simd: Bool, store: SIMDGroupKernels.RowStore?, width: Width.Type,
         rounding: R.Type
     ) -> [NonfiniteValue] {
         var nonfinite: [NonfiniteValue] = []
@@ -71,7 +71,7 @@ enum GroupPacker {
         }
         var group = reduce(groups.lowerBound)
         let keys = StochasticHash.KeyCache(seed: spec.seed, firstIndex: group.first)
-        let store = store ?? SIMDGroupKernels.WordRowStore.choose(stream: stream, count: count, streamBytes: layout.dataBytes,
+        let store = store ?? SIMDGroupKernels.RowStore.choose(stream: stream, count: count, streamBytes: layout.dataBytes,
                                                                   bits: spec.bits)
         for g in groups {
             let params = GroupParams.fit(lo: group.range.lo, hi: group.range.hi, levels: levels)
