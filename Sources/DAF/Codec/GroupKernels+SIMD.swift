@@ -12,10 +12,6 @@ enum SIMDGroupKernels {
     typealias Floats = SIMD16<Float>
     typealias Words = SIMD16<UInt32>
 
-    /// 1.5 * 2^23: adding it rounds a float in [-0.5, 2^22) to an integer (half to even) that
-    /// then sits in the low mantissa bits (TOOLCHAIN.md: SIMD float-to-int conversion is slow).
-    static let roundingMagic: Float = 12_582_912
-    static let roundingMagicBits = UInt32(0x4B40_0000)
     /// 2^23: or-ing a small integer into its mantissa gives 2^23 + q exactly.
     static let integerMagicBits = UInt32(0x4B00_0000)
     /// Computed, not stored: a stored static is initialized lazily and checked on every use.
@@ -93,21 +89,19 @@ enum SIMDGroupKernels {
     // The row encoders, one per variant. Structs behind a protocol rather than closures: the
     // compiler specializes and inlines them into the row loop (a closure was called per row).
     //
-    // "Biased" codes: every encoder returns the bits of (code + 1.5 * 2^23) as a float, that is
-    // roundingMagicBits + code, leaving the subtraction of roundingMagicBits to the packer,
-    // which removes it from a whole word row at once (see wordRowBias).
+    // Every encoder returns its codes as 32-bit integers, rounded half to even by one
+    // conversion (`rounded`), and the packer ORs them into word rows.
 
     protocol RowEncoder {
-        func biasedCodes(_ x: Floats) -> Words
+        func codes(_ x: Floats) -> Words
     }
 
     struct PlainNearest: RowEncoder {
-        let minimum: Floats, inverse: Floats, one: Floats
+        let minimum: Floats, inverse: Floats
 
         init(_ e: GroupEncoder) {
             minimum = Floats(repeating: e.minimum)
             inverse = Floats(repeating: e.inverse)
-            one = Floats(repeating: daf_platform_opaque_one())
         }
 
         /// GroupEncoder.position without its clamps, which can never act in a plain group: for
@@ -119,22 +113,22 @@ enum SIMDGroupKernels {
         func positions(_ x: Floats) -> Floats { (x - minimum) * inverse }
 
         @inline(__always)
-        func biasedCodes(_ x: Floats) -> Words { biasedRounded(positions(x), one: one) }
+        func codes(_ x: Floats) -> Words { rounded(positions(x)) }
     }
 
     struct GeneralNearest: RowEncoder {
         let encoder: GroupEncoder
 
         @inline(__always)
-        func biasedCodes(_ x: Floats) -> Words {
-            finiteOrZero(biasedRounded(SIMDGroupKernels.positions(x, encoder)), x)
+        func codes(_ x: Floats) -> Words {
+            finiteOrZero(rounded(SIMDGroupKernels.positions(x, encoder)), x)
         }
     }
 
     /// Stochastic variants: a row's codes from its values and its random offsets u in [-0.5, 0.5),
     /// given as u * 2^32 (StochasticHash.scaledHigh, scaledLow).
     protocol DitheredRowEncoder {
-        func biasedCodes(_ x: Floats, scaledOffsets f: Floats) -> Words
+        func codes(_ x: Floats, scaledOffsets f: Floats) -> Words
     }
 
     /// 2^-32, which takes scaled offsets back to u exactly.
@@ -155,9 +149,9 @@ enum SIMDGroupKernels {
         /// spacing there is at most 2^-16 for top <= 255), so it never rounds past the top.
         /// The add of u is an FMA of the scaled offset by 2^-32 (exact, so the same bits).
         @inline(__always)
-        func biasedCodes(_ x: Floats, scaledOffsets f: Floats) -> Words {
+        func codes(_ x: Floats, scaledOffsets f: Floats) -> Words {
             let t = daf_platform_min16(plain.positions(x), top)
-            return biasedRounded(daf_platform_fma_exact16(f, Floats(repeating: offsetUnscale), t), one: plain.one)
+            return rounded(daf_platform_fma_exact16(f, Floats(repeating: offsetUnscale), t))
         }
     }
 
@@ -165,10 +159,10 @@ enum SIMDGroupKernels {
         let encoder: GroupEncoder
 
         @inline(__always)
-        func biasedCodes(_ x: Floats, scaledOffsets f: Floats) -> Words {
+        func codes(_ x: Floats, scaledOffsets f: Floats) -> Words {
             var v = SIMDGroupKernels.positions(x, encoder) + f * offsetUnscale
             v.replace(with: encoder.top, where: v .> encoder.top)
-            return finiteOrZero(biasedRounded(v), x)
+            return finiteOrZero(rounded(v), x)
         }
     }
 
@@ -261,11 +255,11 @@ enum SIMDGroupKernels {
 
         @inline(__always)
         func pair(_ x0: Floats, _ x1: Floats, hashes: Words) -> (Words, Words) {
-            (coder.biasedCodes(x0), coder.biasedCodes(x1))
+            (coder.codes(x0), coder.codes(x1))
         }
 
         @inline(__always)
-        func single(_ x: Floats, hashes: Words, oddRow: Bool) -> Words { coder.biasedCodes(x) }
+        func single(_ x: Floats, hashes: Words, oddRow: Bool) -> Words { coder.codes(x) }
     }
 
     struct DitheredPairs<Coder: DitheredRowEncoder>: PairEncoder {
@@ -275,13 +269,13 @@ enum SIMDGroupKernels {
 
         @inline(__always)
         func pair(_ x0: Floats, _ x1: Floats, hashes h: Words) -> (Words, Words) {
-            (coder.biasedCodes(x0, scaledOffsets: StochasticHash.scaledHigh(h)),
-             coder.biasedCodes(x1, scaledOffsets: StochasticHash.scaledLow(h)))
+            (coder.codes(x0, scaledOffsets: StochasticHash.scaledHigh(h)),
+             coder.codes(x1, scaledOffsets: StochasticHash.scaledLow(h)))
         }
 
         @inline(__always)
         func single(_ x: Floats, hashes h: Words, oddRow: Bool) -> Words {
-            coder.biasedCodes(x, scaledOffsets: oddRow ? StochasticHash.scaledLow(h) : StochasticHash.scaledHigh(h))
+            coder.codes(x, scaledOffsets: oddRow ? StochasticHash.scaledLow(h) : StochasticHash.scaledHigh(h))
         }
     }
 
@@ -322,7 +316,6 @@ enum SIMDGroupKernels {
                                                                               width: W.Type, coder: Coder, folded: UInt32,
                                                                               store: RowStore) {
         let perWord = 32 / W.bits, pairsPerWord = perWord / 2
-        let bias = wordRowBias(bits: W.bits, slots: perWord)
         // The counters of the first word row's last pair.
         var counters = Words(repeating: UInt32(truncatingIfNeeded: ((rows.first &+ part.lowerBound) >> 1 &+ pairsPerWord &- 1) << 4))
             &+ laneIndices
@@ -331,7 +324,7 @@ enum SIMDGroupKernels {
         while rowOffset < part.upperBound &* 64 {
             let packed = packPairsBackward(source, rows: rowOffset / 64..<rowOffset / 64 &+ perWord, counters: &counters,
                                            folded: folded, width: W.self, coder: coder)
-            store.put(packed &- bias, at: stream + wordRow &* 64)
+            store.put(packed, at: stream + wordRow &* 64)
             // From the first pair of this word row to the last of the next.
             if Coder.usesHashes { counters &+= UInt32(truncatingIfNeeded: 16 &* (2 &* pairsPerWord)) }
             wordRow &+= 1
@@ -436,8 +429,9 @@ enum SIMDGroupKernels {
     enum NearestRounding: RoundingKind { static var isStochastic: Bool { false } }
     enum StochasticRounding: RoundingKind { static var isStochastic: Bool { true } }
 
-    /// Biased codes of `rows` (an even number, relative to the group, from an even tensor row)
-    /// packed from slot 0: pairs from the last to the first, packed = packed << 2b + (c0 + c1 << b).
+    /// Codes of `rows` (an even number, relative to the group, from an even tensor row) packed
+    /// from slot 0: pairs from the last to the first, packed = packed << 2b | c0 | c1 << b (one
+    /// ternary logic op besides the two shifts).
     /// `counters` holds the last pair's hash counters and is stepped down to the first's.
     @inline(__always)
     private static func packPairsBackward<W: CodeWidth, Coder: PairEncoder>(_ source: UnsafeRawPointer, rows: Range<Int>,
@@ -450,7 +444,7 @@ enum SIMDGroupKernels {
             let x1 = source.loadUnaligned(fromByteOffset: offset &+ 64, as: Floats.self)
             let hashes = Coder.usesHashes ? PairHashes.hashes(counters: counters, folded: folded) : Words()
             let (c0, c1) = coder.pair(x0, x1, hashes: hashes)
-            packed = packed &<< UInt32(2 &* W.bits) &+ (c0 &+ c1 &<< UInt32(W.bits))
+            packed = daf_platform_or3_16(packed &<< UInt32(2 &* W.bits), c0, c1 &<< UInt32(W.bits))
             if Coder.usesHashes { counters &-= 16 }
             offset &-= 128
         } while offset >= rows.lowerBound &* 64
@@ -482,18 +476,9 @@ enum SIMDGroupKernels {
         var counters = Words(repeating: UInt32(truncatingIfNeeded: ((absoluteRow &+ part.count &- 2) >> 1) << 4)) &+ laneIndices
         let packed = packPairsBackward(source, rows: part, counters: &counters, folded: folded, width: W.self, coder: coder)
         let slot = absoluteRow % perWord, wordRow = absoluteRow / perWord
-        var codes = (packed &- wordRowBias(bits: W.bits, slots: part.count)) &<< UInt32(truncatingIfNeeded: slot &* W.bits)
+        var codes = packed &<< UInt32(truncatingIfNeeded: slot &* W.bits)
         if slot != 0 { codes |= stream.loadUnaligned(fromByteOffset: wordRow &* 64, as: Words.self) }
         stream.storeBytes(of: codes, toByteOffset: wordRow &* 64, as: Words.self)
-    }
-
-    /// What `slots` biased codes packed from slot 0 hold beyond their codes: roundingMagicBits
-    /// shifted to each slot, summed modulo 2^32, i.e. roundingMagicBits times the repunit
-    /// 1 + 2^b + 2^2b + ... (slots terms) = (2^(slots * b) - 1) / (2^b - 1).
-    @inline(__always)
-    static func wordRowBias(bits: Int, slots: Int) -> Words {
-        let repunit = ((UInt64(1) &<< UInt64(truncatingIfNeeded: slots &* bits)) &- 1) / ((UInt64(1) &<< UInt64(truncatingIfNeeded: bits)) &- 1)
-        return Words(repeating: roundingMagicBits &* UInt32(truncatingIfNeeded: repunit))
     }
 
     /// Rows `part` of a group (relative to its first row) through RowPacker, in pairs where a
@@ -534,27 +519,16 @@ enum SIMDGroupKernels {
         return t
     }
 
-    /// t in [-0.5, 2^22) rounded half to even, as the bits of t + 1.5 * 2^23: the code plus
-    /// roundingMagicBits (a "biased" code).
+    /// t in [-0.5, 2^22) rounded half to even (daf_platform_round16: one vcvtps2dq where the
+    /// CPU has it; TOOLCHAIN.md: Swift's own SIMD float-to-int conversion is per lane).
     @inline(__always)
-    static func biasedRounded(_ t: Floats) -> Words {
-        unsafeBitCast(t + roundingMagic, to: Words.self)
-    }
+    static func rounded(_ t: Floats) -> Words { daf_platform_round16(t) }
 
-    /// biasedRounded, the same bits, with the add done on the FMA pipes as t * 1 + magic
-    /// (daf_platform_fma_exact16; `one` holds daf_platform_opaque_one()).
+    /// Codes with code 0 in the lanes where x is NaN or ±Inf.
     @inline(__always)
-    static func biasedRounded(_ t: Floats, one: Floats) -> Words {
-        unsafeBitCast(daf_platform_fma_exact16(t, one, Floats(repeating: roundingMagic)), to: Words.self)
-    }
+    static func finiteOrZero(_ codes: Words, _ x: Floats) -> Words { codes & FiniteMinMax.finiteBits(x) }
 
-    /// Biased codes with code 0 in the lanes where x is NaN or ±Inf.
-    @inline(__always)
-    static func finiteOrZero(_ biased: Words, _ x: Floats) -> Words {
-        ((biased &- roundingMagicBits) & FiniteMinMax.finiteBits(x)) &+ roundingMagicBits
-    }
-
-    /// Collects rows of biased codes into a group's word rows one by one: tensor row k goes to
+    /// Collects rows of codes into a group's word rows one by one: tensor row k goes to
     /// word row k / P at bit (k % P) * bits, P = codes per word.
     struct RowPacker {
         let stream: UnsafeMutableRawPointer
@@ -575,8 +549,8 @@ enum SIMDGroupKernels {
         }
 
         @inline(__always)
-        mutating func put(_ biased: Words) {
-            packed |= (biased &- roundingMagicBits) &<< Words(repeating: UInt32(truncatingIfNeeded: slotInWord) &* bits)
+        mutating func put(_ codes: Words) {
+            packed |= codes &<< Words(repeating: UInt32(truncatingIfNeeded: slotInWord) &* bits)
             slotInWord &+= 1
             if slotInWord == perWord {
                 stream.storeBytes(of: packed, toByteOffset: wordRow &* 64, as: Words.self)

@@ -5,7 +5,7 @@
 #define DAF_PLATFORM_H
 
 #include "daf_lock.h"
-#if defined(__AVX512F__)
+#if defined(__AVX__)
 #include <immintrin.h>
 #endif
 
@@ -137,22 +137,38 @@ static inline daf_platform_float16 daf_platform_min16(daf_platform_float16 a, da
 #endif
 }
 
-/* 1.0f that the optimizer cannot see through (an empty asm statement holds it), so that
- * daf_platform_fma_exact16 keeps its multiply by one instead of folding it back to an add. */
-static inline float daf_platform_opaque_one(void) {
-    float one = 1.0f;
-#if defined(__x86_64__)
-    __asm__("" : "+x"(one));
-#elif defined(__aarch64__)
-    __asm__("" : "+w"(one));
+/* Each lane rounded to an integer, half to even (the default rounding mode), for lanes in
+ * [-0.5, 2^22), as the packers' codes: one vcvtps2dq per register on x86 (clang's
+ * __builtin_convertvector truncates, and Swift's SIMD conversion is a call per lane);
+ * elsewhere the bits of v + 1.5 * 2^23, whose low mantissa bits hold the same integer. */
+static inline daf_platform_uint16 daf_platform_round16(daf_platform_float16 v) {
+#if defined(__AVX512F__)
+    return (daf_platform_uint16)_mm512_cvtps_epi32((__m512)v);
+#elif defined(__AVX__)
+    daf_platform_float8 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
+    daf_platform_float8 hi = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
+    typedef unsigned int uint8v __attribute__((ext_vector_type(8)));
+    uint8v a = (uint8v)_mm256_cvtps_epi32((__m256)lo), b = (uint8v)_mm256_cvtps_epi32((__m256)hi);
+    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+#else
+    daf_platform_float16 biased = v + 12582912.0f;
+    daf_platform_uint16 bits;
+    __builtin_memcpy(&bits, &biased, sizeof bits);
+    return bits - 0x4B400000u;
 #endif
-    return one;
 }
 
-/* c + a * b for a product a * b that is exact (a float: a multiply by one or by a power of
- * two), so that the fused and the separate forms give the same bits. Fused where the CPU has
- * FMA: Zen 4 runs float add, min and vector shifts on one pair of pipes and multiply/FMA on
- * another, and an add moved to the FMA pipes leaves room for the others. */
+/* a | b | c lane by lane: one vpternlogd with AVX-512. Here because the same expression with
+ * Swift's SIMD16<UInt32> `|` was split into lanes (extracts, scalar shifts, inserts) in the
+ * packer's loop. */
+static inline daf_platform_uint16 daf_platform_or3_16(daf_platform_uint16 a, daf_platform_uint16 b, daf_platform_uint16 c) {
+    return a | b | c;
+}
+
+/* c + a * b for a product a * b that is exact (a float, as for b a power of two), so that
+ * the fused and the separate forms give the same bits. Fused where the CPU has FMA: one
+ * operation instead of two, and on Zen 4 on the multiply/FMA pipes rather than the pair that
+ * float add, min and vector shifts share. */
 static inline daf_platform_float16 daf_platform_fma_exact16(daf_platform_float16 a, daf_platform_float16 b,
                                                             daf_platform_float16 c) {
 #if defined(__FMA__) || defined(__aarch64__)
