@@ -30,6 +30,11 @@
  *  - On failure, output buffers and out-parameters hold unspecified contents unless the call
  *    says otherwise; the library never writes past the sizes you give it.
  *  - "Since" gives the version in which a call appeared.
+ *  - Floating point: the codec and context calls compute in the default environment (round to
+ *    nearest even, denormals kept) whatever the calling thread has set, so a host that rounds
+ *    upward or flushes denormals (FTZ/DAZ, as ML frameworks often do) gets the same bytes and
+ *    values as any other; its own environment is back when the call returns, and is in effect
+ *    inside its recompute callbacks (x86-64; elsewhere the caller's environment is used).
  *
  * Threads: every call is safe from any number of threads; separate contexts are independent.
  * libdaf's own threads: the stateless codec uses daf_codec_threads() threads per call (1 by

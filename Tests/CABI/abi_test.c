@@ -12,6 +12,7 @@
 
 #include <daf.h>
 
+#include <fenv.h>
 #include <float.h>
 #include <limits.h>
 #include <math.h>
@@ -26,6 +27,9 @@
 #include <sys/wait.h>
 #include <time.h>
 #include <unistd.h>
+#if defined(__x86_64__)
+#include <xmmintrin.h>
+#endif
 
 /* ============================================================================================
  * Harness: checks count into the running case; failures print file:line, the expression and
@@ -785,6 +789,60 @@ static void stochastic_is_unbiased(void) {
     if (!CHECK(fabs(mean) < 0.005)) note("mean error %.6g (step 1)", mean);
     free(out);
     free(blob);
+    free(x);
+}
+
+/* One of the host floating-point environments of caller_float_environment: sets it when
+ * `set`, else checks that it is still in place. Returns 0 when this platform lacks it. */
+static int host_environment(int which, int set) {
+    switch (which) {
+    case 0: return set ? fesetround(FE_UPWARD) == 0 : CHECK(fegetround() == FE_UPWARD);
+    case 1: return set ? fesetround(FE_TOWARDZERO) == 0 : CHECK(fegetround() == FE_TOWARDZERO);
+#if defined(__x86_64__)
+    case 2: /* flush-to-zero and denormals-are-zero, as ML frameworks set them for speed */
+        if (set) _mm_setcsr(_mm_getcsr() | 0x8040u);
+        return set ? 1 : CHECK((_mm_getcsr() & 0x8040u) == 0x8040u);
+#endif
+    default: return 0;
+    }
+}
+
+static void caller_float_environment(void) {
+    /* A host that rounds upward or toward zero, or flushes denormals, gets the same bytes and
+     * values as one in the default environment (libdaf computes in its own), and its own
+     * environment back after every call, also around a recompute callback. */
+    const size_t count = 5000;
+    float *x = floats(count);
+    rng r = rng_seeded(77);
+    for (size_t i = 0; i < count; i++) {
+        float v = rng_normalish(&r) * (i % 3 == 0 ? 1e-3f : 3.0f);
+        x[i] = i % 97 == 0 ? v * 1e-40f : v; /* some denormals */
+    }
+    for (uint32_t rounding = 0; rounding <= 1; rounding++) {
+        for (uint32_t bits = 1; bits <= 8; bits *= 2) {
+            size_t size = 0;
+            unsigned char *expected = lib_pack(x, count, bits, 256, rounding, 9, &size);
+            float *values = lib_unpack(expected, size, count);
+            for (int which = 0; which < 3; which++) {
+                fenv_t saved;
+                fegetenv(&saved);
+                if (!host_environment(which, 1)) { fesetenv(&saved); continue; }
+                where("environment %d bits=%u rounding=%u", which, bits, rounding);
+                size_t got_size = 0;
+                unsigned char *got = lib_pack(x, count, bits, 256, rounding, 9, &got_size);
+                host_environment(which, 0);
+                CHECK(got_size == size && memcmp(got, expected, size) == 0);
+                float *got_values = lib_unpack(got, got_size, count);
+                host_environment(which, 0);
+                CHECK(memcmp(got_values, values, count * sizeof(float)) == 0);
+                fesetenv(&saved);
+                free(got_values);
+                free(got);
+            }
+            free(values);
+            free(expected);
+        }
+    }
     free(x);
 }
 
@@ -2855,6 +2913,24 @@ static int recompute_copy(void *user, daf_handle handle, float *dst, size_t coun
     return 0;
 }
 
+/* Saves n tensors of `count` values from x, tensor i with importance i and `callback` reading
+ * data[i] to rebuild it. */
+static void save_recomputable(daf_context *ctx, const float *x, size_t count, int n, daf_recompute_fn callback,
+                              recompute_data *data, daf_handle *handles) {
+    for (int i = 0; i < n; i++) {
+        data[i].values = x + count * (size_t)i;
+        data[i].count = count;
+        data[i].calls = 0;
+        data[i].fail = 0;
+        daf_save_params params;
+        daf_save_params_init(&params);
+        params.importance = (float)i;
+        params.recompute = callback;
+        params.recompute_user = &data[i];
+        CHECK_STATUS(daf_save(ctx, x + count * (size_t)i, count, &params, &handles[i]), DAF_OK);
+    }
+}
+
 static void budget_recompute_callback(void) {
     enum { COUNT = 8000, N = 10 };
     float *x = floats(COUNT * N), *back = floats(COUNT);
@@ -2862,18 +2938,7 @@ static void budget_recompute_callback(void) {
     daf_context *ctx = budget_context(DAF_POLICY_RECOMPUTE, 10 * 4096, NULL);
     recompute_data data[N];
     daf_handle handles[N];
-    for (int i = 0; i < N; i++) {
-        data[i].values = x + COUNT * i;
-        data[i].count = COUNT;
-        data[i].calls = 0;
-        data[i].fail = 0;
-        daf_save_params params;
-        daf_save_params_init(&params);
-        params.importance = (float)i;
-        params.recompute = recompute_copy;
-        params.recompute_user = &data[i];
-        CHECK_STATUS(daf_save(ctx, x + COUNT * i, COUNT, &params, &handles[i]), DAF_OK);
-    }
+    save_recomputable(ctx, x, COUNT, N, recompute_copy, data, handles);
     daf_entry_info info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_handle_info(ctx, handles[0], &info), DAF_OK);
@@ -2887,6 +2952,55 @@ static void budget_recompute_callback(void) {
     CHECK(s.recompute_restores == 1 && s.recompute_failures == 1);
     CHECK_STATUS(daf_destroy(ctx), DAF_OK);
     free(x);
+    free(back);
+}
+
+static int g_callback_rounding = -1;
+
+static int recompute_noting_rounding(void *user, daf_handle handle, float *dst, size_t count) {
+    g_callback_rounding = fegetround();
+    return recompute_copy(user, handle, dst, count);
+}
+
+static void caller_float_environment_in_contexts(void) {
+    /* Saves and restores (sync and async) give the same values under a host that rounds
+     * upward as in the default environment; a recompute callback runs in the host's
+     * environment, and the host has it back after each call. */
+    enum { COUNT = 8000, N = 10 };
+    float *x = floats(COUNT * N), *expected = floats(COUNT), *back = floats(COUNT);
+    fill_varied(x, COUNT * N, 404);
+    /* Nearest rounding: a context's stochastic seed changes from save to save. */
+    daf_context *ctx = new_context(2, 256, DAF_ROUND_NEAREST);
+    daf_handle h = save_with_bits(ctx, x, COUNT, 0);
+    CHECK_STATUS(daf_restore(ctx, h, expected, COUNT), DAF_OK);
+    CHECK_STATUS(daf_release(ctx, h), DAF_OK);
+    fenv_t saved;
+    fegetenv(&saved);
+    fesetround(FE_UPWARD);
+    h = save_with_bits(ctx, x, COUNT, 0);
+    CHECK_STATUS(daf_restore(ctx, h, back, COUNT), DAF_OK);
+    CHECK(memcmp(back, expected, COUNT * sizeof(float)) == 0);
+    CHECK_STATUS(daf_release(ctx, h), DAF_OK);
+    daf_save_params params;
+    daf_save_params_init(&params);
+    CHECK_STATUS(daf_save_async(ctx, x, COUNT, &params, &h), DAF_OK);
+    CHECK_STATUS(daf_wait(ctx, h), DAF_OK);
+    CHECK_STATUS(daf_restore(ctx, h, back, COUNT), DAF_OK);
+    CHECK(memcmp(back, expected, COUNT * sizeof(float)) == 0);
+    CHECK(fegetround() == FE_UPWARD);
+
+    daf_context *dropping = budget_context(DAF_POLICY_RECOMPUTE, 10 * 4096, NULL);
+    recompute_data data[N];
+    daf_handle handles[N];
+    save_recomputable(dropping, x, COUNT, N, recompute_noting_rounding, data, handles);
+    CHECK_STATUS(daf_restore(dropping, handles[0], back, COUNT), DAF_OK);
+    CHECK(data[0].calls == 1 && g_callback_rounding == FE_UPWARD);
+    CHECK(fegetround() == FE_UPWARD);
+    fesetenv(&saved);
+    CHECK_STATUS(daf_destroy(dropping), DAF_OK);
+    CHECK_STATUS(daf_destroy(ctx), DAF_OK);
+    free(x);
+    free(expected);
     free(back);
 }
 
@@ -2914,6 +3028,7 @@ static void budget_recompute_callback(void) {
     X(roundtrip_group_size_limits)                        \
     X(stochastic_is_reproducible)                         \
     X(stochastic_is_unbiased)                             \
+    X(caller_float_environment)                           \
     X(nearest_blob_matches_reference_encoder)             \
     X(stochastic_blob_matches_reference_encoder)          \
     X(extreme_values_match_reference_encoder)             \
@@ -2996,7 +3111,8 @@ static void budget_recompute_callback(void) {
     X(budget_calls_check_arguments)                       \
     X(budget_fail_policy_refuses)                         \
     X(budget_spill_roundtrip)                             \
-    X(budget_recompute_callback)
+    X(budget_recompute_callback)                          \
+    X(caller_float_environment_in_contexts)
 
 typedef struct test_case {
     const char *name;

@@ -2,6 +2,7 @@
 // unwrap the context id, run the Swift core, and turn a DAFError into its status plus the
 // thread's detail message. Nothing Swift (error, trap, String) gets past these helpers.
 import CDAF
+import DAFPlatform
 
 let contexts = ObjectRegistry<ActivationStore>(kind: 1)
 
@@ -20,11 +21,22 @@ func boundary(owner: UInt = noContext, _ body: () throws(DAFError) -> Void) -> I
     }
 }
 
-/// Runs `body` on the live context behind `ctx`.
+/// boundary(owner:_:) for the calls that compute with floats (the codec's and the context's):
+/// `body` runs in the default floating-point environment (round to nearest, denormals kept;
+/// daf_platform_fp_enter), and the caller's is restored after, so that its rounding mode or
+/// flush-to-zero setting changes neither the bytes nor the values.
+@inline(__always)
+func floatBoundary(owner: UInt = noContext, _ body: () throws(DAFError) -> Void) -> Int32 {
+    let callerEnvironment = daf_platform_fp_enter()
+    defer { daf_platform_fp_leave(callerEnvironment) }
+    return boundary(owner: owner, body)
+}
+
+/// Runs `body` on the live context behind `ctx`, in the default floating-point environment.
 @inline(__always)
 func withContext(_ ctx: OpaquePointer?, _ body: (ActivationStore) throws(DAFError) -> Void) -> Int32 {
     let id = UInt(bitPattern: ctx)
-    return boundary(owner: id) { () throws(DAFError) in
+    return floatBoundary(owner: id) { () throws(DAFError) in
         guard let store = contexts.lookup(id) else {
             throw DAFError(DAF_E_INVALID_CONTEXT, ctx == nil ? "ctx is NULL" : "ctx is not a live context (destroyed, or never created)")
         }

@@ -25,7 +25,7 @@ private func codecSpec(_ params: UnsafePointer<daf_quantize_params>?) throws(DAF
 @c @implementation
 public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
                             _ outSize: UnsafeMutablePointer<Int>?) -> Int32 {
-    boundary { () throws(DAFError) in
+    floatBoundary { () throws(DAFError) in
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
         let spec = try codecSpec(params)
@@ -37,7 +37,7 @@ public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params
 @c @implementation
 public func daf_quantize_pack(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
                               _ dst: UnsafeMutableRawPointer?, _ dstCapacity: Int, _ dstSize: UnsafeMutablePointer<Int>?) -> Int32 {
-    boundary { () throws(DAFError) in
+    floatBoundary { () throws(DAFError) in
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
         let spec = try codecSpec(params)
@@ -59,7 +59,7 @@ private func blobSize(_ size: Int) -> Int { size < 0 ? Int.max : size }
 
 @c @implementation
 public func daf_unpack_dequantize(_ src: UnsafeRawPointer?, _ srcSize: Int, _ dst: UnsafeMutablePointer<Float>?, _ count: Int) -> Int32 {
-    boundary { () throws(DAFError) in
+    floatBoundary { () throws(DAFError) in
         let src = try required(src, "src")
         let count = try checkedCount(count, "count")
         try checkFloats(dst, count: count, "dst")
@@ -70,7 +70,7 @@ public func daf_unpack_dequantize(_ src: UnsafeRawPointer?, _ srcSize: Int, _ ds
 @c @implementation
 public func daf_unpack_dequantize_range(_ src: UnsafeRawPointer?, _ srcSize: Int, _ first: Int, _ count: Int,
                                         _ dst: UnsafeMutablePointer<Float>?) -> Int32 {
-    boundary { () throws(DAFError) in
+    floatBoundary { () throws(DAFError) in
         let src = try required(src, "src")
         let count = try checkedCount(count, "count")
         guard first >= 0 else {
@@ -100,7 +100,7 @@ public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: Un
 @c @implementation
 public func daf_minmax(_ src: UnsafePointer<Float>?, _ count: Int, _ outMin: UnsafeMutablePointer<Float>?,
                        _ outMax: UnsafeMutablePointer<Float>?) -> Int32 {
-    boundary { () throws(DAFError) in
+    floatBoundary { () throws(DAFError) in
         let count = try checkedCount(count, "count")
         try checkFloats(src, count: count, "src")
         let outMin = try requiredFloat(outMin, "out_min"), outMax = try requiredFloat(outMax, "out_max")

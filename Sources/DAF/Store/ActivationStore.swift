@@ -7,6 +7,7 @@
 // threads: they split large saves and restores, and run async saves, whose handles wait in
 // `pending` until their blob is admitted.
 import CDAF
+import DAFPlatform
 import Glibc
 import Synchronization
 
@@ -230,7 +231,11 @@ final class ActivationStore: Sendable {
     }
 
     private func rebuild(_ hook: RecomputeHook, _ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
-        guard hook.rebuild(handle, into: dst, count: count) else {
+        // The callback is the caller's code: it runs in the caller's floating-point environment.
+        daf_platform_fp_caller_begin()
+        let rebuilt = hook.rebuild(handle, into: dst, count: count)
+        daf_platform_fp_caller_end()
+        guard rebuilt else {
             try withState { state throws(DAFError) in state.figures.recomputeFailures += 1 }
             throw DAFError(DAF_E_RECOMPUTE_FAILED, "the recompute callback of handle \(handle) returned nonzero")
         }

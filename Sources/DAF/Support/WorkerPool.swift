@@ -58,6 +58,8 @@ final class WorkerPool: @unchecked Sendable {
             let context = Unmanaged.passRetained(self).toOpaque()
             guard pthread_create(&thread, nil, { raw in
                 let pool = Unmanaged<WorkerPool>.fromOpaque(raw!).takeRetainedValue()
+                // Created by a caller's thread, whose floating-point environment it inherited.
+                daf_platform_fp_set_default()
                 pool.workLoop()
                 return nil
             }, context) == 0 else {

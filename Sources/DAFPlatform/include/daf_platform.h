@@ -5,7 +5,7 @@
 #define DAF_PLATFORM_H
 
 #include "daf_lock.h"
-#if defined(__AVX__)
+#if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
 
@@ -137,24 +137,16 @@ static inline daf_platform_float16 daf_platform_min16(daf_platform_float16 a, da
 #endif
 }
 
-/* Each lane rounded to an integer, half to even (the default rounding mode), for lanes in
- * [-0.5, 2^22), as the packers' codes: one vcvtps2dq per register on x86 (clang's
- * __builtin_convertvector truncates, and Swift's SIMD conversion is a call per lane);
- * elsewhere the bits of v + 1.5 * 2^23, whose low mantissa bits hold the same integer. */
+/* Each lane rounded to an integer, half to even whatever rounding mode the calling thread
+ * has set (as the scalar reference's rounded(.toNearestOrEven)), for lanes in [-0.5, 2^22):
+ * the packers' codes. AVX-512: one vcvtps2dq with the rounding embedded in the instruction;
+ * elsewhere an explicit round-to-even (vroundps on AVX) and an exact conversion. (The bits of
+ * v + 1.5 * 2^23, the codes' earlier form, follow the thread's rounding mode.) */
 static inline daf_platform_uint16 daf_platform_round16(daf_platform_float16 v) {
 #if defined(__AVX512F__)
-    return (daf_platform_uint16)_mm512_cvtps_epi32((__m512)v);
-#elif defined(__AVX__)
-    daf_platform_float8 lo = __builtin_shufflevector(v, v, 0, 1, 2, 3, 4, 5, 6, 7);
-    daf_platform_float8 hi = __builtin_shufflevector(v, v, 8, 9, 10, 11, 12, 13, 14, 15);
-    typedef unsigned int uint8v __attribute__((ext_vector_type(8)));
-    uint8v a = (uint8v)_mm256_cvtps_epi32((__m256)lo), b = (uint8v)_mm256_cvtps_epi32((__m256)hi);
-    return __builtin_shufflevector(a, b, 0, 1, 2, 3, 4, 5, 6, 7, 8, 9, 10, 11, 12, 13, 14, 15);
+    return (daf_platform_uint16)_mm512_cvt_roundps_epi32((__m512)v, _MM_FROUND_TO_NEAREST_INT | _MM_FROUND_NO_EXC);
 #else
-    daf_platform_float16 biased = v + 12582912.0f;
-    daf_platform_uint16 bits;
-    __builtin_memcpy(&bits, &biased, sizeof bits);
-    return bits - 0x4B400000u;
+    return (daf_platform_uint16)__builtin_convertvector(__builtin_elementwise_roundeven(v), daf_platform_int16);
 #endif
 }
 
@@ -178,10 +170,67 @@ static inline daf_platform_float16 daf_platform_fma_exact16(daf_platform_float16
 #endif
 }
 
-/* Signed integers to floats, lane by lane (exact for |v| < 2^24 and for multiples of 2^16
- * below 2^31 in magnitude, the uses here): one vcvtdq2ps per register. */
+/* Signed integers to floats, lane by lane (exact for |v| <= 2^24 and for multiples of 2^16
+ * up to 2^31 in magnitude, the uses here): one vcvtdq2ps per register. */
 static inline daf_platform_float16 daf_platform_int_to_float16(daf_platform_int16 v) {
     return __builtin_convertvector(v, daf_platform_float16);
+}
+
+/* The floating-point environment libdaf computes in: round to nearest even, denormals kept
+ * (x86 MXCSR 0x1F80, all exceptions masked), whatever the calling thread has set: a host that
+ * rounds upward, or flushes denormals as ML frameworks often do (FTZ/DAZ), still gets the
+ * documented bytes and values. daf_platform_fp_enter returns a token for
+ * daf_platform_fp_leave, which gives the caller its own environment back; the MXCSR is
+ * written only when it differs from the default. Between the two,
+ * daf_platform_fp_caller_begin/_end switch to the caller's environment and back around a call
+ * into the caller's code (a recompute callback). Elsewhere than x86-64 they do nothing. */
+#define DAF_PLATFORM_DEFAULT_MXCSR 0x1F80u
+#define DAF_PLATFORM_MXCSR_CONTROL 0xFFC0u /* the bits above the six sticky exception flags */
+
+/* This thread's caller environment while inside libdaf (0: not inside, or the default). */
+extern __thread unsigned daf_platform_fp_caller_mxcsr __attribute__((visibility("hidden"), tls_model("initial-exec")));
+
+static inline unsigned long long daf_platform_fp_enter(void) {
+#if defined(__x86_64__)
+    unsigned saved = __builtin_ia32_stmxcsr();
+    unsigned previous = daf_platform_fp_caller_mxcsr;
+    int custom = (saved & DAF_PLATFORM_MXCSR_CONTROL) != DAF_PLATFORM_DEFAULT_MXCSR;
+    daf_platform_fp_caller_mxcsr = custom ? saved : 0;
+    if (custom) __builtin_ia32_ldmxcsr(DAF_PLATFORM_DEFAULT_MXCSR | (saved & 0x3Fu));
+    return (unsigned long long)previous << 32 | saved;
+#else
+    return 0;
+#endif
+}
+
+static inline void daf_platform_fp_leave(unsigned long long token) {
+#if defined(__x86_64__)
+    unsigned saved = (unsigned)token;
+    daf_platform_fp_caller_mxcsr = (unsigned)(token >> 32);
+    if ((saved & DAF_PLATFORM_MXCSR_CONTROL) != DAF_PLATFORM_DEFAULT_MXCSR) __builtin_ia32_ldmxcsr(saved);
+#else
+    (void)token;
+#endif
+}
+
+static inline void daf_platform_fp_caller_begin(void) {
+#if defined(__x86_64__)
+    if (daf_platform_fp_caller_mxcsr != 0) __builtin_ia32_ldmxcsr(daf_platform_fp_caller_mxcsr);
+#endif
+}
+
+static inline void daf_platform_fp_caller_end(void) {
+#if defined(__x86_64__)
+    if (daf_platform_fp_caller_mxcsr != 0) __builtin_ia32_ldmxcsr(DAF_PLATFORM_DEFAULT_MXCSR);
+#endif
+}
+
+/* Sets the default environment for good: for libdaf's own worker threads, which inherit the
+ * environment of the thread that created them. */
+static inline void daf_platform_fp_set_default(void) {
+#if defined(__x86_64__)
+    __builtin_ia32_ldmxcsr(DAF_PLATFORM_DEFAULT_MXCSR);
+#endif
 }
 
 /* 1 when this CPU (and OS) runs x86-64-v4 code (AVX-512 F/BW/CD/DQ/VL), else 0; always 0
