@@ -1,6 +1,7 @@
-/* What the Swift core cannot spell itself: CPU hints, vector reductions that Swift's SIMD types
- * compile poorly, a futex lock (daf_lock.h), a thread-local slot. Internal to libdaf: hidden or
- * static inline, so nothing here becomes a symbol of libdaf.so. */
+/* What the Swift core cannot spell itself: CPU hints, vector operations that Swift's SIMD types
+ * compile poorly (reductions, rounding conversions, three-way OR), non-temporal stores, the
+ * floating-point environment, a futex lock (daf_lock.h), thread-local slots. Internal to
+ * libdaf: hidden or static inline, so nothing here becomes a symbol of libdaf.so. */
 #ifndef DAF_PLATFORM_H
 #define DAF_PLATFORM_H
 
