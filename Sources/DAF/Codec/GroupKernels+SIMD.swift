@@ -280,8 +280,8 @@ enum SIMDGroupKernels {
     }
 
     /// The row loop of a group. Whole word rows go pair by pair from the last to the first,
-    /// accumulating packed = packed << 2b + (c0 + c1 << b): constant shifts only, and the
-    /// codes' bias leaves through the top or is subtracted once per word row. The group's part
+    /// accumulating packed = packed << 2b | c0 | c1 << b (constant shifts only; the codes
+    /// carry no bias, so nothing is subtracted per word row). The group's part
     /// of a word row it shares with a neighbouring group (before or after it) goes the same
     /// way and is then shifted to its first slot. A part that starts or ends mid-pair (odd rows
     /// per group, or per word at 6 bits), or a group whose pairs do not share one folded key

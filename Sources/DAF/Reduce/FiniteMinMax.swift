@@ -31,26 +31,26 @@ struct FiniteMinMax: Equatable {
         return result
     }
 
-    /// Sixteen lanes at a time, the tail by the reference. Optimistic: chunk by chunk, a plain
-    /// min/max pass that also sums the values lane by lane (a lane's sum is finite only if its
-    /// values are all finite, or it overflowed); only a chunk with a lane sum that is not
-    /// finite is reduced again by the careful, finite-aware pass.
+    /// Sixteen lanes at a time, the tail by the reference. Optimistic: chunk by chunk, the plain
+    /// integer pass (`optimistic`), which also spots NaN and ±Inf; only a chunk that holds them
+    /// is reduced again by the careful, finite-aware pass (`group`).
     static func simd(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
         let chunk = 4096
         // A group (256 values by default) is one chunk: no loop, no merge.
-        if count <= chunk { return optimistic(values, count: count) ?? careful(values, count: count) }
+        if count <= chunk { return group(values, count: count) }
         var result = FiniteMinMax()
         var first = 0
         while first < count {
             let n = min(chunk, count - first)
-            result.merge(optimistic(values + first, count: n) ?? careful(values + first, count: n))
+            result.merge(group(values + first, count: n))
             first += n
         }
         return result
     }
 
-    /// One group's values (at most 4096, QuantSpec's largest group), as simd(_:count:), with the
-    /// plain pass inlined into the caller (GroupPacker's loop).
+    /// At most 4096 values (one group; QuantSpec's largest): the plain pass, and the careful
+    /// one only when that finds NaN or ±Inf. Inlined into its callers (GroupPacker's loop,
+    /// simd).
     @inline(__always)
     static func group(_ values: UnsafePointer<Float>, count: Int) -> FiniteMinMax {
         optimistic(values, count: count) ?? careful(values, count: count)
