@@ -17,12 +17,18 @@
  *    float. Packed blobs and daf_pool_read/daf_pool_write buffers may have any alignment.
  *    A pointer may be NULL when its element count is 0. A tensor holds at most 2^58 values
  *    (DAF_E_OVERFLOW beyond, e.g. for a count of SIZE_MAX).
- *  - Option and result structs start with `uint32_t struct_size`, are filled by their _init
- *    function (or set struct_size = sizeof(the struct)), and only ever grow by appending fields.
- *    A struct_size smaller than the 0.1.0 struct, 0, or above 4096 (an uninitialized struct,
- *    not a future one) gives DAF_E_STRUCT_SIZE. A larger one from a newer header is accepted
- *    when every byte this library does not know is zero (inputs), and those bytes are zeroed
- *    (outputs).
+ *  - Option and result structs start with `uint32_t struct_size` and only ever grow by
+ *    appending fields. struct_size may be the struct's size in any released version (so a
+ *    program built against the 0.1.0 header keeps working: the library reads and writes only
+ *    the fields that version has, and uses defaults for the later ones) or anything from this
+ *    header's sizeof up to 4096 (a newer header's struct: every byte this library does not know
+ *    must be zero in inputs, and is zeroed in outputs). Anything else (0, a size between two
+ *    versions, above 4096: an uninitialized struct) gives DAF_E_STRUCT_SIZE.
+ *    Option structs are filled by their _init call. In C and C++ each _init is a macro that
+ *    passes sizeof the caller's struct to the matching _init_sized function; the plain _init
+ *    symbols (what binaries built against 0.1.0 call, and what a binding that calls symbols
+ *    directly reaches) fill the 0.1.0 struct only, so bindings call the _init_sized function
+ *    with their own struct size instead. Result structs: set struct_size = sizeof yourself.
  *  - Arguments are checked in the order of the parameter list, except that counts are checked
  *    before ranges (so a count above 2^58 gives DAF_E_OVERFLOW, not DAF_E_OUT_OF_RANGE).
  *  - Every call taking a daf_context returns DAF_E_INVALID_CONTEXT for a ctx that is NULL or
@@ -214,6 +220,13 @@ typedef struct daf_quantize_params {
 /** Fills *params with the defaults and sets struct_size. Returns DAF_OK, or DAF_E_NULL_ARGUMENT.
  *  Thread-safe. Since 0.1.0. */
 int daf_quantize_params_init(daf_quantize_params *params);
+/** Fills the first `size` bytes of *params with the defaults and sets struct_size = size; size
+ *  is sizeof(daf_quantize_params) of the caller's header (a released size, or up to 4096: bytes this
+ *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  Thread-safe. Since 0.2.0. */
+int daf_quantize_params_init_sized(daf_quantize_params *params, size_t size);
+#define daf_quantize_params_init(params) daf_quantize_params_init_sized((params), sizeof *(params))
+
 
 /** Size in bytes of the packed blob for `count` finite values (each NaN/±Inf adds
  *  DAF_PACKED_NONFINITE_BYTES; daf_packed_size gives the exact size for given data). Returns 0
@@ -363,6 +376,13 @@ typedef struct daf_pool_options {
 
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Thread-safe. Since 0.1.0. */
 int daf_pool_options_init(daf_pool_options *options);
+/** Fills the first `size` bytes of *options with the defaults and sets struct_size = size; size
+ *  is sizeof(daf_pool_options) of the caller's header (a released size, or up to 4096: bytes this
+ *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  Thread-safe. Since 0.2.0. */
+int daf_pool_options_init_sized(daf_pool_options *options, size_t size);
+#define daf_pool_options_init(options) daf_pool_options_init_sized((options), sizeof *(options))
+
 
 /** Creates an empty pool in *out_pool (set to NULL on failure); nothing is mapped until the
  *  first allocation. options may be NULL (defaults).
@@ -574,6 +594,13 @@ typedef struct daf_options {
 
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
 int daf_options_init(daf_options *options);
+/** Fills the first `size` bytes of *options with the defaults and sets struct_size = size; size
+ *  is sizeof(daf_options) of the caller's header (a released size, or up to 4096: bytes this
+ *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  Thread-safe. Since 0.2.0. */
+int daf_options_init_sized(daf_options *options, size_t size);
+#define daf_options_init(options) daf_options_init_sized((options), sizeof *(options))
+
 
 /** Creates a context in *out_ctx (set to NULL on failure). options may be NULL (defaults).
  *  Errors: DAF_E_NULL_ARGUMENT (out_ctx), DAF_E_STRUCT_SIZE, DAF_E_INVALID_ARGUMENT (also an
@@ -600,6 +627,13 @@ typedef struct daf_save_params {
 
 /** Fills *params with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
 int daf_save_params_init(daf_save_params *params);
+/** Fills the first `size` bytes of *params with the defaults and sets struct_size = size; size
+ *  is sizeof(daf_save_params) of the caller's header (a released size, or up to 4096: bytes this
+ *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  Thread-safe. Since 0.2.0. */
+int daf_save_params_init_sized(daf_save_params *params, size_t size);
+#define daf_save_params_init(params) daf_save_params_init_sized((params), sizeof *(params))
+
 
 /** Quantizes, packs and keeps src[0..count) in the context's pool; returns its handle in
  *  *out_handle (0 on failure). src is only read during the call. params may be NULL (context

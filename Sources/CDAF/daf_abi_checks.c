@@ -63,6 +63,22 @@ DAF_ASSERT_LAYOUT(daf_save_params, 32);
 DAF_ASSERT_OFFSET(daf_save_params, recompute_user, 24);
 #endif
 
+/* Each struct's size in 0.1.0 (the end of its last 0.1.0 field, 64-bit targets): the table the
+ * library accepts old struct_size values from (Sources/DAF/Exports/StructLayouts.swift). These
+ * never change, whatever is appended later. */
+#define DAF_ASSERT_0_1_0_END(type, field, size) \
+    _Static_assert(offsetof(type, field) + sizeof(((type *)0)->field) == (size), #type " 0.1.0 size")
+#if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
+DAF_ASSERT_0_1_0_END(daf_quantize_params, seed, 24);
+DAF_ASSERT_0_1_0_END(daf_blob_info, packed_size, 56);
+DAF_ASSERT_0_1_0_END(daf_pool_options, reserved, 32);
+DAF_ASSERT_0_1_0_END(daf_pool_statistics, budget_refusals, 144);
+DAF_ASSERT_0_1_0_END(daf_options, spill_dir, 72);
+DAF_ASSERT_0_1_0_END(daf_save_params, recompute_user, 32);
+DAF_ASSERT_0_1_0_END(daf_context_stats, recompute_failures, 240);
+DAF_ASSERT_0_1_0_END(daf_entry_info, packed_bytes, 40);
+#endif
+
 _Static_assert(sizeof(daf_handle) == 8, "daf_handle is 64 bits");
 _Static_assert(sizeof(float) == 4, "libdaf needs IEEE-754 binary32 floats");
 _Static_assert(DAF_LANES == 16, "the packed layout interleaves 16 lanes");

@@ -79,7 +79,7 @@ struct CodecCases {
 
     func packed(bits: Int, rounding: daf_rounding) -> (blob: UnsafeMutableRawPointer, size: Int, params: daf_quantize_params) {
         var params = daf_quantize_params()
-        check(daf_quantize_params_init(&params))
+        check(daf_quantize_params_init_sized(&params, MemoryLayout<daf_quantize_params>.size))
         params.bits = UInt32(bits)
         params.rounding = UInt32(rounding.rawValue)
         let capacity = daf_packed_bound(input.count, UInt32(bits), params.group_size)
@@ -154,7 +154,7 @@ struct CodecCases {
     /// fill pass (what keeping and copying back fp32 would at least cost).
     func saveRestore(bits: Int) -> BenchResult {
         var options = daf_options()
-        check(daf_options_init(&options))
+        check(daf_options_init_sized(&options, MemoryLayout<daf_options>.size))
         options.bits = UInt32(bits)
         options.threads = UInt32(settings.threads)
         var ctx: OpaquePointer?

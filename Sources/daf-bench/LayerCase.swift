@@ -21,7 +21,7 @@ struct LayerCase {
         let scratch = (0..<2).map { _ in FloatBuffer(count: m * n, seed: 6) } // daf modes reuse two
         let restored = FloatBuffer(count: m * n, seed: 7)
         var options = daf_options()
-        check(daf_options_init(&options))
+        check(daf_options_init_sized(&options, MemoryLayout<daf_options>.size))
         options.threads = UInt32(threads)
         var ctx: OpaquePointer?
         check(daf_create(&options, &ctx))

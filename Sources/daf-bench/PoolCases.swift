@@ -146,7 +146,7 @@ enum PoolCases {
         source.initializeMemory(as: UInt8.self, repeating: 0x5A, count: Int(largest * 1.3) + 1)
         if parts[0] == "daf_pool" {
             var options = daf_pool_options()
-            check(daf_pool_options_init(&options))
+            check(daf_pool_options_init_sized(&options, MemoryLayout<daf_pool_options>.size))
             if let pageSize { options.page_size = UInt32(pageSize) }
             var pool: OpaquePointer? = nil
             check(daf_pool_create(&options, &pool))

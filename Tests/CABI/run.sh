@@ -115,6 +115,8 @@ check_quiet "abi_test.c compiles and links (gcc ${c_flags[*]} -pthread)" \
     gcc "${c_flags[@]}" -O2 -pthread "${cflags[@]}" "$here/abi_test.c" -o "$out/abi_test" "${libs[@]}" -lm
 check_quiet "bad_input.c compiles and links (gcc ${c_flags[*]})" \
     gcc "${c_flags[@]}" -O2 "${cflags[@]}" "$here/bad_input.c" -o "$out/bad_input" "${libs[@]}" -lm
+check_quiet "abi_0_1_0.c compiles against the frozen 0.1.0 header and links (gcc ${c_flags[*]})" \
+    gcc "${c_flags[@]}" -O2 "$here/abi_0_1_0.c" -o "$out/abi_0_1_0" "${libs[@]}" -lm
 check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
     g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/header_cxx.cpp" -o "$out/header_cxx" "${libs[@]}"
 
@@ -129,6 +131,12 @@ if [ -x "$out/abi_test" ]; then
     check_loud "abi_test: every case passes" "$out/abi_test"
 else
     fail "abi_test: every case passes" "not built"
+fi
+
+if [ -x "$out/abi_0_1_0" ]; then
+    check_loud "abi_0_1_0: a program built for 0.1.0 runs against this library" "$out/abi_0_1_0"
+else
+    fail "abi_0_1_0: a program built for 0.1.0 runs against this library" "not built"
 fi
 
 if [ -x "$out/bad_input" ]; then

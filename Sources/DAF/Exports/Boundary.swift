@@ -77,7 +77,7 @@ func required<T>(_ pointer: T?, _ name: String) throws(DAFError) -> T {
 }
 
 /// Reads an optional input struct: NULL means `defaults`.
-func readOptional<T>(_ pointer: UnsafePointer<T>?, defaults: T, name: String) throws(DAFError) -> T {
+func readOptional<T>(_ pointer: UnsafePointer<T>?, defaults: T, layout: VersionedLayout<T>) throws(DAFError) -> T {
     guard let pointer else { return defaults }
-    return try readVersioned(UnsafeRawPointer(pointer), defaults: defaults, name: name)
+    return try layout.read(UnsafeRawPointer(pointer), defaults: defaults)
 }

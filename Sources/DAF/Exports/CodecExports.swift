@@ -4,8 +4,13 @@ import CDAF
 
 @c @implementation
 public func daf_quantize_params_init(_ params: UnsafeMutablePointer<daf_quantize_params>?) -> Int32 {
+    daf_quantize_params_init_sized(params, StructLayouts.quantizeParams.oldest)
+}
+
+@c @implementation
+public func daf_quantize_params_init_sized(_ params: UnsafeMutablePointer<daf_quantize_params>?, _ size: Int) -> Int32 {
     boundary { () throws(DAFError) in
-        try required(params, "params").pointee = QuantSpec.defaultParams
+        try initVersioned(params, size: size, layout: StructLayouts.quantizeParams, defaults: QuantSpec.defaultParams)
     }
 }
 
@@ -19,7 +24,7 @@ public func daf_packed_bound(_ count: Int, _ bits: UInt32, _ groupSize: UInt32) 
 
 /// The spec of a codec call: params NULL means the defaults.
 private func codecSpec(_ params: UnsafePointer<daf_quantize_params>?) throws(DAFError) -> QuantSpec {
-    try QuantSpec(readOptional(params, defaults: QuantSpec.defaultParams, name: "daf_quantize_params"))
+    try QuantSpec(readOptional(params, defaults: QuantSpec.defaultParams, layout: StructLayouts.quantizeParams))
 }
 
 @c @implementation
@@ -93,7 +98,7 @@ public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: Un
             group_size: UInt32(header.spec.groupSize), rounding: UInt32(header.spec.rounding.rawValue), reserved: 0,
             count: UInt64(header.layout.count), nonfinite_count: UInt64(header.layout.nonfinite),
             seed: header.spec.seed, packed_size: UInt64(header.layout.totalSize))
-        try writeVersioned(value, to: UnsafeMutableRawPointer(info), name: "daf_blob_info")
+        try StructLayouts.blobInfo.write(value, to: UnsafeMutableRawPointer(info))
     }
 }
 

@@ -19,19 +19,33 @@ private var defaultSaveParams: daf_save_params {
 
 @c @implementation
 public func daf_options_init(_ options: UnsafeMutablePointer<daf_options>?) -> Int32 {
-    boundary { () throws(DAFError) in try required(options, "options").pointee = defaultOptions }
+    daf_options_init_sized(options, StructLayouts.options.oldest)
+}
+
+@c @implementation
+public func daf_options_init_sized(_ options: UnsafeMutablePointer<daf_options>?, _ size: Int) -> Int32 {
+    boundary { () throws(DAFError) in
+        try initVersioned(options, size: size, layout: StructLayouts.options, defaults: defaultOptions)
+    }
 }
 
 @c @implementation
 public func daf_save_params_init(_ params: UnsafeMutablePointer<daf_save_params>?) -> Int32 {
-    boundary { () throws(DAFError) in try required(params, "params").pointee = defaultSaveParams }
+    daf_save_params_init_sized(params, StructLayouts.saveParams.oldest)
+}
+
+@c @implementation
+public func daf_save_params_init_sized(_ params: UnsafeMutablePointer<daf_save_params>?, _ size: Int) -> Int32 {
+    boundary { () throws(DAFError) in
+        try initVersioned(params, size: size, layout: StructLayouts.saveParams, defaults: defaultSaveParams)
+    }
 }
 
 @c @implementation
 public func daf_create(_ options: UnsafePointer<daf_options>?, _ outCtx: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary { () throws(DAFError) in
         outCtx?.pointee = nil
-        let o = try readOptional(options, defaults: defaultOptions, name: "daf_options")
+        let o = try readOptional(options, defaults: defaultOptions, layout: StructLayouts.options)
         let out = try required(outCtx, "out_ctx")
         out.pointee = OpaquePointer(bitPattern: try contexts.register(try ActivationStore(StoreConfig(o))))
     }
@@ -60,7 +74,7 @@ private struct SaveArguments {
          _ outHandle: UnsafeMutablePointer<daf_handle>?) throws(DAFError) {
         self.count = try checkedCount(count, "count")
         try checkFloats(src, count: self.count, "src")
-        let p = try readOptional(params, defaults: defaultSaveParams, name: "daf_save_params")
+        let p = try readOptional(params, defaults: defaultSaveParams, layout: StructLayouts.saveParams)
         guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
             throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
         }
@@ -150,7 +164,7 @@ public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_c
             degraded_entries: n(f.degradedEntries), spilled_entries: n(f.spilledEntries), spilled_bytes: n(f.spilledBytes),
             spill_file_bytes: n(spillFileBytes), dropped_entries: n(f.droppedEntries), spill_restores: n(f.spillRestores),
             recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures))
-        try writeVersioned(value, to: UnsafeMutableRawPointer(stats), name: "daf_context_stats")
+        try StructLayouts.contextStats.write(value, to: UnsafeMutableRawPointer(stats))
     }
 }
 
@@ -163,6 +177,6 @@ public func daf_set_budget(_ ctx: OpaquePointer?, _ budgetBytes: UInt64) -> Int3
 public func daf_handle_info(_ ctx: OpaquePointer?, _ handle: daf_handle, _ info: UnsafeMutablePointer<daf_entry_info>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         let value = try store.info(handle)
-        try writeVersioned(value, to: UnsafeMutableRawPointer(try required(info, "info")), name: "daf_entry_info")
+        try StructLayouts.entryInfo.write(value, to: UnsafeMutableRawPointer(try required(info, "info")))
     }
 }

@@ -22,14 +22,21 @@ private func finiteImportance(_ importance: Float) throws(DAFError) -> Float {
 
 @c @implementation
 public func daf_pool_options_init(_ options: UnsafeMutablePointer<daf_pool_options>?) -> Int32 {
-    boundary { () throws(DAFError) in try required(options, "options").pointee = defaultPoolOptions }
+    daf_pool_options_init_sized(options, StructLayouts.poolOptions.oldest)
+}
+
+@c @implementation
+public func daf_pool_options_init_sized(_ options: UnsafeMutablePointer<daf_pool_options>?, _ size: Int) -> Int32 {
+    boundary { () throws(DAFError) in
+        try initVersioned(options, size: size, layout: StructLayouts.poolOptions, defaults: defaultPoolOptions)
+    }
 }
 
 @c @implementation
 public func daf_pool_create(_ options: UnsafePointer<daf_pool_options>?, _ outPool: UnsafeMutablePointer<OpaquePointer?>?) -> Int32 {
     boundary { () throws(DAFError) in
         outPool?.pointee = nil
-        let o = try readOptional(options, defaults: defaultPoolOptions, name: "daf_pool_options")
+        let o = try readOptional(options, defaults: defaultPoolOptions, layout: StructLayouts.poolOptions)
         guard o.reserved == 0 else { throw .invalid("daf_pool_options.reserved is \(o.reserved); must be 0") }
         let config = try PoolConfig(pageSize: o.page_size, chunkBytes: o.chunk_bytes, budgetBytes: o.budget_bytes,
                                     flags: o.flags, prefix: "daf_pool_options")
@@ -131,6 +138,6 @@ public func daf_pool_stats(_ pool: OpaquePointer?, _ stats: UnsafeMutablePointer
     withPool(pool) { object throws(DAFError) in
         let stats = try required(stats, "stats")
         let value = try object.withPool { pool throws(DAFError) in pool.statistics }
-        try writeVersioned(value, to: UnsafeMutableRawPointer(stats), name: "daf_pool_statistics")
+        try StructLayouts.poolStatistics.write(value, to: UnsafeMutableRawPointer(stats))
     }
 }

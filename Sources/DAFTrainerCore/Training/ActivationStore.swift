@@ -107,7 +107,7 @@ final class LibdafStore: ActivationStore {
         self.bits = bits
         self.squareRootReLU = squareRootReLU
         var options = daf_options()
-        try checkDAF(daf_options_init(&options), "daf_options_init", nil)
+        try checkDAF(daf_options_init_sized(&options, MemoryLayout<daf_options>.size), "daf_options_init", nil)
         options.bits = UInt32(bits)
         options.group_size = UInt32(group)
         options.rounding = rounding == .stochastic ? UInt32(DAF_ROUND_STOCHASTIC.rawValue) : UInt32(DAF_ROUND_NEAREST.rawValue)
@@ -132,7 +132,7 @@ final class LibdafStore: ActivationStore {
 
     func save(_ x: FloatBuffer, _ role: SaveRole) throws -> SavedTensor {
         var params = daf_save_params()
-        try checkDAF(daf_save_params_init(&params), "daf_save_params_init", nil)
+        try checkDAF(daf_save_params_init_sized(&params, MemoryLayout<daf_save_params>.size), "daf_save_params_init", nil)
         params.bits = bits < role.minimumBits ? UInt32(role.minimumBits) : 0 // 0: the context's bits
         params.importance = Float(role.depth)
         let t = SavedTensor(count: x.count, role: role)

@@ -1,0 +1,24 @@
+// The versioned structs of include/daf.h and the size each had when it was released. The
+// 0.1.0 sizes are also pinned by _Static_assert in Sources/CDAF/daf_abi_checks.c, and a C
+// program built against the frozen 0.1.0 header (Tests/CABI/v0_1_0/) runs against this library.
+import CDAF
+
+enum StructLayouts {
+    static let quantizeParams = VersionedLayout<daf_quantize_params>("daf_quantize_params", endingIn010: \.seed)
+    static let blobInfo = VersionedLayout<daf_blob_info>("daf_blob_info", endingIn010: \.packed_size)
+    static let poolOptions = VersionedLayout<daf_pool_options>("daf_pool_options", endingIn010: \.reserved)
+    static let poolStatistics = VersionedLayout<daf_pool_statistics>("daf_pool_statistics", endingIn010: \.budget_refusals)
+    static let options = VersionedLayout<daf_options>("daf_options", endingIn010: \.spill_dir)
+    static let saveParams = VersionedLayout<daf_save_params>("daf_save_params", endingIn010: \.recompute_user)
+    static let contextStats = VersionedLayout<daf_context_stats>("daf_context_stats", endingIn010: \.recompute_failures)
+    static let entryInfo = VersionedLayout<daf_entry_info>("daf_entry_info", endingIn010: \.packed_bytes)
+}
+
+/// What every _init call does: `size` is the caller's sizeof (the _init_sized calls) or the
+/// 0.1.0 size (the plain _init symbols, which binaries built against 0.1.0 call).
+func initVersioned<T>(_ pointer: UnsafeMutablePointer<T>?, size: Int, layout: VersionedLayout<T>,
+                      defaults: T) throws(DAFError) {
+    let pointer = try required(pointer, "the struct pointer")
+    guard size >= 0 else { throw DAFError(DAF_E_STRUCT_SIZE, "size is \(UInt(bitPattern: size))") }
+    layout.fill(UnsafeMutableRawPointer(pointer), size: try layout.accepted(size), with: defaults)
+}
