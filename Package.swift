@@ -43,7 +43,7 @@ let package = Package(
         .target(name: "CDAF"),
         // Static inline CPU hints (prefetch) for the kernels and the futex lock; exports nothing.
         // DWARF 4: valgrind 3.19 (Debian bookworm's) gives up on a library with a DWARF 5 unit.
-        .target(name: "DAFPlatform", cSettings: [.unsafeFlags(["-gdwarf-4"])]),
+        .target(name: "DAFPlatform", dependencies: ["CDAF"], cSettings: [.unsafeFlags(["-gdwarf-4"])]),
         // The Swift core and the @c @implementation exports.
         .target(
             name: "DAF",

@@ -25,12 +25,16 @@
  *    must be zero in inputs, and is zeroed in outputs). Anything else (0, a size between two
  *    versions, above 4096: an uninitialized struct) gives DAF_E_STRUCT_SIZE.
  *    Option structs are filled by their _init call. In C and C++ each _init is a macro that
- *    passes sizeof the caller's struct to the matching _init_sized function; the plain _init
- *    symbols (what binaries built against 0.1.0 call, and what a binding that calls symbols
- *    directly reaches) fill the 0.1.0 struct only, so bindings call the _init_sized function
- *    with their own struct size instead. Result structs: set struct_size = sizeof yourself.
- *  - Arguments are checked in the order of the parameter list, except that counts are checked
- *    before ranges (so a count above 2^58 gives DAF_E_OVERFLOW, not DAF_E_OUT_OF_RANGE).
+ *    passes the sizeof of the caller's header to the matching _init_sized function; the plain
+ *    _init symbols (which binaries built against 0.1.0 call, and which a binding that calls
+ *    symbols directly reaches) fill the 0.1.0 struct only, so bindings call _init_sized with
+ *    their own struct size. Result structs: the caller sets struct_size = sizeof.
+ *  - Arguments are checked in the order of the parameter list: the first bad one decides the
+ *    status. A pointer with an element count is NULL-checked before its count (a NULL src
+ *    with count SIZE_MAX gives DAF_E_NULL_ARGUMENT; NULL is fine when the count is 0). A
+ *    handle is checked before what follows it; a range (first, count) is checked as a whole
+ *    where its count is: first the count itself (DAF_E_OVERFLOW above 2^58), then
+ *    first + count against the tensor (DAF_E_OUT_OF_RANGE), then the destination.
  *  - Every call taking a daf_context returns DAF_E_INVALID_CONTEXT for a ctx that is NULL or
  *    not a live context (destroyed, never created), before looking at other arguments.
  *  - On failure, output buffers and out-parameters hold unspecified contents unless the call
@@ -67,11 +71,11 @@ extern "C" {
  * ------------------------------------------------------------------------------------------- */
 
 #define DAF_VERSION_MAJOR 0
-#define DAF_VERSION_MINOR 1
+#define DAF_VERSION_MINOR 2
 #define DAF_VERSION_PATCH 0
-/** MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 100 for 0.1.0. */
+/** MAJOR * 10000 + MINOR * 100 + PATCH, e.g. 200 for 0.2.0. */
 #define DAF_VERSION_NUMBER (DAF_VERSION_MAJOR * 10000 + DAF_VERSION_MINOR * 100 + DAF_VERSION_PATCH)
-#define DAF_VERSION_STRING "0.1.0"
+#define DAF_VERSION_STRING "0.2.0"
 
 /** The library's version as DAF_VERSION_NUMBER computes it; compare with the header's macro to
  *  detect a header/library mismatch. Thread-safe. Since 0.1.0. */
@@ -107,7 +111,8 @@ const char *daf_version_string(void);
     X(DAF_E_BUDGET_EXCEEDED, -15,                                                                 \
       "the memory budget is reached and the policy allows no eviction that would make room")      \
     X(DAF_E_IO, -16, "reading or writing the spill file failed")                                  \
-    X(DAF_E_RECOMPUTE_FAILED, -17, "the recompute callback reported a failure")
+    X(DAF_E_RECOMPUTE_FAILED, -17, "the recompute callback reported a failure")                   \
+    X(DAF_E_INVALID_POOL, -18, "the pointer is not a live libdaf pool")
 
 #define DAF_STATUS_ENUM_ENTRY_(name, value, message) name = value,
 /** Status codes returned by every fallible call (as int). */
@@ -225,14 +230,22 @@ int daf_quantize_params_init(daf_quantize_params *params);
  *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_quantize_params_init_sized(daf_quantize_params *params, size_t size);
-#define daf_quantize_params_init(params) daf_quantize_params_init_sized((params), sizeof *(params))
+#define daf_quantize_params_init(params) daf_quantize_params_init_sized((params), sizeof(daf_quantize_params))
 
 
-/** Size in bytes of the packed blob for `count` finite values (each NaN/±Inf adds
- *  DAF_PACKED_NONFINITE_BYTES; daf_packed_size gives the exact size for given data). Returns 0
- *  when bits or group_size is out of range or the size would overflow (a valid size is always
- *  >= DAF_PACKED_HEADER_BYTES). Thread-safe. Since 0.1.0. */
+/** The most bytes daf_quantize_pack can need for `count` values, whatever they are (every
+ *  one of them NaN or ±Inf included, each of which adds DAF_PACKED_NONFINITE_BYTES): a buffer
+ *  of this size never gives DAF_E_DST_TOO_SMALL. Returns 0 when bits or group_size is out of
+ *  range or the size would overflow (a valid size is always >= DAF_PACKED_HEADER_BYTES).
+ *  Since 0.1.0; until 0.2.0 it did not count non-finite values (daf_packed_bound_finite
+ *  does). Thread-safe. */
 size_t daf_packed_bound(size_t count, uint32_t bits, uint32_t group_size);
+
+/** The exact blob size for `count` values that are all finite (the usual case; much smaller
+ *  than daf_packed_bound). For data that may hold NaN or ±Inf, size the buffer with
+ *  daf_packed_size (reads the data) or daf_packed_bound. 0 as daf_packed_bound. Thread-safe.
+ *  Since 0.2.0. */
+size_t daf_packed_bound_finite(size_t count, uint32_t bits, uint32_t group_size);
 
 /** Exact size in bytes daf_quantize_pack needs for these values and params, in *out_size.
  *  Reads src once. params may be NULL for the defaults. Errors: DAF_E_NULL_ARGUMENT,
@@ -368,7 +381,8 @@ typedef struct daf_pool_options {
     uint32_t page_size;    /**< a power of two from the OS page size to DAF_MAX_PAGE_SIZE;
                                 default DAF_DEFAULT_PAGE_SIZE */
     uint64_t chunk_bytes;  /**< growth step: a multiple of page_size, at most
-                                DAF_MAX_CHUNK_PAGES pages; default DAF_DEFAULT_CHUNK_BYTES */
+                                DAF_MAX_CHUNK_PAGES pages; 0 or DAF_DEFAULT_CHUNK_BYTES (the
+                                default): 64 MiB */
     uint64_t budget_bytes; /**< most bytes the pool may map; 0 = no limit (the default) */
     uint32_t flags;        /**< DAF_POOL_AUTO_TRIM or 0 (the default) */
     uint32_t reserved;     /**< must be 0 */
@@ -381,7 +395,7 @@ int daf_pool_options_init(daf_pool_options *options);
  *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_pool_options_init_sized(daf_pool_options *options, size_t size);
-#define daf_pool_options_init(options) daf_pool_options_init_sized((options), sizeof *(options))
+#define daf_pool_options_init(options) daf_pool_options_init_sized((options), sizeof(daf_pool_options))
 
 
 /** Creates an empty pool in *out_pool (set to NULL on failure); nothing is mapped until the
@@ -391,7 +405,7 @@ int daf_pool_options_init_sized(daf_pool_options *options, size_t size);
 int daf_pool_create(const daf_pool_options *options, daf_pool **out_pool);
 
 /** Destroys a pool: unmaps all its memory; its blocks become unknown. NULL is a no-op
- *  returning DAF_OK; a pointer that is not a live pool gives DAF_E_INVALID_CONTEXT (so a
+ *  returning DAF_OK; a pointer that is not a live pool gives DAF_E_INVALID_POOL (so a
  *  double destroy is reported, not a crash). Calls already running on the pool in other
  *  threads finish safely. Thread-safe. Since 0.1.0. */
 int daf_pool_destroy(daf_pool *pool);
@@ -400,45 +414,45 @@ int daf_pool_destroy(daf_pool *pool);
  *  importance (finite; higher = keep longer); *out_block gets its handle (0 on failure). The
  *  contents are unspecified until written. Maps another chunk when the free pages do not
  *  suffice and the budget allows it; never evicts anything (see daf_pool_evict).
- *  Every call taking a daf_pool returns DAF_E_INVALID_CONTEXT for a pool that is NULL or not
+ *  Every call taking a daf_pool returns DAF_E_INVALID_POOL for a pool that is NULL or not
  *  a live pool, before looking at other arguments.
- *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT (out_block), DAF_E_OVERFLOW (bytes),
+ *  Errors: DAF_E_INVALID_POOL, DAF_E_NULL_ARGUMENT (out_block), DAF_E_OVERFLOW (bytes),
  *  DAF_E_INVALID_ARGUMENT (importance not finite), DAF_E_BUDGET_EXCEEDED (the free pages plus
  *  what the budget still allows to map are fewer than the block needs: nothing changed),
  *  DAF_E_NO_MEMORY (the OS refused a chunk). Thread-safe. Since 0.1.0. */
 int daf_pool_alloc(daf_pool *pool, size_t bytes, float importance, daf_pool_block *out_block);
 
 /** Frees a block; its pages become free and its handle unknown. Errors:
- *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE (also for a second free). Thread-safe.
+ *  DAF_E_INVALID_POOL, DAF_E_UNKNOWN_HANDLE (also for a second free). Thread-safe.
  *  Since 0.1.0. */
 int daf_pool_free(daf_pool *pool, daf_pool_block block);
 
 /** Copies src[0..bytes) into the block at byte `offset`. src may be NULL when bytes is 0 and
  *  may have any alignment; it must not overlap the pool's memory.
- *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT (src),
+ *  Errors: DAF_E_INVALID_POOL, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT (src),
  *  DAF_E_OUT_OF_RANGE (offset + bytes exceeds the block's size). Thread-safe. Since 0.1.0. */
 int daf_pool_write(daf_pool *pool, daf_pool_block block, size_t offset, const void *src,
                    size_t bytes);
 
 /** Copies `bytes` bytes of the block from byte `offset` into dst[0..bytes). dst may be NULL
  *  when bytes is 0 and may have any alignment.
- *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT (dst),
+ *  Errors: DAF_E_INVALID_POOL, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT (dst),
  *  DAF_E_OUT_OF_RANGE. Thread-safe. Since 0.1.0. */
 int daf_pool_read(daf_pool *pool, daf_pool_block block, size_t offset, void *dst, size_t bytes);
 
 /** The size in bytes the block was allocated with, in *out_bytes. Errors:
- *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT. Thread-safe.
+ *  DAF_E_INVALID_POOL, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT. Thread-safe.
  *  Since 0.1.0. */
 int daf_pool_block_size(daf_pool *pool, daf_pool_block block, size_t *out_bytes);
 
 /** Changes a block's importance (finite); its age stays, so among equal importances the
- *  oldest block still comes first. Errors: DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE,
+ *  oldest block still comes first. Errors: DAF_E_INVALID_POOL, DAF_E_UNKNOWN_HANDLE,
  *  DAF_E_INVALID_ARGUMENT. Thread-safe. Since 0.1.0. */
 int daf_pool_set_importance(daf_pool *pool, daf_pool_block block, float importance);
 
 /** The block an eviction would take next: the lowest importance, and among equal importances
  *  the oldest; *out_block = 0 when the pool has no block. Nothing changes (read or copy the
- *  block elsewhere before freeing it). Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT.
+ *  block elsewhere before freeing it). Errors: DAF_E_INVALID_POOL, DAF_E_NULL_ARGUMENT.
  *  Thread-safe (another thread may free the block right after). Since 0.1.0. */
 int daf_pool_least_important(daf_pool *pool, daf_pool_block *out_block);
 
@@ -446,19 +460,19 @@ int daf_pool_least_important(daf_pool *pool, daf_pool_block *out_block);
  *  nothing freed, when the pool has no block); counted in daf_pool_statistics.evictions. Its
  *  contents are gone: the caller must treat that handle as lost. For an allocator that makes
  *  room by importance:  while (daf_pool_alloc(...) == DAF_E_BUDGET_EXCEEDED) evict.
- *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT. Thread-safe. Since 0.1.0. */
+ *  Errors: DAF_E_INVALID_POOL, DAF_E_NULL_ARGUMENT. Thread-safe. Since 0.1.0. */
 int daf_pool_evict(daf_pool *pool, daf_pool_block *out_block);
 
 /** Changes the budget (0 = no limit). A higher budget takes effect at once. A lower one first
  *  moves live pages out of the chunks (or chunk tails) that must go, then unmaps them, so the
  *  capacity ends at or below the new budget; if the live blocks' pages alone exceed it,
  *  nothing changes and DAF_E_BUDGET_EXCEEDED is returned (free or evict blocks first).
- *  Errors: DAF_E_INVALID_CONTEXT, DAF_E_BUDGET_EXCEEDED. Thread-safe. Since 0.1.0. */
+ *  Errors: DAF_E_INVALID_POOL, DAF_E_BUDGET_EXCEEDED. Thread-safe. Since 0.1.0. */
 int daf_pool_set_budget(daf_pool *pool, uint64_t budget_bytes);
 
 /** Gives every page that holds no block back to the OS: live pages are moved into the lowest
  *  chunks and the rest is unmapped, so the capacity falls to the pages in use. Blocks keep
- *  their handles and contents. Errors: DAF_E_INVALID_CONTEXT. Thread-safe. Since 0.1.0. */
+ *  their handles and contents. Errors: DAF_E_INVALID_POOL. Thread-safe. Since 0.1.0. */
 int daf_pool_trim(daf_pool *pool);
 
 /** Pool figures (filled by daf_pool_stats; the caller sets struct_size). "Live bytes" count
@@ -488,7 +502,7 @@ typedef struct daf_pool_statistics {
 } daf_pool_statistics;
 
 /** Copies the pool's figures into *stats (one consistent snapshot). Errors:
- *  DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
+ *  DAF_E_INVALID_POOL, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
 int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
 
 /* ---------------------------------------------------------------------------------------------
@@ -579,8 +593,8 @@ typedef struct daf_options {
                                DAF_POLICY_DEGRADE, DAF_POLICY_RECOMPUTE, DAF_POLICY_SPILL */
     uint64_t budget_bytes; /**< most bytes the context's pool may map; 0 = no limit
                                 (default); changed later with daf_set_budget */
-    uint64_t chunk_bytes; /**< pool growth step (see daf_pool_options); default
-                               DAF_DEFAULT_CHUNK_BYTES */
+    uint64_t chunk_bytes; /**< pool growth step (see daf_pool_options); 0 or
+                               DAF_DEFAULT_CHUNK_BYTES (the default) */
     uint32_t page_size;   /**< pool page size (see daf_pool_options); default
                                DAF_DEFAULT_PAGE_SIZE */
     uint32_t degrade_floor_bits; /**< DAF_POLICY_DEGRADE never goes below this, 0..8
@@ -599,7 +613,7 @@ int daf_options_init(daf_options *options);
  *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_options_init_sized(daf_options *options, size_t size);
-#define daf_options_init(options) daf_options_init_sized((options), sizeof *(options))
+#define daf_options_init(options) daf_options_init_sized((options), sizeof(daf_options))
 
 
 /** Creates a context in *out_ctx (set to NULL on failure). options may be NULL (defaults).
@@ -632,7 +646,7 @@ int daf_save_params_init(daf_save_params *params);
  *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_save_params_init_sized(daf_save_params *params, size_t size);
-#define daf_save_params_init(params) daf_save_params_init_sized((params), sizeof *(params))
+#define daf_save_params_init(params) daf_save_params_init_sized((params), sizeof(daf_save_params))
 
 
 /** Quantizes, packs and keeps src[0..count) in the context's pool; returns its handle in

@@ -82,7 +82,7 @@ struct CodecCases {
         check(daf_quantize_params_init_sized(&params, MemoryLayout<daf_quantize_params>.size))
         params.bits = UInt32(bits)
         params.rounding = UInt32(rounding.rawValue)
-        let capacity = daf_packed_bound(input.count, UInt32(bits), params.group_size)
+        let capacity = daf_packed_bound_finite(input.count, UInt32(bits), params.group_size)
         let blob = malloc(capacity)!
         var size = 0
         check(daf_quantize_pack(input.pointer, input.count, &params, blob, capacity, &size))

@@ -107,7 +107,7 @@ struct ParallelTests {
         var rng = SeededGenerator(seed: 8)
         let values = DataShape.relu.values(count: 500_000, rng: &rng)
         func packed() -> [UInt8] {
-            let bound = daf_packed_bound(values.count, 2, 256)
+            let bound = daf_packed_bound_finite(values.count, 2, 256)
             var blob = [UInt8](repeating: 0, count: bound)
             var size = 0
             #expect(daf_quantize_pack(values, values.count, nil, &blob, bound, &size) == 0)

@@ -63,7 +63,7 @@ struct TrainingTests {
         let runs = try Trainer(data: fashionMNIST.get(), configs: [fp32, daf]).run()
         let tensors = Self.savedTensors(batch: fp32.batch)
         let fp32Bytes = tensors.reduce(0) { $0 + $1.count * 4 }
-        let packedBytes = tensors.reduce(0) { $0 + daf_packed_bound($1.count, UInt32($1.bits), 256) }
+        let packedBytes = tensors.reduce(0) { $0 + daf_packed_bound_finite($1.count, UInt32($1.bits), 256) }
 
         #expect(runs[0].savedPeakBytes == fp32Bytes)
         #expect(runs[0].fp32EquivalentPeakBytes == fp32Bytes)
@@ -98,7 +98,7 @@ struct TrainingTests {
         var c = shortConfig(.daf)
         c.batch = 32; c.epochs = 1; c.limit = 1920
         // The 2-bit peak as whole 4 KiB pages (budgeted runs use them), then a quarter of it.
-        let pages = Self.savedTensors(batch: c.batch).reduce(0) { $0 + (daf_packed_bound($1.count, UInt32($1.bits), 256) + 4095) / 4096 }
+        let pages = Self.savedTensors(batch: c.batch).reduce(0) { $0 + (daf_packed_bound_finite($1.count, UInt32($1.bits), 256) + 4095) / 4096 }
         c.budgetMiB = Double(pages * 4096) / 4 / 1_048_576
         c.policy = policy
         c.clipNorm = policy == .degrade ? 2 : 0

@@ -95,10 +95,7 @@ enum Codec {
                             into dst: UnsafeMutablePointer<Float>?, kernels: Kernels = .simd,
                             parallelism: Parallelism = .serial, store: SIMDGroupKernels.RowStore? = nil) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
-        let total = header.layout.count
-        guard first <= total, count <= total - first else {
-            throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of the blob")
-        }
+        try checkRange(first: first, count: count, total: header.layout.count)
         try decode(blob, header: header, first: first, count: count, into: dst, kernels: kernels, parallelism: parallelism,
                    store: store)
     }
@@ -185,5 +182,12 @@ enum Codec {
             if upper == layout.nonfinite, index >= UInt64(end) { upper = i }
         }
         return lower..<max(lower, upper)
+    }
+}
+
+/// A range [first, first + count) of a tensor of `total` values (first and count >= 0).
+func checkRange(first: Int, count: Int, total: Int) throws(DAFError) {
+    guard first <= total, count <= total - first else {
+        throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of the tensor")
     }
 }

@@ -24,6 +24,13 @@ struct GroupParams: Equatable {
             ? GroupParams(minimum: lo, scale: (hi - lo) / top)
             // Wide: halve everything; hi/2 - lo/2 <= FLT_MAX and nothing below can overflow.
             : GroupParams(minimum: lo * 0.5, scale: -((hi * 0.5 - lo * 0.5) / top))
+        // A subnormal step has few significant bits: rounded down, L steps can fall many ulps
+        // short of hi, and the codes of values near hi would clamp far from them. One ulp up
+        // (the comparison is exact in Double) keeps every value within half a step.
+        if params.scale > 0, params.scale < Float.leastNormalMagnitude,
+           Double(params.scale) * Double(top) < Double(hi) - Double(lo) {
+            params.scale = params.scale.nextUp
+        }
         // The largest code must decode to a finite value: shrink the step by the few ulps that
         // rounding of the multiply-add may need when hi is near FLT_MAX.
         // (A `for ... where` loop would test all 8 times; this stops at the first finite one,

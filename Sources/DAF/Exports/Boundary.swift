@@ -52,6 +52,13 @@ func checkedCount(_ count: Int, _ name: String) throws(DAFError) -> Int {
     return count
 }
 
+/// A float array and its count, in that order (daf.h's argument order): the pointer is
+/// non-NULL unless the count is 0 and 4-byte aligned; then the count is at most 2^58.
+func checkedFloats<P: _Pointer>(_ pointer: P?, count: Int, _ name: String) throws(DAFError) -> Int {
+    try checkFloats(pointer, count: count, name)
+    return try checkedCount(count, "count")
+}
+
 /// A float array argument: non-NULL unless count is 0, and 4-byte aligned.
 func checkFloats<P: _Pointer>(_ pointer: P?, count: Int, _ name: String) throws(DAFError) {
     guard let pointer else {

@@ -16,8 +16,19 @@ public func daf_quantize_params_init_sized(_ params: UnsafeMutablePointer<daf_qu
 
 @c @implementation
 public func daf_packed_bound(_ count: Int, _ bits: UInt32, _ groupSize: UInt32) -> Int {
+    packedSize(count: count, bits: bits, groupSize: groupSize, nonfinite: count)
+}
+
+@c @implementation
+public func daf_packed_bound_finite(_ count: Int, _ bits: UInt32, _ groupSize: UInt32) -> Int {
+    packedSize(count: count, bits: bits, groupSize: groupSize, nonfinite: 0)
+}
+
+/// The blob size for `count` values of which `nonfinite` are NaN or ±Inf; 0 when the
+/// arguments are out of range or the size overflows.
+private func packedSize(count: Int, bits: UInt32, groupSize: UInt32, nonfinite: Int) -> Int {
     guard QuantSpec.isValid(bits: bits), QuantSpec.isValid(groupSize: groupSize), count >= 0,
-          let layout = try? PackedLayout(count: count, bits: Int(bits), groupSize: Int(groupSize), nonfinite: 0)
+          let layout = try? PackedLayout(count: count, bits: Int(bits), groupSize: Int(groupSize), nonfinite: nonfinite)
     else { return 0 }
     return layout.totalSize
 }
@@ -31,8 +42,7 @@ private func codecSpec(_ params: UnsafePointer<daf_quantize_params>?) throws(DAF
 public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
                             _ outSize: UnsafeMutablePointer<Int>?) -> Int32 {
     floatBoundary { () throws(DAFError) in
-        let count = try checkedCount(count, "count")
-        try checkFloats(src, count: count, "src")
+        let count = try checkedFloats(src, count: count, "src")
         let spec = try codecSpec(params)
         let out = try required(outSize, "out_size")
         out.pointee = try Codec.packedSize(src, count: count, spec: spec, parallelism: CodecThreads.parallelism)
@@ -43,8 +53,7 @@ public func daf_packed_size(_ src: UnsafePointer<Float>?, _ count: Int, _ params
 public func daf_quantize_pack(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_quantize_params>?,
                               _ dst: UnsafeMutableRawPointer?, _ dstCapacity: Int, _ dstSize: UnsafeMutablePointer<Int>?) -> Int32 {
     floatBoundary { () throws(DAFError) in
-        let count = try checkedCount(count, "count")
-        try checkFloats(src, count: count, "src")
+        let count = try checkedFloats(src, count: count, "src")
         let spec = try codecSpec(params)
         let dst = try required(dst, "dst")
         guard dstCapacity >= 0 else { throw .overflow("dst_capacity is \(UInt(bitPattern: dstCapacity))") }
@@ -66,8 +75,7 @@ private func blobSize(_ size: Int) -> Int { size < 0 ? Int.max : size }
 public func daf_unpack_dequantize(_ src: UnsafeRawPointer?, _ srcSize: Int, _ dst: UnsafeMutablePointer<Float>?, _ count: Int) -> Int32 {
     floatBoundary { () throws(DAFError) in
         let src = try required(src, "src")
-        let count = try checkedCount(count, "count")
-        try checkFloats(dst, count: count, "dst")
+        let count = try checkedFloats(dst, count: count, "dst")
         try Codec.unpack(src, size: blobSize(srcSize), into: dst, count: count, parallelism: CodecThreads.parallelism)
     }
 }
@@ -81,7 +89,15 @@ public func daf_unpack_dequantize_range(_ src: UnsafeRawPointer?, _ srcSize: Int
         guard first >= 0 else {
             throw DAFError(DAF_E_OUT_OF_RANGE, "first is \(UInt(bitPattern: first)), beyond any tensor")
         }
-        try checkFloats(dst, count: count, "dst")
+        do throws(DAFError) {
+            try checkFloats(dst, count: count, "dst")
+        } catch {
+            // The range comes before dst: a readable header's count decides it first.
+            if let total = try? BlobHeader.read(src, size: blobSize(srcSize)).layout.count {
+                try checkRange(first: first, count: count, total: total)
+            }
+            throw error
+        }
         try Codec.unpackRange(src, size: blobSize(srcSize), first: first, count: count, into: dst,
                               parallelism: CodecThreads.parallelism)
     }
@@ -106,8 +122,7 @@ public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: Un
 public func daf_minmax(_ src: UnsafePointer<Float>?, _ count: Int, _ outMin: UnsafeMutablePointer<Float>?,
                        _ outMax: UnsafeMutablePointer<Float>?) -> Int32 {
     floatBoundary { () throws(DAFError) in
-        let count = try checkedCount(count, "count")
-        try checkFloats(src, count: count, "src")
+        let count = try checkedFloats(src, count: count, "src")
         let outMin = try requiredFloat(outMin, "out_min"), outMax = try requiredFloat(outMax, "out_max")
         let range = count == 0 ? FiniteMinMax() : HybridMinMax.reduce(src!, count: count, parallelism: CodecThreads.parallelism)
         outMin.pointee = range.hasFinite ? range.lo + 0 : .nan

@@ -72,8 +72,7 @@ private struct SaveArguments {
 
     init(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_save_params>?,
          _ outHandle: UnsafeMutablePointer<daf_handle>?) throws(DAFError) {
-        self.count = try checkedCount(count, "count")
-        try checkFloats(src, count: self.count, "src")
+        self.count = try checkedFloats(src, count: count, "src")
         let p = try readOptional(params, defaults: defaultSaveParams, layout: StructLayouts.saveParams)
         guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
             throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
@@ -112,11 +111,22 @@ public func daf_wait(_ ctx: OpaquePointer?, _ handle: daf_handle) -> Int32 {
     withContext(ctx) { store throws(DAFError) in try store.wait(handle) }
 }
 
+/// Checks of the arguments that follow a handle: when one fails, an unknown handle is reported
+/// first (daf.h: arguments in parameter order), without a lookup on the successful path.
+private func afterHandle<T>(_ store: ActivationStore, _ handle: daf_handle,
+                            _ check: () throws(DAFError) -> T) throws(DAFError) -> T {
+    do throws(DAFError) {
+        return try check()
+    } catch {
+        _ = try store.savedCount(handle)
+        throw error
+    }
+}
+
 @c @implementation
 public func daf_restore(_ ctx: OpaquePointer?, _ handle: daf_handle, _ dst: UnsafeMutablePointer<Float>?, _ count: Int) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
-        let count = try checkedCount(count, "count")
-        try checkFloats(dst, count: count, "dst")
+        let count = try afterHandle(store, handle) { () throws(DAFError) in try checkedFloats(dst, count: count, "dst") }
         try store.restore(handle, into: dst, count: count)
     }
 }
@@ -125,9 +135,17 @@ public func daf_restore(_ ctx: OpaquePointer?, _ handle: daf_handle, _ dst: Unsa
 public func daf_restore_range(_ ctx: OpaquePointer?, _ handle: daf_handle, _ first: Int, _ count: Int,
                               _ dst: UnsafeMutablePointer<Float>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
-        let count = try checkedCount(count, "count")
-        guard first >= 0 else { throw DAFError(DAF_E_OUT_OF_RANGE, "first is \(UInt(bitPattern: first)), beyond any tensor") }
-        try checkFloats(dst, count: count, "dst")
+        let count = try afterHandle(store, handle) { () throws(DAFError) in
+            let count = try checkedCount(count, "count")
+            guard first >= 0 else { throw DAFError(DAF_E_OUT_OF_RANGE, "first is \(UInt(bitPattern: first)), beyond any tensor") }
+            return count
+        }
+        do throws(DAFError) {
+            try checkFloats(dst, count: count, "dst")
+        } catch {
+            try checkRange(first: first, count: count, total: try store.savedCount(handle))
+            throw error
+        }
         try store.restoreRange(handle, first: first, count: count, into: dst)
     }
 }
@@ -140,7 +158,9 @@ public func daf_release(_ ctx: OpaquePointer?, _ handle: daf_handle) -> Int32 {
 @c @implementation
 public func daf_set_importance(_ ctx: OpaquePointer?, _ handle: daf_handle, _ importance: Float) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
-        guard importance.isFinite else { throw .invalid("importance is \(importance); must be finite") }
+        try afterHandle(store, handle) { () throws(DAFError) in
+            guard importance.isFinite else { throw .invalid("importance is \(importance); must be finite") }
+        }
         try store.setImportance(handle, importance)
     }
 }

@@ -50,7 +50,7 @@ public func daf_pool_destroy(_ pool: OpaquePointer?) -> Int32 {
     guard let pool else { return DAF_OK.code }
     return boundary { () throws(DAFError) in
         guard let object = pools.remove(UInt(bitPattern: pool)) else {
-            throw DAFError(DAF_E_INVALID_CONTEXT, "pool is not a live pool (already destroyed, or never created)")
+            throw DAFError(DAF_E_INVALID_POOL, "pool is not a live pool (already destroyed, or never created)")
         }
         object.destroy()
     }

@@ -31,7 +31,7 @@ enum PoolLookup {
         return key
     }()
 
-    /// Runs `body` on the live pool `id` names (DAF_E_INVALID_CONTEXT if none).
+    /// Runs `body` on the live pool `id` names (DAF_E_INVALID_POOL if none).
     @inline(__always)
     static func with<Result: Sendable>(_ id: UInt, _ body: (LockedPagePool) throws(DAFError) -> Result) throws(DAFError) -> Result {
         if let raw = daf_platform_pool_cache_get() {
@@ -48,7 +48,7 @@ enum PoolLookup {
             }
         }
         guard let pool = pools.lookup(id) else {
-            throw DAFError(DAF_E_INVALID_CONTEXT, id == 0 ? "pool is NULL" : "pool is not a live pool (destroyed, or never created)")
+            throw DAFError(DAF_E_INVALID_POOL, id == 0 ? "pool is NULL" : "pool is not a live pool (destroyed, or never created)")
         }
         remember(id, pool)
         return try body(pool)

@@ -1,26 +1,33 @@
-// Exports: version and status description calls of include/daf.h.
+// Exports: version and status description calls of include/daf.h. The texts come from the
+// header's own DAF_STATUS_LIST and DAF_VERSION_STRING, expanded in C (DAFPlatform/status_text.c).
 import CDAF
+import DAFPlatform
 
 @c @implementation
 public func daf_version_number() -> UInt32 {
     UInt32(DAF_VERSION_MAJOR * 10000 + DAF_VERSION_MINOR * 100 + DAF_VERSION_PATCH)
 }
 
-private let versionString: StaticString = "0.1.0"
-
 @c @implementation
 public func daf_version_string() -> UnsafePointer<CChar>? {
-    StatusText.cString(versionString)
+    dafi_version_string()
+}
+
+private let unknownName: StaticString = "DAF_E_UNKNOWN_STATUS"
+private let unknownMessage: StaticString = "unknown status code (not one libdaf returns)"
+
+private func cString(_ text: StaticString) -> UnsafePointer<CChar> {
+    UnsafeRawPointer(text.utf8Start).assumingMemoryBound(to: CChar.self)
 }
 
 @c @implementation
 public func daf_status_name(_ status: Int32) -> UnsafePointer<CChar>? {
-    StatusText.cString(StatusText.entry(status).name)
+    dafi_status_name(status) ?? cString(unknownName)
 }
 
 @c @implementation
 public func daf_status_message(_ status: Int32) -> UnsafePointer<CChar>? {
-    StatusText.cString(StatusText.entry(status).message)
+    dafi_status_message(status) ?? cString(unknownMessage)
 }
 
 @c @implementation

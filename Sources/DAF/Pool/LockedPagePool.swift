@@ -1,7 +1,7 @@
 // The object behind a daf_pool: a PagePool under a mutex, so one pool can serve several
 // threads. Every operation, copies into and out of blocks included, runs under the lock.
 // Destroying it unmaps its memory at once and marks it dead under the same lock, so a thread
-// that still holds the object (PoolLookup's per-thread cache) gets DAF_E_INVALID_CONTEXT.
+// that still holds the object (PoolLookup's per-thread cache) gets DAF_E_INVALID_POOL.
 import CDAF
 import Synchronization
 
@@ -19,12 +19,12 @@ final class LockedPagePool: Sendable {
 
     func withPool<Result: Sendable>(_ body: (inout PagePool) throws(DAFError) -> Result) throws(DAFError) -> Result {
         try state.withLock { (state: inout State) throws(DAFError) -> Result in
-            guard state.isLive else { throw DAFError(DAF_E_INVALID_CONTEXT, "pool is not a live pool (destroyed)") }
+            guard state.isLive else { throw DAFError(DAF_E_INVALID_POOL, "pool is not a live pool (destroyed)") }
             return try body(&state.pool)
         }
     }
 
-    /// Unmaps everything; later calls get DAF_E_INVALID_CONTEXT.
+    /// Unmaps everything; later calls get DAF_E_INVALID_POOL.
     func destroy() {
         state.withLock { state in
             state.isLive = false

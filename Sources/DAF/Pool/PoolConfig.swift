@@ -33,6 +33,7 @@ struct PoolConfig {
         guard page.nonzeroBitCount == 1, page >= PoolConfig.osPageSize, page <= PoolConfig.maxPageSize else {
             throw .invalid("\(prefix).page_size is \(pageSize); allowed a power of two in \(PoolConfig.osPageSize)...\(PoolConfig.maxPageSize)")
         }
+        let chunkBytes = chunkBytes == 0 ? UInt64(DAF_DEFAULT_CHUNK_BYTES) : chunkBytes // 0: the default
         guard chunkBytes >= UInt64(page), chunkBytes % UInt64(page) == 0,
               chunkBytes / UInt64(page) <= UInt64(PoolConfig.maxChunkPages) else {
             throw .invalid("\(prefix).chunk_bytes is \(chunkBytes); allowed a multiple of page_size (\(page)) "

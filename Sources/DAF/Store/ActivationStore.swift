@@ -48,10 +48,17 @@ final class ActivationStore: Sendable {
         try state.withLock { (state: inout StoreState) throws(DAFError) -> Result in try body(&state) }
     }
 
-    private func spec(bits: UInt32) throws(DAFError) -> QuantSpec {
+    /// The spec of the save numbered `number` (its seed is the context's seed + number).
+    private func spec(bits: UInt32, number: UInt64) throws(DAFError) -> QuantSpec {
         try QuantSpec(bits: bits == 0 ? UInt32(defaults.bits) : bits, groupSize: UInt32(defaults.groupSize),
-                      rounding: UInt32(defaults.rounding.rawValue),
-                      seed: defaults.seed &+ saveNumber.add(1, ordering: .relaxed).oldValue)
+                      rounding: UInt32(defaults.rounding.rawValue), seed: defaults.seed &+ number)
+    }
+
+    /// Takes the next save number; `giveBack` returns it after a failed save unless another
+    /// save has taken one since, so that retrying a refused save does not shift the seeds.
+    private func takeSaveNumber() -> UInt64 { saveNumber.add(1, ordering: .relaxed).oldValue }
+    private func giveBack(_ number: UInt64) {
+        _ = saveNumber.compareExchange(expected: number &+ 1, desired: number, ordering: .relaxed)
     }
 
     /// Packs values and keeps the blob as `handle` (evicting under the policy if needed):
@@ -117,18 +124,31 @@ final class ActivationStore: Sendable {
     /// Packs and keeps values[0..<count]; bits 0 means the context's default.
     func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
               recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
-        let spec = try spec(bits: bits)
-        let handle = handleCounter.add(1, ordering: .relaxed).oldValue
-        try packAndAdmit(values, count: count, spec: spec, importance: importance, recompute: recompute,
-                         handle: handle, parallelism: parallelism)
-        return handle
+        let number = takeSaveNumber()
+        do throws(DAFError) {
+            let spec = try spec(bits: bits, number: number)
+            let handle = handleCounter.add(1, ordering: .relaxed).oldValue
+            try packAndAdmit(values, count: count, spec: spec, importance: importance, recompute: recompute,
+                             handle: handle, parallelism: parallelism)
+            return handle
+        } catch {
+            giveBack(number)
+            throw error
+        }
     }
 
     /// Registers the handle now and packs on a worker; values must stay valid until it is done.
     func saveAsync(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
                    recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
-        let spec = try spec(bits: bits)
-        _ = try PackedLayout(count: count, spec: spec, nonfinite: 0) // size errors belong to the caller
+        let number = takeSaveNumber()
+        let spec: QuantSpec
+        do throws(DAFError) {
+            spec = try self.spec(bits: bits, number: number)
+            _ = try PackedLayout(count: count, spec: spec, nonfinite: 0) // size errors belong to the caller
+        } catch {
+            giveBack(number)
+            throw error
+        }
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         let address = UInt(bitPattern: values)
         let job = WorkerPool.Job { [self] in
@@ -198,9 +218,7 @@ final class ActivationStore: Sendable {
             defer { scratch.give(blob) }
             try Codec.unpackRange(blob.base, size: size, first: first, count: count, into: dst, parallelism: parallelism)
         case .recompute(let hook, let total):
-            guard first <= total, count <= total - first else {
-                throw DAFError(DAF_E_OUT_OF_RANGE, "range [\(first), \(first) + \(count)) exceeds the \(total) values of handle \(handle)")
-            }
+            try checkRange(first: first, count: count, total: total)
             // The callback rebuilds the whole tensor; the range is copied out of it.
             let whole = try AlignedBytes(count: total * MemoryLayout<Float>.stride)
             let values = whole.base.bindMemory(to: Float.self, capacity: total)
@@ -238,6 +256,16 @@ final class ActivationStore: Sendable {
         guard rebuilt else {
             try withState { state throws(DAFError) in state.figures.recomputeFailures += 1 }
             throw DAFError(DAF_E_RECOMPUTE_FAILED, "the recompute callback of handle \(handle) returned nonzero")
+        }
+    }
+
+    /// The value count of a saved entry (after a pending save of it has finished): for
+    /// argument checks that come after the handle.
+    func savedCount(_ handle: UInt64) throws(DAFError) -> Int {
+        try settle(handle)
+        return try withState { state throws(DAFError) in
+            guard let entry = state.entries[handle] else { throw state.unknown(handle) }
+            return entry.count
         }
     }
 

@@ -6,6 +6,7 @@
 #define DAF_PLATFORM_H
 
 #include "daf_lock.h"
+#include "daf_status_text.h"
 #if defined(__AVX512F__)
 #include <immintrin.h>
 #endif
