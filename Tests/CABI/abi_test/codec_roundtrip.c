@@ -83,6 +83,17 @@ void stochastic_is_unbiased(void) {
     free(x);
 }
 
+#if defined(__aarch64__)
+/* AArch64's floating-point control register; <fenv.h> has no name for its FZ bit. */
+#define FPCR_FZ (1ul << 24)
+static unsigned long fpcr_read(void) {
+    unsigned long value;
+    __asm__ __volatile__("mrs %0, fpcr" : "=r"(value));
+    return value;
+}
+static void fpcr_write(unsigned long value) { __asm__ __volatile__("msr fpcr, %0" : : "r"(value)); }
+#endif
+
 /* One of the host floating-point environments of caller_float_environment: sets it when
  * `set`, else checks that it is still in place. Returns 0 when this platform lacks it. */
 static int host_environment(int which, int set) {
@@ -93,6 +104,10 @@ static int host_environment(int which, int set) {
     case 2: /* flush-to-zero and denormals-are-zero, as ML frameworks set them for speed */
         if (set) _mm_setcsr(_mm_getcsr() | 0x8040u);
         return set ? 1 : CHECK((_mm_getcsr() & 0x8040u) == 0x8040u);
+#elif defined(__aarch64__)
+    case 2: /* flush-to-zero (FPCR.FZ), as ML frameworks set it for speed */
+        if (set) fpcr_write(fpcr_read() | FPCR_FZ);
+        return set ? 1 : CHECK((fpcr_read() & FPCR_FZ) == FPCR_FZ);
 #endif
     default: return 0;
     }
