@@ -2,25 +2,40 @@
 // libdaf: quantized, bit-packed activation storage behind a C ABI (see README.md).
 import PackageDescription
 
-// Baselines are plain C at full optimization; on x86 with AVX2, as the kernels they judge.
+// The architecture the build is *for*. `#if arch(...)` in a manifest is that of the machine
+// running SwiftPM, and SwiftPM tells the manifest nothing of `--triple`, so a cross-build names
+// its target in the environment: DAF_TARGET_ARCH=aarch64 (or arm64) or x86_64 (or amd64); see
+// README, Platforms, and .scripts/aarch64-check.sh. Unset, the build machine's architecture.
 #if arch(x86_64)
-let baselineFlags: [CSetting] = [.unsafeFlags(["-O3", "-march=x86-64-v3"])]
-// The kernels' SIMD16 code in AVX2 registers (x86-64-v3: Haswell, 2013, and later).
-let kernelFlags: [SwiftSetting] = [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release))]
+let buildMachineArch = "x86_64"
+#elseif arch(arm64)
+let buildMachineArch = "aarch64"
+#else
+let buildMachineArch = "other"
+#endif
+let targetArch: String = {
+    switch Context.environment["DAF_TARGET_ARCH"] ?? buildMachineArch {
+    case "x86_64", "amd64": return "x86_64"
+    case "aarch64", "arm64": return "aarch64"
+    case let other: return other // any other: the portable settings below
+    }
+}()
+let targetsX86 = targetArch == "x86_64"
+
+// Baselines are plain C at full optimization; on x86 with AVX2, as the kernels they judge.
+let baselineFlags: [CSetting] = [.unsafeFlags(targetsX86 ? ["-O3", "-march=x86-64-v3"] : ["-O3"])]
+// The kernels' SIMD16 code in AVX2 registers (x86-64-v3: Haswell, 2013, and later). Elsewhere
+// the compiler's default for the target (aarch64: NEON, which every ARMv8-A core has).
+let kernelFlags: [SwiftSetting] = targetsX86
+    ? [.unsafeFlags(["-Xcc", "-march=x86-64-v3"], .when(configuration: .release))] : []
 // A second build of the packing kernels for x86-64-v4 (AVX-512), which DAF calls only on CPUs
 // that have it (KernelChoice.swift). Built for v4 in debug too, so the tests run its instructions.
-let avx512Targets: [Target] = [
+let avx512Targets: [Target] = targetsX86 ? [
     .target(name: "DAFKernelsAVX512", dependencies: ["CDAF", "DAFPlatform"],
             swiftSettings: [.unsafeFlags(["-Xcc", "-march=x86-64-v4"])]
                 + [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]),
-]
-let avx512Dependencies: [Target.Dependency] = ["DAFKernelsAVX512"]
-#else
-let baselineFlags: [CSetting] = [.unsafeFlags(["-O3"])]
-let kernelFlags: [SwiftSetting] = []
-let avx512Targets: [Target] = []
-let avx512Dependencies: [Target.Dependency] = []
-#endif
+] : []
+let avx512Dependencies: [Target.Dependency] = targetsX86 ? ["DAFKernelsAVX512"] : []
 // Release builds skip the run-time exclusivity checks of class properties (swift_beginAccess,
 // 6 % of a pool alloc+free under perf): the debug builds that run the tests keep them.
 let releaseChecks: [SwiftSetting] = [.unsafeFlags(["-enforce-exclusivity=unchecked"], .when(configuration: .release))]

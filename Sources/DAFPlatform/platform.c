@@ -32,7 +32,7 @@ void daf_platform_lock_wake(uint32_t *word) {
 }
 
 __thread void *daf_platform_pool_cache __attribute__((visibility("hidden"), tls_model("initial-exec"))) = 0;
-__thread unsigned daf_platform_fp_caller_mxcsr __attribute__((visibility("hidden"), tls_model("initial-exec"))) = 0;
+__thread unsigned daf_platform_fp_caller_env __attribute__((visibility("hidden"), tls_model("initial-exec"))) = 0;
 
 int daf_platform_cpu_has_avx512(void) {
 #if defined(__x86_64__)

@@ -2,8 +2,8 @@
  * bad_input.c — the bad-input matrix of libdaf's C ABI (issue 6): for every function of daf.h,
  * every kind of bad argument, one case per line in CASES below, each checked for the status
  * daf.h documents and, for a failure, a non-empty daf_last_error detail. It is not a test of
- * what good input gives (abi_test.c does that); it only shows that bad input cannot crash the
- * host, lose data or pass unnoticed. Built through pkg-config like abi_test.c (see run.sh);
+ * what good input gives (abi_test/ does that); it only shows that bad input cannot crash the
+ * host, lose data or pass unnoticed. Built through pkg-config like abi_test (see run.sh);
  * .scripts/bad-input-table.sh turns CASES into the README's "Bad input" table.
  *
  * Every case runs in its own child process (fork), which builds a fresh fixture, so a trap or

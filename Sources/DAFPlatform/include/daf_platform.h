@@ -1,10 +1,11 @@
 /* What the Swift core cannot spell itself: CPU hints, vector operations that Swift's SIMD types
  * compile poorly (reductions, rounding conversions, three-way OR), non-temporal stores, the
- * floating-point environment, a futex lock (daf_lock.h), thread-local slots. Internal to
+ * floating-point environment (daf_fpenv.h), a futex lock (daf_lock.h), thread-local slots. Internal to
  * libdaf: hidden or static inline, so nothing here becomes a symbol of libdaf.so. */
 #ifndef DAF_PLATFORM_H
 #define DAF_PLATFORM_H
 
+#include "daf_fpenv.h"
 #include "daf_lock.h"
 #include "daf_status_text.h"
 #if defined(__AVX512F__)
@@ -176,63 +177,6 @@ static inline daf_platform_float16 daf_platform_fma_exact16(daf_platform_float16
  * up to 2^31 in magnitude, the uses here): one vcvtdq2ps per register. */
 static inline daf_platform_float16 daf_platform_int_to_float16(daf_platform_int16 v) {
     return __builtin_convertvector(v, daf_platform_float16);
-}
-
-/* The floating-point environment libdaf computes in: round to nearest even, denormals kept
- * (x86 MXCSR 0x1F80, all exceptions masked), whatever the calling thread has set: a host that
- * rounds upward, or flushes denormals as ML frameworks often do (FTZ/DAZ), still gets the
- * documented bytes and values. daf_platform_fp_enter returns a token for
- * daf_platform_fp_leave, which gives the caller its own environment back; the MXCSR is
- * written only when it differs from the default. Between the two,
- * daf_platform_fp_caller_begin/_end switch to the caller's environment and back around a call
- * into the caller's code (a recompute callback). Elsewhere than x86-64 they do nothing. */
-#define DAF_PLATFORM_DEFAULT_MXCSR 0x1F80u
-#define DAF_PLATFORM_MXCSR_CONTROL 0xFFC0u /* the bits above the six sticky exception flags */
-
-/* This thread's caller environment while inside libdaf (0: not inside, or the default). */
-extern __thread unsigned daf_platform_fp_caller_mxcsr __attribute__((visibility("hidden"), tls_model("initial-exec")));
-
-static inline unsigned long long daf_platform_fp_enter(void) {
-#if defined(__x86_64__)
-    unsigned saved = __builtin_ia32_stmxcsr();
-    unsigned previous = daf_platform_fp_caller_mxcsr;
-    int custom = (saved & DAF_PLATFORM_MXCSR_CONTROL) != DAF_PLATFORM_DEFAULT_MXCSR;
-    daf_platform_fp_caller_mxcsr = custom ? saved : 0;
-    if (custom) __builtin_ia32_ldmxcsr(DAF_PLATFORM_DEFAULT_MXCSR | (saved & 0x3Fu));
-    return (unsigned long long)previous << 32 | saved;
-#else
-    return 0;
-#endif
-}
-
-static inline void daf_platform_fp_leave(unsigned long long token) {
-#if defined(__x86_64__)
-    unsigned saved = (unsigned)token;
-    daf_platform_fp_caller_mxcsr = (unsigned)(token >> 32);
-    if ((saved & DAF_PLATFORM_MXCSR_CONTROL) != DAF_PLATFORM_DEFAULT_MXCSR) __builtin_ia32_ldmxcsr(saved);
-#else
-    (void)token;
-#endif
-}
-
-static inline void daf_platform_fp_caller_begin(void) {
-#if defined(__x86_64__)
-    if (daf_platform_fp_caller_mxcsr != 0) __builtin_ia32_ldmxcsr(daf_platform_fp_caller_mxcsr);
-#endif
-}
-
-static inline void daf_platform_fp_caller_end(void) {
-#if defined(__x86_64__)
-    if (daf_platform_fp_caller_mxcsr != 0) __builtin_ia32_ldmxcsr(DAF_PLATFORM_DEFAULT_MXCSR);
-#endif
-}
-
-/* Sets the default environment for good: for libdaf's own worker threads, which inherit the
- * environment of the thread that created them. */
-static inline void daf_platform_fp_set_default(void) {
-#if defined(__x86_64__)
-    __builtin_ia32_ldmxcsr(DAF_PLATFORM_DEFAULT_MXCSR);
-#endif
 }
 
 /* 1 when this CPU (and OS) runs x86-64-v4 code (AVX-512 F/BW/CD/DQ/VL), else 0; always 0
