@@ -177,7 +177,8 @@ const char *daf_status_message(int status);
  *
  * Encoding, exactly (so another implementation can reproduce the bytes): over the group's
  * finite values lo = min, hi = max (each + 0.0f, so -0 becomes +0), L = 2^bits - 1. Normally
- * min = lo, scale = (hi - lo) / L, and a value decodes as min + q * scale. If hi - lo
+ * min = lo, scale = (hi - lo) / L (if that scale is subnormal and scale * L < hi - lo, computed
+ * exactly, scale steps one ulp up), and a value decodes as min + q * scale. If hi - lo
  * overflows (a range wider than FLT_MAX) the group is "wide": min = lo / 2,
  * scale = -((hi / 2 - lo / 2) / L) (negative marks it), and a value decodes as
  * 2 * (min + q * |scale|). Either way, while code L would decode to ±Inf, |scale| steps one

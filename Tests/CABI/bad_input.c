@@ -951,7 +951,7 @@ static int spill_dir_missing_with_spill(void) {
     X(version_number, "daf_version_number", "no arguments: nothing can be bad", DAF_OK, LE_NONE, daf_version_number() == DAF_VERSION_NUMBER ? DAF_OK : WRONG_DATA) \
     X(version_string, "daf_version_string", "no arguments: nothing can be bad", NON_NULL_STRING, LE_NONE, non_null(daf_version_string())) \
     X(status_name_pos, "daf_status_name", "status 1 (not a code)", UNKNOWN_STATUS_NAME, LE_NONE, unknown_name(daf_status_name(1))) \
-    X(status_name_next, "daf_status_name", "status -18 (past the last code)", UNKNOWN_STATUS_NAME, LE_NONE, unknown_name(daf_status_name(-18))) \
+    X(status_name_next, "daf_status_name", "status -19 (past the last code)", UNKNOWN_STATUS_NAME, LE_NONE, unknown_name(daf_status_name(-19))) \
     X(status_name_min, "daf_status_name", "status INT_MIN", UNKNOWN_STATUS_NAME, LE_NONE, unknown_name(daf_status_name(INT_MIN))) \
     X(status_name_max, "daf_status_name", "status INT_MAX", UNKNOWN_STATUS_NAME, LE_NONE, unknown_name(daf_status_name(INT_MAX))) \
     X(status_message_next, "daf_status_message", "status -18 (past the last code)", NON_NULL_STRING, LE_NONE, non_empty(daf_status_message(-18))) \
@@ -1137,7 +1137,6 @@ static int spill_dir_missing_with_spill(void) {
     X(create_page_small, "daf_create", "page_size 2048 (below the OS page)", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(page_size, 2048))) \
     X(create_page_odd, "daf_create", "page_size 12288 (not a power of two)", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(page_size, 12288))) \
     X(create_page_big, "daf_create", "page_size 32 MiB (above the maximum)", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(page_size, 1u << 25))) \
-    X(create_chunk0, "daf_create", "chunk_bytes 0", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, 0))) \
     X(create_chunk_odd, "daf_create", "chunk_bytes not a multiple of page_size", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, 65536 * 3 + 1))) \
     X(create_chunk_big, "daf_create", "chunk_bytes of 2^24 + 1 pages", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, 65536 * (((uint64_t)1 << 24) + 1)))) \
     X(create_chunk_max, "daf_create", "chunk_bytes UINT64_MAX", DAF_E_INVALID_ARGUMENT, LE_NULL, create_with(OPT(chunk_bytes, UINT64_MAX))) \
@@ -1292,7 +1291,6 @@ static int spill_dir_missing_with_spill(void) {
     X(pcreate_page_small, "daf_pool_create", "page_size 4095", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(page_size, 4095))) \
     X(pcreate_page_odd, "daf_pool_create", "page_size 12288 (not a power of two)", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(page_size, 12288))) \
     X(pcreate_page_big, "daf_pool_create", "page_size 32 MiB", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(page_size, 1u << 25))) \
-    X(pcreate_chunk0, "daf_pool_create", "chunk_bytes 0", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(chunk_bytes, 0))) \
     X(pcreate_chunk_odd, "daf_pool_create", "chunk_bytes not a multiple of page_size", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(chunk_bytes, 65537))) \
     X(pcreate_chunk_big, "daf_pool_create", "chunk_bytes of 2^24 + 1 pages", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(chunk_bytes, 65536 * (((uint64_t)1 << 24) + 1)))) \
     X(pcreate_chunk_max, "daf_pool_create", "chunk_bytes UINT64_MAX", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(chunk_bytes, UINT64_MAX))) \
@@ -1300,12 +1298,12 @@ static int spill_dir_missing_with_spill(void) {
     X(pcreate_reserved, "daf_pool_create", "reserved 1", DAF_E_INVALID_ARGUMENT, LE_NULL, pool_create_with(PO(reserved, 1))) \
     X(pcreate_budget0, "daf_pool_create", "budget_bytes 0 (no limit)", DAF_OK, LE_NONE, pool_create_with(PO(budget_bytes, 0))) \
     X(pdestroy_null, "daf_pool_destroy", "pool NULL (a no-op)", DAF_OK, LE_NONE, daf_pool_destroy(NULL)) \
-    X(pdestroy_twice, "daf_pool_destroy", "destroyed pool (double destroy)", DAF_E_INVALID_CONTEXT, LE_NULL, pool_destroy_twice()) \
-    X(pdestroy_fake, "daf_pool_destroy", "pointer that is not a pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_destroy(F.fake_pool)) \
-    X(pdestroy_ctx, "daf_pool_destroy", "a daf_context pointer cast to daf_pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_destroy((daf_pool *)(void *)F.ctx)) \
-    X(alloc_pool_null, "daf_pool_alloc", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_alloc(NULL, 10, 0.0f, &F.bout)) \
-    X(alloc_pool_dead, "daf_pool_alloc", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_alloc(F.dead_pool, 10, 0.0f, &F.bout)) \
-    X(alloc_pool_fake, "daf_pool_alloc", "pointer that is not a pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_alloc(F.fake_pool, 10, 0.0f, &F.bout)) \
+    X(pdestroy_twice, "daf_pool_destroy", "destroyed pool (double destroy)", DAF_E_INVALID_POOL, LE_NULL, pool_destroy_twice()) \
+    X(pdestroy_fake, "daf_pool_destroy", "pointer that is not a pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_destroy(F.fake_pool)) \
+    X(pdestroy_ctx, "daf_pool_destroy", "a daf_context pointer cast to daf_pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_destroy((daf_pool *)(void *)F.ctx)) \
+    X(alloc_pool_null, "daf_pool_alloc", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_alloc(NULL, 10, 0.0f, &F.bout)) \
+    X(alloc_pool_dead, "daf_pool_alloc", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_alloc(F.dead_pool, 10, 0.0f, &F.bout)) \
+    X(alloc_pool_fake, "daf_pool_alloc", "pointer that is not a pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_alloc(F.fake_pool, 10, 0.0f, &F.bout)) \
     X(alloc_out_null, "daf_pool_alloc", "out_block NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_alloc(F.pool, 10, 0.0f, NULL)) \
     X(alloc_bytes_max, "daf_pool_alloc", "bytes SIZE_MAX", DAF_E_OVERFLOW, LE_NULL, daf_pool_alloc(F.pool, SIZE_MAX, 0.0f, &F.bout)) \
     X(alloc_bytes_half, "daf_pool_alloc", "bytes SIZE_MAX / 2 (pages would wrap)", DAF_E_OVERFLOW, LE_NULL, daf_pool_alloc(F.pool, SIZE_MAX / 2, 0.0f, &F.bout)) \
@@ -1317,15 +1315,15 @@ static int spill_dir_missing_with_spill(void) {
     X(alloc_huge, "daf_pool_alloc", "bytes 2^61 - 1, no budget (more than the machine has)", DAF_E_NO_MEMORY, LE_NULL, daf_pool_alloc(F.pool, ((size_t)1 << 61) - 1, 0.0f, &F.bout)) \
     X(alloc_unmappable, "daf_pool_alloc", "chunk of 2^24 pages of 16 MiB (the OS refuses to map it)", DAF_E_NO_MEMORY, LE_NULL, pool_chunk_unmappable()) \
     X(alloc_zero, "daf_pool_alloc", "bytes 0 (no page); write and read of 0 bytes with NULL", DAF_OK, LE_NONE, zero_bytes_pool()) \
-    X(pfree_pool_null, "daf_pool_free", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_free(NULL, F.block)) \
-    X(pfree_pool_dead, "daf_pool_free", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_free(F.dead_pool, F.block)) \
+    X(pfree_pool_null, "daf_pool_free", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_free(NULL, F.block)) \
+    X(pfree_pool_dead, "daf_pool_free", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_free(F.dead_pool, F.block)) \
     X(pfree_b0, "daf_pool_free", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_free(F.pool, 0)) \
     X(pfree_freed, "daf_pool_free", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_free(F.pool, F.freed)) \
     X(pfree_twice, "daf_pool_free", "double free", DAF_E_UNKNOWN_HANDLE, LE_NULL, pool_free_twice()) \
     X(pfree_other, "daf_pool_free", "another pool's block (this pool has none)", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_free(F.other_pool, F.block)) \
     X(pfree_made_up, "daf_pool_free", "made-up block UINT64_MAX", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_free(F.pool, UINT64_MAX)) \
-    X(pwrite_pool_null, "daf_pool_write", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_write(NULL, F.block, 0, F.bytes, 10)) \
-    X(pwrite_pool_dead, "daf_pool_write", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_write(F.dead_pool, F.block, 0, F.bytes, 10)) \
+    X(pwrite_pool_null, "daf_pool_write", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_write(NULL, F.block, 0, F.bytes, 10)) \
+    X(pwrite_pool_dead, "daf_pool_write", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_write(F.dead_pool, F.block, 0, F.bytes, 10)) \
     X(pwrite_b0, "daf_pool_write", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_write(F.pool, 0, 0, F.bytes, 10)) \
     X(pwrite_freed, "daf_pool_write", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_write(F.pool, F.freed, 0, F.bytes, 10)) \
     X(pwrite_other, "daf_pool_write", "another pool's block (this pool has none)", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_write(F.other_pool, F.block, 0, F.bytes, 10)) \
@@ -1335,8 +1333,8 @@ static int spill_dir_missing_with_spill(void) {
     X(pwrite_bytes_max, "daf_pool_write", "bytes SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_write(F.pool, F.block, 1, F.bytes, SIZE_MAX)) \
     X(pwrite_wraps, "daf_pool_write", "offset + bytes wraps past SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_write(F.pool, F.block, 50, F.bytes, SIZE_MAX - 20)) \
     X(pwrite_unaligned, "daf_pool_write", "src and dst at odd addresses (any alignment)", DAF_OK, LE_NONE, pool_read_back()) \
-    X(pread_pool_null, "daf_pool_read", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_read(NULL, F.block, 0, F.bytes, 10)) \
-    X(pread_pool_dead, "daf_pool_read", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_read(F.dead_pool, F.block, 0, F.bytes, 10)) \
+    X(pread_pool_null, "daf_pool_read", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_read(NULL, F.block, 0, F.bytes, 10)) \
+    X(pread_pool_dead, "daf_pool_read", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_read(F.dead_pool, F.block, 0, F.bytes, 10)) \
     X(pread_b0, "daf_pool_read", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_read(F.pool, 0, 0, F.bytes, 10)) \
     X(pread_freed, "daf_pool_read", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_read(F.pool, F.freed, 0, F.bytes, 10)) \
     X(pread_other, "daf_pool_read", "another pool's block (this pool has none)", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_read(F.other_pool, F.block, 0, F.bytes, 10)) \
@@ -1344,35 +1342,35 @@ static int spill_dir_missing_with_spill(void) {
     X(pread_past, "daf_pool_read", "offset + bytes past the block", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_read(F.pool, F.block, 0, F.bytes, 101)) \
     X(pread_off_max, "daf_pool_read", "offset SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_read(F.pool, F.block, SIZE_MAX, F.bytes, 1)) \
     X(pread_wraps, "daf_pool_read", "offset + bytes wraps past SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_NULL, daf_pool_read(F.pool, F.block, 50, F.bytes, SIZE_MAX - 20)) \
-    X(psize_pool_null, "daf_pool_block_size", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_block_size(NULL, F.block, &F.size)) \
-    X(psize_pool_dead, "daf_pool_block_size", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_block_size(F.dead_pool, F.block, &F.size)) \
+    X(psize_pool_null, "daf_pool_block_size", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_block_size(NULL, F.block, &F.size)) \
+    X(psize_pool_dead, "daf_pool_block_size", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_block_size(F.dead_pool, F.block, &F.size)) \
     X(psize_b0, "daf_pool_block_size", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_block_size(F.pool, 0, &F.size)) \
     X(psize_freed, "daf_pool_block_size", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_block_size(F.pool, F.freed, &F.size)) \
     X(psize_out_null, "daf_pool_block_size", "out_bytes NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_block_size(F.pool, F.block, NULL)) \
-    X(pimp_pool_null, "daf_pool_set_importance", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_importance(NULL, F.block, 1.0f)) \
-    X(pimp_pool_dead, "daf_pool_set_importance", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_importance(F.dead_pool, F.block, 1.0f)) \
+    X(pimp_pool_null, "daf_pool_set_importance", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_set_importance(NULL, F.block, 1.0f)) \
+    X(pimp_pool_dead, "daf_pool_set_importance", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_set_importance(F.dead_pool, F.block, 1.0f)) \
     X(pimp_b0, "daf_pool_set_importance", "block 0", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_set_importance(F.pool, 0, 1.0f)) \
     X(pimp_freed, "daf_pool_set_importance", "freed block", DAF_E_UNKNOWN_HANDLE, LE_NULL, daf_pool_set_importance(F.pool, F.freed, 1.0f)) \
     X(pimp_nan, "daf_pool_set_importance", "importance NaN", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_pool_set_importance(F.pool, F.block, NAN)) \
     X(pimp_ninf, "daf_pool_set_importance", "importance -Inf", DAF_E_INVALID_ARGUMENT, LE_NULL, daf_pool_set_importance(F.pool, F.block, -INFINITY)) \
-    X(pleast_pool_null, "daf_pool_least_important", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_least_important(NULL, &F.bout)) \
-    X(pleast_pool_dead, "daf_pool_least_important", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_least_important(F.dead_pool, &F.bout)) \
+    X(pleast_pool_null, "daf_pool_least_important", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_least_important(NULL, &F.bout)) \
+    X(pleast_pool_dead, "daf_pool_least_important", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_least_important(F.dead_pool, &F.bout)) \
     X(pleast_out_null, "daf_pool_least_important", "out_block NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_least_important(F.pool, NULL)) \
     X(pleast_empty, "daf_pool_least_important", "empty pool (*out_block = 0)", DAF_OK, LE_NONE, pool_empty_least()) \
-    X(pevict_pool_null, "daf_pool_evict", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_evict(NULL, &F.bout)) \
-    X(pevict_pool_dead, "daf_pool_evict", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_evict(F.dead_pool, &F.bout)) \
+    X(pevict_pool_null, "daf_pool_evict", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_evict(NULL, &F.bout)) \
+    X(pevict_pool_dead, "daf_pool_evict", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_evict(F.dead_pool, &F.bout)) \
     X(pevict_out_null, "daf_pool_evict", "out_block NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_evict(F.pool, NULL)) \
     X(pevict_empty, "daf_pool_evict", "empty pool (*out_block = 0, nothing freed)", DAF_OK, LE_NONE, pool_empty_evict()) \
-    X(pbudget_pool_null, "daf_pool_set_budget", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_budget(NULL, 0)) \
-    X(pbudget_pool_dead, "daf_pool_set_budget", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_set_budget(F.dead_pool, 0)) \
+    X(pbudget_pool_null, "daf_pool_set_budget", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_set_budget(NULL, 0)) \
+    X(pbudget_pool_dead, "daf_pool_set_budget", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_set_budget(F.dead_pool, 0)) \
     X(pbudget_zero, "daf_pool_set_budget", "budget 0 (no limit)", DAF_OK, LE_NONE, daf_pool_set_budget(F.pool, 0)) \
     X(pbudget_below, "daf_pool_set_budget", "1 byte with blocks live (nothing changes)", DAF_E_BUDGET_EXCEEDED, LE_NULL, pool_budget_below_live()) \
     X(pbudget_max, "daf_pool_set_budget", "UINT64_MAX (no practical limit)", DAF_OK, LE_NONE, daf_pool_set_budget(F.pool, UINT64_MAX)) \
-    X(ptrim_pool_null, "daf_pool_trim", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_trim(NULL)) \
-    X(ptrim_pool_dead, "daf_pool_trim", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_trim(F.dead_pool)) \
-    X(ptrim_pool_fake, "daf_pool_trim", "pointer that is not a pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_trim(F.fake_pool)) \
-    X(pstats_pool_null, "daf_pool_stats", "pool NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_stats(NULL, (F.ps.struct_size = sizeof F.ps, &F.ps))) \
-    X(pstats_pool_dead, "daf_pool_stats", "destroyed pool", DAF_E_INVALID_CONTEXT, LE_NULL, daf_pool_stats(F.dead_pool, (F.ps.struct_size = sizeof F.ps, &F.ps))) \
+    X(ptrim_pool_null, "daf_pool_trim", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_trim(NULL)) \
+    X(ptrim_pool_dead, "daf_pool_trim", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_trim(F.dead_pool)) \
+    X(ptrim_pool_fake, "daf_pool_trim", "pointer that is not a pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_trim(F.fake_pool)) \
+    X(pstats_pool_null, "daf_pool_stats", "pool NULL", DAF_E_INVALID_POOL, LE_NULL, daf_pool_stats(NULL, (F.ps.struct_size = sizeof F.ps, &F.ps))) \
+    X(pstats_pool_dead, "daf_pool_stats", "destroyed pool", DAF_E_INVALID_POOL, LE_NULL, daf_pool_stats(F.dead_pool, (F.ps.struct_size = sizeof F.ps, &F.ps))) \
     X(pstats_null, "daf_pool_stats", "stats NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_stats(F.pool, NULL)) \
     X(pstats_ss0, "daf_pool_stats", "stats.struct_size 0", DAF_E_STRUCT_SIZE, LE_NULL, daf_pool_stats(F.pool, out_struct(0))) \
     X(pstats_ss_small, "daf_pool_stats", "stats.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_NULL, daf_pool_stats(F.pool, out_struct(sizeof(daf_pool_statistics) - 8))) \

@@ -52,7 +52,7 @@ int main() {
     unsigned char blob[512];
     std::size_t size = 0;
     expect(daf_quantize_pack(values, 32, &params, blob, sizeof blob, &size) == DAF_OK, "daf_quantize_pack");
-    expect(size == daf_packed_bound(32, params.bits, params.group_size), "packed size == bound");
+    expect(size == daf_packed_bound_finite(32, params.bits, params.group_size), "packed size == bound");
 
     daf_context *ctx = nullptr;
     expect(daf_create(nullptr, &ctx) == DAF_OK && ctx != nullptr, "daf_create(nullptr, &ctx)");

@@ -228,7 +228,7 @@ void codec_invalid_params(void) {
         size_t size = 0;
         CHECK_STATUS(daf_packed_size(x, 64, &params, &size), DAF_E_INVALID_ARGUMENT);
         CHECK_STATUS(daf_quantize_pack(x, 64, &params, blob, sizeof blob, &size), DAF_E_INVALID_ARGUMENT);
-        if (bad[k].rounding == 0) CHECK_SIZE(daf_packed_bound(64, bad[k].bits, bad[k].group_size), 0);
+        if (bad[k].rounding == 0) CHECK_SIZE(daf_packed_bound_finite(64, bad[k].bits, bad[k].group_size), 0);
     }
     /* The limits themselves are valid. */
     where("valid limits");

@@ -114,7 +114,7 @@ void all_nonfinite_group(void) {
     for (size_t i = 256; i < 512; i++) x[i] = i % 2 ? NAN : -INFINITY;
     size_t size = 0;
     unsigned char *blob = lib_pack(x, count, 4, 256, DAF_ROUND_NEAREST, 0, &size);
-    CHECK_SIZE(size, daf_packed_bound(count, 4, 256) + 256 * DAF_PACKED_NONFINITE_BYTES);
+    CHECK_SIZE(size, daf_packed_bound_finite(count, 4, 256) + 256 * DAF_PACKED_NONFINITE_BYTES);
     float *out = lib_unpack(blob, size, count);
     CHECK_SIZE(count_over_bound(x, out, count, 4, 256, 0), 0);
     free(out);

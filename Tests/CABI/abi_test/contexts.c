@@ -97,7 +97,7 @@ void context_keeps_nonfinite_values(void) {
     daf_handle handle = save_with_bits(ctx, x, count, 0);
     CHECK_STATUS(daf_restore(ctx, handle, out, count), DAF_OK);
     CHECK_SIZE(count_over_bound(x, out, count, 2, 256, 0), 0);
-    CHECK_SIZE(stats_of(ctx).live_packed_bytes, daf_packed_bound(count, 2, 256) + 3 * DAF_PACKED_NONFINITE_BYTES);
+    CHECK_SIZE(stats_of(ctx).live_packed_bytes, daf_packed_bound_finite(count, 2, 256) + 3 * DAF_PACKED_NONFINITE_BYTES);
     CHECK_STATUS(daf_destroy(ctx), DAF_OK);
     free(out);
     free(x);
@@ -316,7 +316,7 @@ void bits_override_per_save(void) {
             double e = fabs((double)out[i] - (double)x[i]);
             if (e > error[k]) error[k] = e;
         }
-        CHECK_SIZE(bytes[k], daf_packed_bound(count, bits[k], 256));
+        CHECK_SIZE(bytes[k], daf_packed_bound_finite(count, bits[k], 256));
     }
     where("");
     if (!CHECK(error[1] < error[0])) note("max error: 8 bits %g, 1 bit %g", error[1], error[0]);
@@ -351,7 +351,7 @@ void stats_counters(void) {
     uint64_t packed = 0, fp32 = 0;
     for (int k = 0; k < 3; k++) {
         handles[k] = save_with_bits(ctx, x, counts[k], 0);
-        packed += daf_packed_bound(counts[k], 2, 256);
+        packed += daf_packed_bound_finite(counts[k], 2, 256);
         fp32 += 4 * counts[k];
     }
     daf_context_stats s = stats_of(ctx);

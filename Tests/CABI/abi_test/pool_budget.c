@@ -75,24 +75,24 @@ void pool_invalid_pool_is_rejected(void) {
     for (int k = 0; k < 3; k++) {
         where("pool %s", k == 0 ? "NULL" : k == 1 ? "destroyed" : "made up");
         daf_pool_block out = 5;
-        CHECK_STATUS(daf_pool_alloc(bad[k], 10, 1.0f, &out), DAF_E_INVALID_CONTEXT);
+        CHECK_STATUS(daf_pool_alloc(bad[k], 10, 1.0f, &out), DAF_E_INVALID_POOL);
         CHECK(out == 0);
-        CHECK_STATUS(daf_pool_free(bad[k], block), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_write(bad[k], block, 0, &byte, 1), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_read(bad[k], block, 0, &byte, 1), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_block_size(bad[k], block, &size), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_set_importance(bad[k], block, 1.0f), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_least_important(bad[k], &out), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_evict(bad[k], &out), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_set_budget(bad[k], 0), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_trim(bad[k]), DAF_E_INVALID_CONTEXT);
-        CHECK_STATUS(daf_pool_stats(bad[k], &stats), DAF_E_INVALID_CONTEXT);
+        CHECK_STATUS(daf_pool_free(bad[k], block), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_write(bad[k], block, 0, &byte, 1), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_read(bad[k], block, 0, &byte, 1), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_block_size(bad[k], block, &size), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_set_importance(bad[k], block, 1.0f), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_least_important(bad[k], &out), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_evict(bad[k], &out), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_set_budget(bad[k], 0), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_trim(bad[k]), DAF_E_INVALID_POOL);
+        CHECK_STATUS(daf_pool_stats(bad[k], &stats), DAF_E_INVALID_POOL);
     }
-    CHECK_STATUS(daf_pool_destroy(pool), DAF_E_INVALID_CONTEXT); /* destroyed twice */
-    CHECK_STATUS(daf_pool_destroy(made_up), DAF_E_INVALID_CONTEXT);
+    CHECK_STATUS(daf_pool_destroy(pool), DAF_E_INVALID_POOL); /* destroyed twice */
+    CHECK_STATUS(daf_pool_destroy(made_up), DAF_E_INVALID_POOL);
     /* A context is not a pool, and a pool is not a context. */
     daf_context *ctx = new_context(2, 256, DAF_ROUND_NEAREST);
-    CHECK_STATUS(daf_pool_trim((daf_pool *)(void *)ctx), DAF_E_INVALID_CONTEXT);
+    CHECK_STATUS(daf_pool_trim((daf_pool *)(void *)ctx), DAF_E_INVALID_POOL);
     daf_pool *live = new_pool(4096, 65536, 0);
     CHECK_STATUS(daf_set_budget((daf_context *)(void *)live, 0), DAF_E_INVALID_CONTEXT);
     CHECK_STATUS(daf_pool_destroy(live), DAF_OK);

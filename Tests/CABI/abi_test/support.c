@@ -3,6 +3,8 @@
  * Declared in abi_test.h; no case lives here. */
 #include "abi_test.h"
 
+#include <float.h>
+
 /* ============================================================================================
  * Harness: checks count into the running case; failures print file:line, the expression and
  * what was got; a case fails if any of its checks failed.
@@ -350,6 +352,9 @@ unsigned char *ref_pack(const float *src, size_t count, uint32_t bits, uint32_t 
             if (is_finite(hi - lo)) {
                 min = lo;
                 step = (hi - lo) / top;
+                /* A subnormal step that L steps cannot stretch to hi goes one ulp up. */
+                if (step > 0.0f && step < FLT_MIN && (double)step * (double)top < (double)hi - (double)lo)
+                    step = float_of(bits_of(step) + 1u);
             } else { /* "wide": the range exceeds FLT_MAX, so work on halves */
                 wide = 1;
                 min = lo / 2.0f;

@@ -39,6 +39,7 @@ void status_values_are_frozen(void) {
     CHECK(DAF_E_BUDGET_EXCEEDED == -15);
     CHECK(DAF_E_IO == -16);
     CHECK(DAF_E_RECOMPUTE_FAILED == -17);
+    CHECK(DAF_E_INVALID_POOL == -18); /* since 0.2.0 */
 }
 
 void status_names_match_list(void) {
@@ -60,7 +61,7 @@ void status_messages_match_list(void) {
 }
 
 void unknown_status_codes(void) {
-    static const int unknown[] = {12345, -9999, 1, -18, -100, INT_MAX, INT_MIN};
+    static const int unknown[] = {12345, -9999, 1, -19, -100, INT_MAX, INT_MIN};
     for (size_t i = 0; i < sizeof unknown / sizeof unknown[0]; i++) {
         where("status %d", unknown[i]);
         CHECK_STRING(daf_status_name(unknown[i]), "DAF_E_UNKNOWN_STATUS");
