@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # bad-input-table.sh — prints the README's "Bad input" table (Markdown) from the CASES list of
 # Tests/CABI/bad_input.c: one row per function and result, its bad inputs joined by "; ".
 # Reads only the source file (nothing is built). Tests/CABI/run.sh checks that README.md holds

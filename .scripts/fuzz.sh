@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fuzz.sh — builds libdaf with AddressSanitizer and libFuzzer's coverage instrumentation (the
 # Swift code itself, not just the harness), links a libFuzzer target from Tests/Fuzz/ against
 # it, and runs it for a while on the corpus kept in the repository. LeakSanitizer is on.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install.sh — builds the release libdaf.so and installs it, with daf.h and daf.pc, under $PREFIX.
 # Usage: PREFIX=/some/dir bash .scripts/install.sh   (PREFIX defaults to /usr/local; any cwd works)
 # The library carries the Swift runtime statically (-static-stdlib), exports only the daf_*

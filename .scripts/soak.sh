@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # soak.sh — builds libdaf and Tests/Soak/soak.c and runs the concurrency soak: <threads> threads
 # for <seconds> s on one context, every restore checked (see soak.c). Prints the figures; exit
 # status 0 only with zero mismatches, zero lost entries and no other problem.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 /*
  * daf.hpp — a header-only C++11 wrapper over daf.h: a context that owns its daf_context, and
  * a saved activation that releases itself when it goes out of scope. It adds no behaviour and

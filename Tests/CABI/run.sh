@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh — the C ABI suite: installs the release libdaf into <repo>/.build-release/prefix with
 # .scripts/install.sh, then builds and runs the C and C++ tests and examples through pkg-config
 # exactly as a user would, and checks what the installed library exports, needs and is called.

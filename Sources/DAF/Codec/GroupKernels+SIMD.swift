@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SIMD16 kernels for one full group (its size a multiple of 16): sixteen neighbouring values
 // are sixteen lanes, and a lane's codes are stacked in its own 32-bit words, so packing and
 // unpacking need no shuffles ("unified layout", DAF §4.2). Identical bytes and values to

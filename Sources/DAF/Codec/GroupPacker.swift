@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Packing a run of whole groups: reduce, fit, encode, and collect the NaN/±Inf values. Shared
 // by the DAF module and the AVX-512 build of the kernels (Sources/DAFKernelsAVX512 links this
 // file), so it depends only on the codec's value types, not on Codec or the C boundary.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Which build of the packing kernels a `.simd` call takes. On x86-64 the library carries two:
 // the DAF module's own (AVX2, x86-64-v3) and DAFKernelsAVX512 (the same Swift sources built for
 // x86-64-v4, SIMD16 in one zmm register). A CPU with AVX-512 runs both roundings on the AVX-512

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The paged pool: chunks of memory mapped from the OS (PageMemory), cut into fixed-size pages;
 // a block is a singly linked list of pages, so any free page serves any block (no external
 // fragmentation; at most one partly used page per block). Live blocks are indexed by an

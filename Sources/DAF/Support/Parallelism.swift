@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How many threads one call may use: the caller plus `helpers` workers of a pool. A value, so
 // the codec functions take it as a parameter and stay free of global state.
 

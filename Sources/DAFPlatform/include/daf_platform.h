@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the Swift core cannot spell itself: CPU hints, vector operations that Swift's SIMD types
  * compile poorly (reductions, rounding conversions, three-way OR), non-temporal stores, the
  * floating-point environment, a futex lock (daf_lock.h), thread-local slots. Internal to

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // daf-train --json: one object {"runs": [...]} with exactly the fields issue 5 lists. Fields
 // that do not apply (group and rounding of an fp32 run; policy and budget of a run without a
 // budget) are null.
