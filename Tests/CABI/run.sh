@@ -118,6 +118,8 @@ check_quiet "bad_input.c compiles and links (gcc ${c_flags[*]})" \
     gcc "${c_flags[@]}" -O2 "${cflags[@]}" "$here/bad_input.c" -o "$out/bad_input" "${libs[@]}" -lm
 check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
     g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/header_cxx.cpp" -o "$out/header_cxx" "${libs[@]}"
+check_quiet "wrapper_cxx.cpp (daf.hpp) compiles and links (g++ ${cxx_flags[*]})" \
+    g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/wrapper_cxx.cpp" -o "$out/wrapper_cxx" "${libs[@]}"
 
 # --- run ---------------------------------------------------------------------------------------
 echo "== running"
@@ -125,6 +127,11 @@ if [ -x "$out/header_cxx" ]; then
     check_loud "header_cxx runs against the installed library" "$out/header_cxx"
 else
     fail "header_cxx runs against the installed library" "not built"
+fi
+if [ -x "$out/wrapper_cxx" ]; then
+    check_loud "wrapper_cxx: daf.hpp survives moved contexts; async, ranges, info, budgets" "$out/wrapper_cxx"
+else
+    fail "wrapper_cxx: daf.hpp survives moved contexts; async, ranges, info, budgets" "not built"
 fi
 if [ -x "$out/abi_test" ]; then
     check_loud "abi_test: every case passes" "$out/abi_test"
