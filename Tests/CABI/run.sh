@@ -144,13 +144,13 @@ if [ -x "$out/bad_input" ]; then
 else
     fail "bad_input: every bad argument gets its documented status and a detail" "not built"
 fi
-# The README's "Bad input" table is generated from bad_input.c's cases: it must not drift.
-readme_table="$(sed -n '/^<!-- bad-input-table -->$/,/^<!-- \/bad-input-table -->$/p' "$root/README.md" | sed '1d;$d')"
+# The "Bad input" table of Tests/README.md is generated from bad_input.c's cases: it must not drift.
+readme_table="$(sed -n '/^<!-- bad-input-table -->$/,/^<!-- \/bad-input-table -->$/p' "$root/Tests/README.md" | sed '1d;$d')"
 if [ -n "$readme_table" ] && [ "$readme_table" = "$(bash "$root/.scripts/bad-input-table.sh")" ]; then
-    pass "README.md's Bad input table equals .scripts/bad-input-table.sh's output"
+    pass "Tests/README.md's Bad input table equals .scripts/bad-input-table.sh's output"
 else
-    fail "README.md's Bad input table equals .scripts/bad-input-table.sh's output" \
-        "regenerate it: bash .scripts/bad-input-table.sh --readme"
+    fail "Tests/README.md's Bad input table equals .scripts/bad-input-table.sh's output" \
+        "regenerate it: bash .scripts/bad-input-table.sh --write"
     diff <(printf '%s\n' "$readme_table") <(bash "$root/.scripts/bad-input-table.sh") | head -n 20 | indent
 fi
 
