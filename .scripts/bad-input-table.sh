@@ -1,20 +1,21 @@
 #!/usr/bin/env bash
-# bad-input-table.sh — prints the README's "Bad input" table (Markdown) from the CASES list of
-# Tests/CABI/bad_input.c: one row per function and result, its bad inputs joined by "; ".
-# Reads only the source file (nothing is built). Tests/CABI/run.sh checks that README.md holds
-# exactly this output between the markers <!-- bad-input-table --> and <!-- /bad-input-table -->.
-# Usage: bash .scripts/bad-input-table.sh            print the table
-#        bash .scripts/bad-input-table.sh --readme   replace the table in README.md with it
+# SPDX-License-Identifier: MIT
+# bad-input-table.sh — prints the "Bad input" table of Tests/README.md (Markdown) from the CASES
+# list of Tests/CABI/bad_input.c: one row per function and result, its bad inputs joined by "; ".
+# Reads only the source file (nothing is built). Tests/CABI/run.sh checks that Tests/README.md
+# holds exactly this output between the markers <!-- bad-input-table --> and <!-- /bad-input-table -->.
+# Usage: bash .scripts/bad-input-table.sh           print the table
+#        bash .scripts/bad-input-table.sh --write   replace the table in Tests/README.md with it
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
 source_file="$root/Tests/CABI/bad_input.c"
 [ -f "$source_file" ] || { printf 'bad-input-table.sh: no %s\n' "$source_file" >&2; exit 1; }
 
-if [ "${1:-}" = "--readme" ]; then
-    readme="$root/README.md"
+if [ "${1:-}" = "--write" ]; then
+    readme="$root/Tests/README.md"
     grep -q '^<!-- bad-input-table -->$' "$readme" && grep -q '^<!-- /bad-input-table -->$' "$readme" ||
-        { printf 'bad-input-table.sh: README.md lacks the bad-input-table markers\n' >&2; exit 1; }
+        { printf 'bad-input-table.sh: Tests/README.md lacks the bad-input-table markers\n' >&2; exit 1; }
     table="$(bash "${BASH_SOURCE[0]}")"
     TABLE="$table" awk '
         /^<!-- bad-input-table -->$/ { print; print ENVIRON["TABLE"]; skipping = 1; next }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # fuzz.sh — builds libdaf with AddressSanitizer and libFuzzer's coverage instrumentation (the
 # Swift code itself, not just the harness), links a libFuzzer target from Tests/Fuzz/ against
 # it, and runs it for a while on the corpus kept in the repository. LeakSanitizer is on.
@@ -35,7 +36,11 @@ clang_bin="${CLANG:-$(dirname "$(command -v "$swift_bin")")/clang}"
 swift_flags=(-c release --product daf --scratch-path "$scratch" --sanitize=address
     -Xswiftc -sanitize-coverage=edge,trace-cmp,inline-8bit-counters,pc-table)
 echo "fuzz.sh: building libdaf (release, ASan, coverage) in .build-fuzz/"
-"$swift_bin" build "${swift_flags[@]}" 2>&1 | grep -vE '^\[[0-9]+/[0-9]+\]|Cannot export local symbol' || true
+# The build's own status decides (pipefail): grep only trims progress lines, and a failed build
+# must stop here rather than leave the previous libdaf.so to be fuzzed.
+status=0
+"$swift_bin" build "${swift_flags[@]}" 2>&1 | { grep -vE '^\[[0-9]+/[0-9]+\]|Cannot export local symbol' || true; } || status=$?
+[ "$status" -eq 0 ] || die "the build of libdaf failed (status $status)"
 lib_dir="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 [ -f "$lib_dir/libdaf.so" ] || die "the build did not produce $lib_dir/libdaf.so"
 

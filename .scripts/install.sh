@@ -1,9 +1,14 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # install.sh — builds the release libdaf.so and installs it, with daf.h and daf.pc, under $PREFIX.
 # Usage: PREFIX=/some/dir bash .scripts/install.sh   (PREFIX defaults to /usr/local; any cwd works)
 # The library carries the Swift runtime statically (-static-stdlib), exports only the daf_*
-# functions (Sources/DAF/Exports/libdaf.map) and has the SONAME libdaf.so.0. This is not a
-# package manager: there is no uninstall, and a second run simply overwrites the same files.
+# functions (Sources/DAF/Exports/libdaf.map) and has the SONAME libdaf.so.0. This script is the
+# way to build the library for use: a plain `swift build -c release --product daf` leaves a
+# libdaf.so that exports mangled Swift symbols, has no SONAME and loads the Swift runtime from
+# the toolchain's folder (its RUNPATH); the flags below cannot go into Package.swift because
+# -static-stdlib there breaks `swift test`. This is not a package manager: there is no
+# uninstall, and a second run simply overwrites the same files.
 set -euo pipefail
 
 say() { printf 'install.sh: %s\n' "$*"; }

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # memcheck-examples.sh — the C examples under valgrind's memcheck: installs the release libdaf
 # into <repo>/.build-release/prefix (.scripts/install.sh), builds examples/c/*.c through
 # pkg-config as a user would, and runs each under valgrind. A run passes when valgrind finds no

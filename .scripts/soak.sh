@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # soak.sh — builds libdaf and Tests/Soak/soak.c and runs the concurrency soak: <threads> threads
 # for <seconds> s on one context, every restore checked (see soak.c). Prints the figures; exit
 # status 0 only with zero mismatches, zero lost entries and no other problem.
@@ -38,14 +39,18 @@ case "$sanitizer" in
 esac
 
 echo "soak.sh: building libdaf (release${swift_san:+, $sanitizer sanitizer}) in ${scratch#"$root"/}/"
+# The build's own status decides (pipefail): grep only trims progress lines, and a failed build
+# must stop here rather than leave the previous libdaf.so to be soaked.
+status=0
 "$swift_bin" build -c release --product daf --scratch-path "$scratch" "${swift_san[@]}" 2>&1 |
-    grep -vE '^\[[0-9]+/[0-9]+\]|Cannot export local symbol' || true
+    { grep -vE '^\[[0-9]+/[0-9]+\]|Cannot export local symbol' || true; } || status=$?
+[ "$status" -eq 0 ] || die "the build of libdaf failed (status $status)"
 lib_dir="$("$swift_bin" build -c release --scratch-path "$scratch" --show-bin-path)"
 [ -f "$lib_dir/libdaf.so" ] || die "the build did not produce $lib_dir/libdaf.so"
 rm -f "$scratch/soak"
 "$clang_bin" -std=c11 -g -O2 -Wall -Wextra -Werror -pthread "${c_san[@]}" -I"$root/include" \
     "$root/Tests/Soak/soak.c" -o "$scratch/soak" -L"$lib_dir" -ldaf -Wl,-rpath,"$lib_dir" -lm 2>&1 |
-    grep -v 'Cannot export local symbol' || true
+    { grep -v 'Cannot export local symbol' || true; } || die "the soak did not build"
 [ -x "$scratch/soak" ] || die "the soak did not build"
 
 # Reports of a sanitizer end the run with a nonzero status.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run-quickstart.sh — quick start, command #1: installs libdaf into <repo>/.build-release/prefix,
 # then builds the C and C++ quickstart examples through pkg-config, as a user would, and runs
 # them. Nothing is installed system-wide; everything it makes stays under .build-release/.

@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run-train-c.sh — installs libdaf into <repo>/.build-release/prefix, builds the C training loop
 # examples/c/train_mlp.c through pkg-config as a user would (with OpenBLAS, OpenMP and zlib),
 # and trains it briefly twice from the same seed: fp32, then with --daf. The two loss columns

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * daf.h — libdaf, the Dynamic Activation Framework: keep a training loop's saved activations
  * quantized (1–8 bits per value) and bit-packed, and get them back in the backward pass.

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The bandwidth baselines of bench_baselines.h: plain C loops the compiler vectorizes
  * (-O3, AVX2 on x86), one contiguous chunk per thread. Deliberately nothing clever: they stand
  * for "what reading or writing this buffer costs". */

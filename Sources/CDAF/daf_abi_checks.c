@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Compile-time checks of the ABI in include/daf.h: struct sizes and field offsets are frozen
  * once released (fields are only appended), so any change to them must fail the build here. */
 #include <stddef.h>

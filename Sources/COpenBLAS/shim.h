@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* OpenBLAS's CBLAS for the trainer's matrix products (libopenblas-dev). */
 #include <cblas.h>
 /* Declared by OpenBLAS's cblas.h; repeated here so a netlib cblas.h chosen by

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The AVX-512 build of the packing kernels: the DAF module's own sources (the links in this
 // folder) compiled for x86-64-v4, so SIMD16<Float> lives in one zmm register instead of two ymm.
 // DAF calls packGroupsAVX512 only after daf_platform_cpu_has_avx512() said yes (KernelChoice).

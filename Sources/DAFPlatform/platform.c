@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The out-of-line parts of DAFPlatform: the contended paths of the futex lock (daf_lock.h), the
  * CPU check for the AVX-512 kernels, the cache size query and the thread-local pool cache
  * slot. The rest is static inline functions in its headers. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The kernel cases of daf-bench: minmax, quantize_pack, unpack_dequantize,
 // unpack_dequantize_range and save_restore, each timed against the bandwidth baseline it is
 // judged by (read pass for kernels that read fp32, fill pass for those that write it), in the

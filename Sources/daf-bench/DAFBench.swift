@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // daf-bench: libdaf's kernels against memory-bandwidth passes measured in the same run.
 // `swift run -c release daf-bench` prints a table; `--json` prints one JSON object.
 import ArgumentParser

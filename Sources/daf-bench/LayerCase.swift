@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The async-save case: a step of N layer-like computes (y = relu(x w)) whose outputs the
 // backward pass needs, then that "backward" reading them back once. Three ways to keep them:
 // fp32 (each output in its own buffer, nothing else to do), sync daf_save after each layer,

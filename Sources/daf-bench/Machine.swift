@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Facts about the machine for the JSON "machine" object: CPU model, cores, last-level cache,
 // libdaf version. Read from /proc and /sys; absent facts are left out, not guessed.
 import CDAF

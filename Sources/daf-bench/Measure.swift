@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Timing for daf-bench: a monotonic clock, medians, and the pairing of each kernel with its
 // bandwidth baseline so both are measured in the same run, rep by rep, on the same buffer.
 import Glibc

@@ -1,4 +1,5 @@
-// The pool benchmark of daf-bench (issue 3): a training step's allocations - 50 blocks of
+// SPDX-License-Identifier: MIT
+// The pool benchmark of daf-bench: a training step's allocations - 50 blocks of
 // 1 KiB to 8 MiB (log-uniform), each 0.7-1.3x its base size anew every step (bit widths that
 // change), freed in reverse order ("lifo") or a random order, for 200 steps - through
 // daf_pool_alloc/daf_pool_free against the system malloc/free, with and without writing every

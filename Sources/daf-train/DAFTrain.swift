@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // daf-train: the reference trainer. A small CNN learns Fashion-MNIST with its saved activations
 // in fp32 and in libdaf, on the same seed and data, and the runs are compared side by side.
 // `swift run -c release daf-train` is the project's main job; the logic is in DAFTrainerCore.

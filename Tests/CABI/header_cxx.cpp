@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // header_cxx.cpp — daf.h compiled as C++11 with -pedantic -Wall -Wextra -Werror, and linked
 // against the installed library: the header must be usable from C++ as it is (extern "C",
 // no C-only constructs). It checks only that C++ sees the same ABI, not the library's behaviour.

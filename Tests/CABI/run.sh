@@ -1,4 +1,5 @@
 #!/usr/bin/env bash
+# SPDX-License-Identifier: MIT
 # run.sh — the C ABI suite: installs the release libdaf into <repo>/.build-release/prefix with
 # .scripts/install.sh, then builds and runs the C and C++ tests and examples through pkg-config
 # exactly as a user would, and checks what the installed library exports, needs and is called.
@@ -121,6 +122,8 @@ check_quiet "abi_0_1_0.c compiles against the frozen 0.1.0 header and links (gcc
     gcc "${c_flags[@]}" -O2 "$here/abi_0_1_0.c" -o "$out/abi_0_1_0" "${libs[@]}" -lm
 check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
     g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/header_cxx.cpp" -o "$out/header_cxx" "${libs[@]}"
+check_quiet "wrapper_cxx.cpp (daf.hpp) compiles and links (g++ ${cxx_flags[*]})" \
+    g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/wrapper_cxx.cpp" -o "$out/wrapper_cxx" "${libs[@]}"
 
 # --- run ---------------------------------------------------------------------------------------
 echo "== running"
@@ -128,6 +131,11 @@ if [ -x "$out/header_cxx" ]; then
     check_loud "header_cxx runs against the installed library" "$out/header_cxx"
 else
     fail "header_cxx runs against the installed library" "not built"
+fi
+if [ -x "$out/wrapper_cxx" ]; then
+    check_loud "wrapper_cxx: daf.hpp survives moved contexts; async, ranges, info, budgets" "$out/wrapper_cxx"
+else
+    fail "wrapper_cxx: daf.hpp survives moved contexts; async, ranges, info, budgets" "not built"
 fi
 if [ -x "$out/abi_test" ]; then
     check_loud "abi_test: every case passes" "$out/abi_test"
@@ -146,13 +154,13 @@ if [ -x "$out/bad_input" ]; then
 else
     fail "bad_input: every bad argument gets its documented status and a detail" "not built"
 fi
-# The README's "Bad input" table is generated from bad_input.c's cases: it must not drift.
-readme_table="$(sed -n '/^<!-- bad-input-table -->$/,/^<!-- \/bad-input-table -->$/p' "$root/README.md" | sed '1d;$d')"
+# The "Bad input" table of Tests/README.md is generated from bad_input.c's cases: it must not drift.
+readme_table="$(sed -n '/^<!-- bad-input-table -->$/,/^<!-- \/bad-input-table -->$/p' "$root/Tests/README.md" | sed '1d;$d')"
 if [ -n "$readme_table" ] && [ "$readme_table" = "$(bash "$root/.scripts/bad-input-table.sh")" ]; then
-    pass "README.md's Bad input table equals .scripts/bad-input-table.sh's output"
+    pass "Tests/README.md's Bad input table equals .scripts/bad-input-table.sh's output"
 else
-    fail "README.md's Bad input table equals .scripts/bad-input-table.sh's output" \
-        "regenerate it: bash .scripts/bad-input-table.sh --readme"
+    fail "Tests/README.md's Bad input table equals .scripts/bad-input-table.sh's output" \
+        "regenerate it: bash .scripts/bad-input-table.sh --write"
     diff <(printf '%s\n' "$readme_table") <(bash "$root/.scripts/bad-input-table.sh") | head -n 20 | indent
 fi
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Every bad argument of every exported call returns its documented status and leaves a detail
 // message — called through the C declarations of daf.h, exactly as a C caller would.
 import CDAF

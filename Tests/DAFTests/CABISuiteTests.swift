@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Runs the C ABI suite (Tests/CABI/run.sh) from `swift test`, so one command covers the Swift
 // core and the installed release library as C and C++ users see it. It only launches the
 // script and reports its output; the checks themselves live in Tests/CABI/.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The SIMD kernels against the scalar reference: identical packed bytes (both roundings, every
 // bit width, odd lengths and group sizes, awkward data) and identical decoded values.
 import Testing

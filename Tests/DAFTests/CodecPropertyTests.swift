@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Properties of the codec over many seeds: the documented error bounds, unbiased stochastic
 // rounding, exact constants and non-finite values, range decoding equal to full decoding.
 import Testing

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Activation save/restore through the C API: handles (zero, stale, released, foreign), stats,
 // per-save bit widths, range restores, destroyed contexts, and threads racing on one context.
 import CDAF

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The context under a memory budget: each policy's round trip, the saving loop whose float32
 // activations need 4x (and 16x) the budget, eviction order against "sort by importance, evict
 // lowest", lowering and raising the budget, and the spill file (created privately, checksummed,

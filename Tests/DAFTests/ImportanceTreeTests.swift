@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The red-black tree against its oracle, a sorted array: random inserts, removals and
 // re-weightings over many seeds, with the tree's invariants and its whole order checked after
 // every operation. Importances come from a small set (with -0 and +0) so ties are common and

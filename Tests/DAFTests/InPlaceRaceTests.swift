@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threads racing on one context of a small budget while restores decode in place: any thread
 // may restore or release any entry, move the budget or re-weight entries, under each policy.
 // Every restore is checked against the values saved (or is a documented status), nothing

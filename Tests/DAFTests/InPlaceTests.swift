@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The no-copy save and restore (StoreState+Pins): taken when a block is contiguous, also over
 // several chunks; restores and daf_stats identical to the copy path's; NaN/Inf data through
 // the fallback; and what a pin holds back (eviction, release, a lower budget).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The futex lock behind Locked (DAFPlatform's daf_lock.h): mutual exclusion under contention,
 // with more threads than cores so that holders are preempted and waiters reach the futex
 // path, and errors thrown inside a critical section still release the lock.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pool's answer to "are this block's pages one range of memory?": true for blocks in one
 // free run and for blocks running on into the next chunk (mapped right after its neighbour),
 // false once a block is pieced from runs apart; contents read through the base pointer equal

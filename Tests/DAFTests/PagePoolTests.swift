@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The paged pool: random sequences of every operation against a model (bytes of each block,
 // importances, ages), with the pool's invariants checked after each step; the capacity never
 // above the budget; eviction order equal to "sort by importance (then age), evict lowest";

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threads change nothing but speed: packed bytes, decoded values and min/max are identical for
 // every thread count and both reduction strategies; the worker pool runs every part exactly
 // once, also with callers racing on one pool and workers that spun or slept in between; async

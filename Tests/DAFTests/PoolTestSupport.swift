@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Helpers for the budget, eviction and pool tests: budgeted contexts, a recompute callback
 // backed by the test's own copy of the data, the documented error bound of degraded entries,
 // and private spill directories.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Threads at once on one budgeted context (saving, restoring, releasing, re-weighting and
 // changing the budget, under a policy that degrades, spills and recomputes) and on one
 // standalone pool; every restored tensor is checked against its source within the codec's

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A context's reused blob buffers (ScratchBlobs): the bounds of the idle buffers, and restores
 // identical to the codec's own results whatever an earlier blob left in a buffer.
 import CDAF

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Shared test helpers: a seeded generator (SplitMix64, Steele et al. 2014) so every failure
 // names the seed that reproduces it, data generators for awkward inputs, and thin wrappers
 // that call the C API the way a C caller would.

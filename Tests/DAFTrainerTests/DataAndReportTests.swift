@@ -1,5 +1,7 @@
+// SPDX-License-Identifier: MIT
 // The loader's error when the data is missing, and the shapes of daf-train's outputs: the
-// --json object's fields exactly as issue 5 lists them, a readable SVG, the table.
+// --json object's fields exactly as in Sources/DAFTrainerCore/README.md, a readable SVG, the
+// table.
 @testable import DAFTrainerCore
 import Testing
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The backward pass against finite differences (the llm.c / cs231n gradient check): for each
 // parameter tensor of the CNN, the coordinates with the largest analytic gradients must match
 // (L(w + e) - L(w - e)) / 2e. im2col's backward is its adjoint: <im2col(x), c> = <x, col2im(c)>.

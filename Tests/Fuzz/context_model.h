@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * context_model.h — a caller's model of one libdaf context, shared by the call-sequence fuzzer
  * (fuzz_calls.c, choices from the fuzzer's bytes) and the soak (Tests/Soak/soak.c, choices

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_calls.c — libFuzzer target: the input bytes are a program of context and pool calls
  * (saves sync and async, waits, restores of all or a range, releases, importance and budget

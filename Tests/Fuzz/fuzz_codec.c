@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * fuzz_codec.c — libFuzzer target: arbitrary bytes as an untrusted packed blob, given to
  * daf_packed_info, daf_unpack_dequantize and daf_unpack_dequantize_range. It aborts when a

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * make_seeds.c — writes the first corpus of the fuzz targets (fuzz.sh <target> seed): for
  * codec, valid blobs of several bit widths, group sizes and roundings, some with NaN and ±Inf,

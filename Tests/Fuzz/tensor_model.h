@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * tensor_model.h — the oracle shared by the call-sequence fuzzer and the concurrency soak:
  * test tensors made from a seed, and the check of a restored tensor against its source under

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * soak.c — concurrency soak: N threads for S seconds on ONE context (every eviction policy, a
  * small budget), each doing random saves (sync and async), waits, restores of all or a range,

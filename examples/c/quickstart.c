@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * quickstart.c — the libdaf round trip a training loop does for one saved activation: save it
  * quantized (2 bits, groups of 256), restore it for the backward pass, release it, and check

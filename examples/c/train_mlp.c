@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /*
  * train_mlp.c — a C training loop as its author would write it, and the few lines that make
  * it keep its saved activations in libdaf. A 784-256-10 MLP (ReLU, softmax cross-entropy, SGD

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // quickstart.cpp — the same round trip as examples/c/quickstart.c, written as C++11 would: the
 // context lives in a small RAII owner and a failed status becomes an exception. It uses the C
 // API of daf.h directly; it is not a C++ binding.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // train_rings.cpp — daf.hpp in a small C++11 training loop. A 2-64-64-3 MLP learns which of
 // three noisy rings a point lies on, twice from the same start: once keeping its saved
 // activations in std::vectors, once in libdaf (2 bits) through daf::saved guards, which

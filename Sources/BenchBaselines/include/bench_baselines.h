@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* Memory-bandwidth baselines for daf-bench: the plainest fast pass over a buffer, measured in the
  * same run as each libdaf kernel so that results are ratios, not machine-dependent seconds.
  * Not part of libdaf. */

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The 64-byte header of a packed blob: writing it, and reading it back from untrusted bytes
 // with every field checked, so that nothing after it can index outside the blob.
 import CDAF

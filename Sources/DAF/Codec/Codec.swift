@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The whole-tensor codec: group by group, reduce, fit, encode (pack) or validate and decode
 // (unpack, whole or a range), plus the non-finite side list. Chooses the SIMD kernel for full
 // groups and the scalar reference for the short last group; tests can force the reference.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Scalar reference kernels for one group: encode its values into the tensor's lane-interleaved
 // code stream, decode them back. Obviously correct one value at a time; the test oracle for
 // SIMDGroupKernels and the path for the short last group. Not fast.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Packing a run of whole groups: reduce, fit, encode, and collect the NaN/±Inf values. Shared
 // by the DAF module and the AVX-512 build of the kernels (Sources/DAFKernelsAVX512 links this
 // file), so it depends only on the codec's value types, not on Codec or the C boundary.
@@ -18,7 +19,8 @@ enum GroupPacker {
         // One loop per code width and rounding, so that the common group's encoder
         // (SIMDGroupKernels.encodeCommon) compiles into the loop and any other group calls the
         // width's general encoder: a call per group, to the bits dispatcher and then to the
-        // general encoder, spilled the loop's state around it (perf; README, Speed).
+        // general encoder, spilled the loop's state around it (perf;
+        // Sources/daf-bench/README.md).
         switch spec.rounding {
         case .nearest:
             return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store,
@@ -33,16 +35,19 @@ enum GroupPacker {
                                                                spec: QuantSpec, layout: PackedLayout,
                                                                into dst: UnsafeMutableRawPointer, simd: Bool,
                                                                store: SIMDGroupKernels.RowStore?, rounding: R.Type) -> [NonfiniteValue] {
-        typealias W = SIMDGroupKernels
-        switch spec.bits {
-        case 1: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth1.self, rounding: R.self)
-        case 2: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth2.self, rounding: R.self)
-        case 3: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth3.self, rounding: R.self)
-        case 4: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth4.self, rounding: R.self)
-        case 5: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth5.self, rounding: R.self)
-        case 6: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth6.self, rounding: R.self)
-        case 7: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth7.self, rounding: R.self)
-        default: return pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store, width: W.CodeWidth8.self, rounding: R.self)
+        SIMDGroupKernels.withCodeWidth(bits: spec.bits, WidthRun<R>(groups: groups, values: values, count: count, spec: spec,
+                                                                     layout: layout, dst: dst, simd: simd, store: store))
+    }
+
+    /// pack(_:_:count:...) of one rounding, its arguments held for withCodeWidth.
+    private struct WidthRun<R: SIMDGroupKernels.RoundingKind>: SIMDGroupKernels.WidthGeneric {
+        let groups: Range<Int>, values: UnsafePointer<Float>, count: Int, spec: QuantSpec, layout: PackedLayout
+        let dst: UnsafeMutableRawPointer, simd: Bool, store: SIMDGroupKernels.RowStore?
+
+        @inline(__always)
+        func run<W: SIMDGroupKernels.CodeWidth>(width: W.Type) -> [NonfiniteValue] {
+            GroupPacker.pack(groups, values, count: count, spec: spec, layout: layout, into: dst, simd: simd, store: store,
+                             width: W.self, rounding: R.self)
         }
     }
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One group's quantization: its stored (minimum, scale) and the exact per-value arithmetic of
 // encoding and decoding, shared by the scalar reference and the SIMD kernels so that both give
 // identical bytes. The formulas are the ones include/daf.h documents.

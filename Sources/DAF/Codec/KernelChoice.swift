@@ -1,8 +1,9 @@
+// SPDX-License-Identifier: MIT
 // Which build of the packing kernels a `.simd` call takes. On x86-64 the library carries two:
 // the DAF module's own (AVX2, x86-64-v3) and DAFKernelsAVX512 (the same Swift sources built for
 // x86-64-v4, SIMD16 in one zmm register). A CPU with AVX-512 runs both roundings on the AVX-512
-// build, measured faster for each bit width (README, Speed). The environment variable
-// DAF_KERNELS=avx2 keeps every call on the AVX2 build, for comparisons.
+// build, measured faster for each bit width (Sources/daf-bench/README.md). The environment
+// variable DAF_KERNELS=avx2 keeps every call on the AVX2 build, for comparisons.
 import DAFPlatform
 #if canImport(Glibc)
 import Glibc

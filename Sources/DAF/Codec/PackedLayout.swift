@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Byte offsets and sizes of a packed blob (format version 1, documented in include/daf.h):
 // header | group table | codes (one lane-interleaved stream) | non-finite indices | bits.
 // Only arithmetic: reading and writing the bytes is BlobHeader's and the kernels' job.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // How a tensor is quantized: bits, group size, rounding and seed, validated once at the boundary
 // so the kernels below never see an out-of-range value. Not the packed format (PackedLayout).
 import CDAF

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Counter-based random numbers for stochastic rounding: u = f(seed, element index), so the
 // output is the same whatever the thread count or chunking. Hash: "lowbias32" from Chris
 // Wellons' hash-prospector (two multiply-xorshift rounds, bias ~0.17). Scalar and SIMD16 forms.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Debug/test-only checks of the red-black tree: the properties of CLRS 13.1 (root and nil
 // black, no red node with a red child, equal black height on every path), consistent parent
 // links, strictly increasing keys in order, the node count and the remembered greatest node.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pool's index of live blocks: a red-black tree ordered by (importance, age), so the least
 // important (and, among equals, oldest) block is the leftmost node. Insert, remove and the
 // least-important lookup are O(log n); successor walks give the eviction order. The algorithm

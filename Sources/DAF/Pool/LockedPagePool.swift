@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The object behind a daf_pool: a PagePool under a mutex, so one pool can serve several
 // threads. Every operation, copies into and out of blocks included, runs under the lock.
 // Destroying it unmaps its memory at once and marks it dead under the same lock, so a thread

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The pool's only contact with the OS: mapping and unmapping page-aligned ranges of anonymous
 // memory. Nothing here knows about pages, blocks or budgets.
 import Glibc

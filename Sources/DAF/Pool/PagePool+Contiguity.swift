@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whether a block's pages happen to form one contiguous range of memory, so that its bytes can
 // be read or written in place through one pointer (a context's no-copy save and restore).
 // Only a question: allocation does not promise it (see PagePool.takePages for when it holds).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Debug/test-only checks of the pool's page accounting: every mapped page is in exactly one
 // list (a chunk's free list or one live block's list), the counts agree with the lists, the
 // capacity never exceeds the budget, block sizes match their page counts, and the importance

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Giving memory back: a lower budget or a trim shrinks the pool's capacity. Because a block is
 // a list of pages, live pages can be moved out of the chunk (or chunk tail) that must go into
 // free pages elsewhere, and the block keeps its handle and contents; then the range is

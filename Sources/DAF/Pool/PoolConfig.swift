@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The validated geometry of a paged pool: page size, pages per chunk (the growth step), the
 // page-number split that the pool's 32-bit page ids use, the budget and the flags. Checked
 // once at creation, so the pool itself never sees an impossible value.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Minimum and maximum over the finite values of a float range, and how many values are NaN or
 // ±Inf: the reduction every group needs before it can be quantized (DAF §4.1). A scalar
 // reference and a SIMD16 kernel; both return the same min and max (the sign of a zero may

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Whole-tensor min/max over several threads, by one of two strategies (DAF §4.1, "hybrid
 // reduction"): a parallel tree (one slice per thread, partial results combined at the end) or
 // atomic combination (small chunks handed out dynamically, each folded into shared atomics as

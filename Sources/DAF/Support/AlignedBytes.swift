@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // An owned, 64-byte aligned heap buffer for transient work: a blob being packed before it goes
 // into the pool, or fetched out of it (or the spill file) to be unpacked. Allocation failure is
 // reported, never trapped.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // FNV-1a, 64-bit (Fowler, Noll, Vo; offset basis 14695981039346656037, prime 1099511628211):
 // the per-entry checksum of the spill file. Not cryptographic; it catches truncation and
 // accidental damage, which is what the spill file has to fear.

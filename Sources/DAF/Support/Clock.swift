@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A monotonic clock for the run-time tuning of the hybrid reduction.
 import Glibc
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The thread count of the stateless codec calls (daf_codec_set_threads): one process-wide
 // worker pool, replaced when the count changes. Calls already running keep the pool they
 // started with; a replaced pool finishes its queued work before its threads exit.

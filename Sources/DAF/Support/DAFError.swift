@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The one error type of the Swift core: a daf.h status plus a detail message for
 // daf_last_error. It never crosses the C boundary; Exports/ turns it into an int status.
 import CDAF

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Per-thread detail message behind daf_last_error: like errno, one slot per thread, tagged
 // with the context it concerns (0 for calls without a context). Not a log; only the last one.
 import Glibc

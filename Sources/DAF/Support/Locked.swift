@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A value behind a lock: the one-word futex lock of DAFPlatform (daf_lock.h), whose fast path
 // is one atomic instruction each way (pthread_mutex_lock + unlock cost ~100 instructions, a
 // tenth of a pool alloc + free). Not Synchronization.Mutex: ThreadSanitizer cannot see its

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Live library objects by id. The opaque pointers handed to C are these ids, never addresses:
 // a stale, double-destroyed or made-up pointer is simply not found (DAF_E_INVALID_CONTEXT).
 // An id is generation << 24 | slot << 2 | kind: the kind (1 = context, 2 = pool) keeps one

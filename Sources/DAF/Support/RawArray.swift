@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A heap array of plain-data elements that grows with realloc and reports allocation failure
 // as DAF_E_NO_MEMORY instead of trapping. It is a bare pointer: the noncopyable type that owns
 // it frees it once, in its deinit. Not a general collection (no bounds checks: callers index

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Worker threads owned by libdaf: a fixed number of pthreads, a FIFO of jobs, and a parallel
 // loop in which the calling thread works too. Not Dispatch: the thread count is exactly what
 // the user asked for, so libdaf never oversubscribes cores that OpenBLAS or OpenMP use.

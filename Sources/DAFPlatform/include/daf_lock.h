@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* A mutex in one 32-bit word: an atomic fast path inline (one compare-exchange to take it, one
  * exchange to give it back) and a futex for waiting. Drepper's third mutex ("Futexes Are
  * Tricky", 2011, section 6): 0 = free, 1 = taken, 2 = taken and someone may be waiting.

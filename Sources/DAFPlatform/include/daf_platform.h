@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* What the Swift core cannot spell itself: CPU hints, vector operations that Swift's SIMD types
  * compile poorly (reductions, rounding conversions, three-way OR), non-temporal stores, the
  * floating-point environment (daf_fpenv.h), a futex lock (daf_lock.h), thread-local slots. Internal to
@@ -16,8 +17,8 @@
  * outside it) for reading: PREFETCHT1 on x86. Into L1 (PREFETCHT0) each request holds one of
  * the L1's few miss buffers until its line arrives from DRAM, which capped 4-bit nearest
  * packing of 256 MiB at about 16 GB/s on one Zen 4 core, whose read pass runs at about 30;
- * into L2 it ran at 21-23 (a C loop around daf_quantize_pack; README, Speed). The packer's
- * loads then find the lines in L2, and L1's own prefetcher takes them from there. */
+ * into L2 it ran at 21-23 (a C loop around daf_quantize_pack; Sources/daf-bench/README.md).
+ * The packer's loads then find the lines in L2, and L1's own prefetcher takes them from there. */
 static inline void daf_platform_prefetch(const void *p) { __builtin_prefetch(p, 0, 2); }
 
 /* Clang vector types; Swift imports them as SIMD16<Float>, SIMD8<Float>, SIMD4<Float>, SIMD2<Float>,

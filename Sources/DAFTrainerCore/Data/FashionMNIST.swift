@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Fashion-MNIST (Xiao, Rasul, Vollgraf 2017) as Debian's dataset-fashion-mnist installs it:
 // 28x28 grey images, 10 classes, 60000 training and 10000 test examples. Pixels are kept as
 // bytes and normalized when a batch is built.

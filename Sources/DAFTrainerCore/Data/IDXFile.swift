@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reads one gzipped IDX file (the MNIST format of LeCun et al.: a big-endian magic whose third
 // byte is the element type, 0x08 = unsigned byte, and fourth the number of dimensions, then
 // one big-endian uint32 per dimension, then the data) through zlib. Unsigned bytes only.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A 3x3 convolution, padding 1, stride 1, by im2col + sgemm: forward and backward side by side.
 // Activations are (C, B, H, W). The backward pass needs the layer's input, which the caller
 // saves (fp32 or libdaf) and hands back; the im2col matrix is rebuilt from it, never kept.

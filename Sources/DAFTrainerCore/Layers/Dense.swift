@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A fully connected layer, forward and backward side by side. Inputs are (B, in), outputs
 // (B, out); the backward pass needs the input, which the caller saves and hands back.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // im2col and its adjoint col2im for 3x3 convolutions with padding 1 and stride 1 (Chellapilla,
 // Puri, Simard, "High performance convolutional neural networks for document processing", 2006):
 // a convolution becomes one matrix product. Activations use the layout (C, B, H, W), so the

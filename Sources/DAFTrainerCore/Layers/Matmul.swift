@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Row-major single-precision matrix products through OpenBLAS's cblas_sgemm, and the thread
 // count OpenBLAS uses. The one place the trainer touches BLAS.
 import COpenBLAS

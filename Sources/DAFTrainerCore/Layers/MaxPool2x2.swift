@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // 2x2 max pooling with stride 2, forward and backward side by side. The backward pass needs
 // only which of the four inputs won each window: forward returns that argmax as a float
 // tensor of 0...3 (dy * 2 + dx), which the caller saves like any activation. Such small

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A trainable tensor with its gradient and its optimizer state (the momentum of SGD).
 
 final class Parameter {

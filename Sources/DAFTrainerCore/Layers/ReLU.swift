@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // ReLU, forward and backward side by side. The backward pass needs only where the output was
 // positive; it reads that from the output itself, which the caller has saved anyway as the next
 // layer's input, so ReLU saves nothing of its own.

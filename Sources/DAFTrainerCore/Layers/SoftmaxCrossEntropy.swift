@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Softmax with cross-entropy over 10 classes, the loss and its gradient together: the
 // gradient of the mean loss with respect to the logits is (softmax - onehot) / B, computed in
 // the forward pass, so nothing is saved for it.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Progress on standard error: a bar redrawn in place on a terminal, plain lines otherwise (a
 // log or CI). Standard output stays free for the table or the JSON.
 import Glibc

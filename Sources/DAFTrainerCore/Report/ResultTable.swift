@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The side-by-side table daf-train prints at the end: one column per run, one row per figure.
 
 public enum ResultTable {

@@ -1,6 +1,7 @@
-// daf-train --json: one object {"runs": [...]} with exactly the fields issue 5 lists. Fields
-// that do not apply (group and rounding of an fp32 run; policy and budget of a run without a
-// budget) are null.
+// SPDX-License-Identifier: MIT
+// daf-train --json: one object {"runs": [...]} with exactly the fields of the example in
+// Sources/DAFTrainerCore/README.md. Fields that do not apply (group and rounding of an fp32
+// run; policy and budget of a run without a budget) are null.
 
 public enum RunJSON {
     public static func render(_ runs: [RunResult]) -> String {

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // daf-train --report: a hand-written SVG with two plots. Left, the saved-activation bytes after
 // each save and release of one training step (forward rises, backward falls), per run; right,
 // test accuracy after each epoch, per run; below both, one legend with each run's peak and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Number formatting for the table and the plot, without Foundation: fixed decimals and
 // binary byte units.
 

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A float tensor's storage: one 64-byte aligned heap block with a count. The only raw-pointer
 // owner in the trainer; layers receive its pointer. It is not a tensor type (no shape: each
 // use names its shape in a comment).

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Splits a loop over `count` independent items into one contiguous chunk per thread
 // (Dispatch's concurrentPerform). The element-wise layers use it; OpenBLAS has its own
 // threads, set to the same count, and the two never run at the same time.

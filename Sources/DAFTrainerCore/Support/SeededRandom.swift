@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reproducible randomness for weights and shuffling: SplitMix64 (Steele, Lea, Flood, "Fast
 // splittable pseudorandom number generators", OOPSLA 2014) and Box-Muller normals. Not for
 // anything that needs cryptographic quality.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The trainer's failures, each with a message a person can act on. A failed libdaf call is one
 // of them: the trainer never continues past it, since its figures would be meaningless.
 import CDAF

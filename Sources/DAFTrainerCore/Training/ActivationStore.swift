@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Where the backward pass's tensors wait between forward and backward: plain fp32 buffers
 // (PlainStore) or libdaf through its C API only (LibdafStore). Both count the bytes they hold
 // the same way the run reports them, and can record a timeline of those bytes over one step.

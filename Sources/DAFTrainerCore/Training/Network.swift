@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The reference CNN: conv3x3·32 → max-pool → ReLU → conv3x3·64 → max-pool → ReLU → fc128 →
 // ReLU → fc10, softmax cross-entropy. (Pooling before ReLU gives the same output as after,
 // since max commutes with a monotone function, and costs a quarter of the ReLU work.)

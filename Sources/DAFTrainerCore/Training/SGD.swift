@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // SGD with momentum (v = momentum * v + g; w -= lr * v, the form PyTorch uses). The learning
 // rate warms up linearly over the first steps (Goyal et al., "Accurate, large minibatch SGD",
 // 2017: a full rate on random weights blows the loss up at once) and then decays to 0 along a

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // One training run's settings, as daf-train's options and the tests set them.
 
 public enum Mode: String, Sendable, CaseIterable {

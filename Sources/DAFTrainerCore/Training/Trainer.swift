@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The training loop: epochs over a shuffled subset, one step = forward (saving into the run's
 // store), loss, backward, SGD update; test accuracy after each epoch; each run's figures at the
 // end. Several runs (fp32 and libdaf, or several bit widths) train in lockstep: every step

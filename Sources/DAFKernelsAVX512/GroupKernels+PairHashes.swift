@@ -1,0 +1,1 @@
+../DAF/Codec/GroupKernels+PairHashes.swift
