@@ -1,4 +1,5 @@
 // swift-tools-version:6.0
+// SPDX-License-Identifier: MIT
 // libdaf: quantized, bit-packed activation storage behind a C ABI (see README.md).
 import PackageDescription
 

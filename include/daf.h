@@ -41,6 +41,18 @@
  *  - On failure, output buffers and out-parameters hold unspecified contents unless the call
  *    says otherwise; the library never writes past the sizes you give it.
  *  - "Since" gives the version in which a call appeared.
+ *
+ * Changes in 0.2.0 (a program built against 0.1.0 keeps building, linking and running):
+ *  - Structs may grow: every released struct_size is accepted; the _init calls became macros
+ *    over new _init_sized functions (the old symbols remain for 0.1.0 binaries).
+ *  - daf_packed_bound is a true worst case (all values NaN/±Inf); daf_packed_bound_finite is
+ *    the former figure. Pool calls report DAF_E_INVALID_POOL (0.1.0: DAF_E_INVALID_CONTEXT).
+ *  - Arguments are checked strictly in parameter order (see below); chunk_bytes 0 means the
+ *    default; a subnormal group step rounds up so codes never clamp far from their value; a
+ *    failed save gives its stochastic seed number back.
+ *  - New calls: daf_restore_release, daf_release_all, daf_wait_all. Renamed types (old names
+ *    kept as deprecated aliases, see the end): daf_packed_information, daf_context_statistics,
+ *    daf_handle_information; pool flags are an enum (daf_pool_flag).
  *  - Floating point: the codec and context calls compute in the default environment (round to
  *    nearest even, denormals kept) whatever the calling thread has set, so a host that rounds
  *    upward or flushes denormals (FTZ/DAZ, as ML frameworks often do) gets the same bytes and
@@ -50,10 +62,10 @@
  * Threads: every call is safe from any number of threads; separate contexts are independent.
  * libdaf's own threads: the stateless codec uses daf_codec_threads() threads per call (1 by
  * default: none of its own); a context uses options.threads per call (default: one per core)
- * and keeps max(threads - 1, 1) workers for that and for daf_save_async. A worker that
- * finishes a job spins (with the CPU's pause hint) for up to 50 microseconds before it sleeps,
- * so that back-to-back calls (e.g. range restores of small tiles) find it awake; idle workers
- * use no CPU. With OpenBLAS or OpenMP in the same process, give libdaf the cores they leave
+ * and keeps max(threads - 1, 1) workers for that and for daf_save_async. Currently a
+ * worker that finishes a job spins briefly (about 50 microseconds, with the CPU's spin hint)
+ * before it sleeps, so that back-to-back calls (e.g. range restores of small tiles) find it
+ * awake; idle workers use no CPU. (Tuning like this is described as it is now, not promised.) With OpenBLAS or OpenMP in the same process, give libdaf the cores they leave
  * free (e.g. a context with threads = 1 still packs async saves on its one worker while BLAS
  * uses the other cores).
  */
@@ -136,7 +148,7 @@ const char *daf_status_message(int status);
  * over its finite values, and one code q in [0, 2^bits - 1] per value; the value comes back as
  * min + q * scale. With nearest rounding the error is at most scale / 2 per value (plus float
  * rounding of the final multiply-add); a group whose finite values are all equal comes back
- * exactly. Decoded values of finite inputs are always finite, also near FLT_MAX. NaN, +Inf and
+ * exactly (a group of -0.0 as +0.0: the stored minimum is +0). Decoded values of finite inputs are always finite, also near FLT_MAX. NaN, +Inf and
  * -Inf are kept aside bit-exactly (see the format below) and come back exactly where they
  * were; the rest of their group is quantized as usual.
  *
@@ -282,15 +294,16 @@ int daf_unpack_dequantize(const void *src, size_t src_size, float *dst, size_t c
  *  overlap the range are read (a tile of rows without unpacking the tensor). Small tiles
  *  restore faster from several of your threads at once, each restoring its own tiles with
  *  daf_codec_threads() == 1, than from one thread with more codec threads: a call spread over
- *  threads pays for handing out and joining its parts (README, Speed).
+ *  threads pays for handing out and joining its parts (Sources/daf-bench/README.md).
  *  Errors: as daf_unpack_dequantize, and DAF_E_OUT_OF_RANGE when first + count exceeds the
  *  blob's count. Thread-safe. Since 0.1.0. */
 int daf_unpack_dequantize_range(const void *src, size_t src_size, size_t first, size_t count,
                                 float *dst);
 
-/** What a packed blob holds (filled by daf_packed_info). Since 0.1.0. */
-typedef struct daf_blob_info {
-    uint32_t struct_size;    /**< set by the caller: sizeof(daf_blob_info) */
+/** What a packed blob holds (filled by daf_packed_info). Since 0.1.0, named daf_blob_info
+ *  until 0.2.0 (still a deprecated alias). */
+typedef struct daf_packed_information {
+    uint32_t struct_size;    /**< set by the caller: sizeof(daf_packed_information) */
     uint32_t format_version;
     uint32_t bits;
     uint32_t group_size;
@@ -300,13 +313,13 @@ typedef struct daf_blob_info {
     uint64_t nonfinite_count;
     uint64_t seed;
     uint64_t packed_size;    /**< bytes of the blob */
-} daf_blob_info;
+} daf_packed_information;
 
 /** Validates a blob's header (magic, hash, version, fields, sizes against src_size; not the
  *  group table, codes or non-finite list, which unpacking checks) and describes it in *info
  *  (whose struct_size the caller sets). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE,
  *  DAF_E_CORRUPT, DAF_E_UNSUPPORTED_FORMAT. Thread-safe. Since 0.1.0. */
-int daf_packed_info(const void *src, size_t src_size, daf_blob_info *info);
+int daf_packed_info(const void *src, size_t src_size, daf_packed_information *info);
 
 /** Minimum and maximum of the finite values of src[0..count) (NaN and ±Inf are skipped).
  *  With no finite value (or count 0) both are NaN. With several codec threads, large inputs
@@ -344,8 +357,8 @@ uint32_t daf_codec_threads(void);
  * the least important block is found, and a block inserted, removed or re-weighted, in
  * O(log n). Freed pages are reused most-recently-freed first, from the lowest chunk first, so
  * higher chunks empty out. A mapped chunk costs no memory until its pages are used: a page is
- * backed (faulted in, whole) when a block first gets it, together with 1/12 of the pool's used
- * pages beyond it, so resident memory is what was used at the peak plus at most about 8 %, and
+ * backed (faulted in, whole) when a block first gets it, together with (currently) 1/12 of the
+ * pool's used pages beyond it, so resident memory is what was used at the peak plus about 8 %, and
  * an allocation that stays below an earlier peak never page-faults. Chunks ask the kernel for
  * transparent huge pages (madvise MADV_HUGEPAGE; no effect where THP is off), so backing takes
  * one fault per 2 MiB rather than per 4 KiB.
@@ -364,7 +377,7 @@ typedef struct daf_pool daf_pool;
 typedef uint64_t daf_pool_block;
 
 /** Default page size in bytes: measured on the allocation workload of daf-bench
- *  (pool_alloc_free; see README.md) as the best balance of speed and partly used pages. */
+ *  (pool_alloc_free; Sources/daf-bench/README.md) as the best balance of speed and partly used pages. */
 #define DAF_DEFAULT_PAGE_SIZE 65536
 /** Largest page size: 16 MiB. The smallest is the OS page size (4096 on x86-64 Linux). */
 #define DAF_MAX_PAGE_SIZE 16777216
@@ -373,8 +386,11 @@ typedef uint64_t daf_pool_block;
 /** Most pages a chunk may hold: chunk_bytes / page_size <= 2^24. */
 #define DAF_MAX_CHUNK_PAGES 16777216
 
-/** Pool flags (daf_pool_options.flags, daf_options.pool_flags). */
-#define DAF_POOL_AUTO_TRIM 1u /**< unmap a chunk as soon as no block uses it */
+/** Pool flags (daf_pool_options.flags, daf_options.pool_flags): an OR of these. An enum like
+ *  daf_policy since 0.2.0 (a macro in 0.1.0; same value). */
+typedef enum daf_pool_flag {
+    DAF_POOL_AUTO_TRIM = 1 /**< unmap a chunk as soon as no block uses it */
+} daf_pool_flag;
 
 /** Options for daf_pool_create: fill with daf_pool_options_init, then change fields.
  *  Since 0.1.0. */
@@ -522,7 +538,7 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * transient heap memory of up to one packed blob (none when it packs into or unpacks from the
  * pool's pages in place, the usual case; to degrade an entry, also its float32 size) while it
  * runs, and the context keeps up to two of those blob buffers idle between calls
- * (at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
+ * (currently at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
  * and restores do not map and fault in fresh memory each time. When a save would not fit,
  * the context evicts entries, least important first (lowest importance; among equal
  * importances the oldest save, which a backward pass needs last), never the entry being
@@ -687,7 +703,7 @@ int daf_wait(daf_context *ctx, daf_handle handle);
  *  degraded entry comes back with its larger error, a spilled one from the spill file, a
  *  dropped one from its recompute callback (see "Memory budget"). Errors:
  *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED,
- *  DAF_E_SIZE_MISMATCH, DAF_E_CORRUPT (a spilled entry's bytes changed on disk), DAF_E_IO,
+ *  DAF_E_OVERFLOW (count), DAF_E_SIZE_MISMATCH, DAF_E_CORRUPT (a spilled entry's bytes changed on disk), DAF_E_IO,
  *  DAF_E_RECOMPUTE_FAILED, DAF_E_NO_MEMORY, or the status of a failed async save.
  *  Thread-safe, also concurrently with daf_release of the same handle (one of them wins; a
  *  dropped entry's callback may still run once). Since 0.1.0. */
@@ -695,8 +711,8 @@ int daf_restore(daf_context *ctx, daf_handle handle, float *dst, size_t count);
 
 /** Writes elements [first, first + count) of the saved tensor to dst[0..count), identical to
  *  the same range of a full restore (for a dropped entry the callback rebuilds the whole
- *  tensor into a temporary buffer). Errors: as daf_restore, with DAF_E_OUT_OF_RANGE when the
- *  range exceeds the saved count. Thread-safe. Since 0.1.0. */
+ *  tensor into a temporary buffer). Errors: as daf_restore (DAF_E_OVERFLOW for a count above
+ *  2^58), with DAF_E_OUT_OF_RANGE when the range exceeds the saved count. Thread-safe. Since 0.1.0. */
 int daf_restore_range(daf_context *ctx, daf_handle handle, size_t first, size_t count,
                       float *dst);
 
@@ -705,14 +721,33 @@ int daf_restore_range(daf_context *ctx, daf_handle handle, size_t first, size_t 
  *  DAF_E_UNKNOWN_HANDLE (also for a second release). Thread-safe. Since 0.1.0. */
 int daf_release(daf_context *ctx, daf_handle handle);
 
+/** daf_restore, then daf_release of the same handle on success: what a backward pass does
+ *  with a tensor it reads once. On failure nothing is released (the entry can be restored
+ *  again or released). Errors: as daf_restore. Thread-safe. Since 0.2.0. */
+int daf_restore_release(daf_context *ctx, daf_handle handle, float *dst, size_t count);
+
+/** Releases every entry of the context (e.g. at the end of a step, or after a step abandoned
+ *  without its backward pass), first finishing its pending async saves (whose failures are
+ *  dropped with their handles). *out_released, if out_released is not NULL, gets how many
+ *  entries were released. Saves made by other threads during the call may stay. Errors:
+ *  DAF_E_INVALID_CONTEXT. Thread-safe. Since 0.2.0. */
+int daf_release_all(daf_context *ctx, size_t *out_released);
+
+/** Waits for every pending daf_save_async of the context. Returns DAF_OK when all of them
+ *  succeeded, else the status of the failed one with the lowest handle; every failed save's
+ *  handle becomes unknown, as after daf_wait. Errors: DAF_E_INVALID_CONTEXT, a failed save's
+ *  status. Thread-safe. Since 0.2.0. */
+int daf_wait_all(daf_context *ctx);
+
 /** Changes an entry's importance (finite; higher = keep longer). Errors:
  *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_INVALID_ARGUMENT. Thread-safe.
  *  Since 0.1.0. */
 int daf_set_importance(daf_context *ctx, daf_handle handle, float importance);
 
-/** Context figures (filled by daf_stats; the caller sets struct_size). Since 0.1.0. */
-typedef struct daf_context_stats {
-    uint32_t struct_size;       /**< set by the caller: sizeof(daf_context_stats) */
+/** Context figures (filled by daf_stats; the caller sets struct_size). Since 0.1.0, named
+ *  daf_context_stats until 0.2.0 (still a deprecated alias). */
+typedef struct daf_context_statistics {
+    uint32_t struct_size;       /**< set by the caller: sizeof(daf_context_statistics) */
     uint32_t reserved;          /**< 0 */
     uint64_t live_entries;      /**< saved and not yet released */
     uint64_t live_packed_bytes; /**< bytes of the packed blobs held in the pool (spilled and
@@ -720,7 +755,8 @@ typedef struct daf_context_stats {
     uint64_t live_fp32_bytes;   /**< bytes the same tensors take as float32 */
     uint64_t peak_packed_bytes; /**< highest live_packed_bytes so far */
     uint64_t peak_fp32_bytes;   /**< highest live_fp32_bytes so far */
-    uint64_t saves;             /**< successful daf_save calls */
+    uint64_t saves;             /**< successful saves: daf_save calls, and daf_save_async
+                                     saves once they have completed */
     uint64_t restores;          /**< successful daf_restore and daf_restore_range calls */
     uint64_t releases;          /**< successful daf_release calls */
     /* The pool and evictions (see "Memory budget"). */
@@ -746,11 +782,11 @@ typedef struct daf_context_stats {
     uint64_t spill_restores;      /**< successful restores read from the spill file */
     uint64_t recompute_restores;  /**< successful restores rebuilt by a callback */
     uint64_t recompute_failures;  /**< callbacks that returned nonzero */
-} daf_context_stats;
+} daf_context_statistics;
 
 /** Copies the context's figures into *stats (one consistent snapshot). Errors:
  *  DAF_E_INVALID_CONTEXT, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
-int daf_stats(daf_context *ctx, daf_context_stats *stats);
+int daf_stats(daf_context *ctx, daf_context_statistics *stats);
 
 /** Changes the context's budget (0 = no limit). A higher budget takes effect at once. A lower
  *  one evicts entries under the context's policy, as a save would, until the blobs' pages fit,
@@ -762,16 +798,17 @@ int daf_stats(daf_context *ctx, daf_context_stats *stats);
  *  moment (new ones then take the copying path until it is done). Since 0.1.0. */
 int daf_set_budget(daf_context *ctx, uint64_t budget_bytes);
 
-/** Where a saved entry's data is (daf_entry_info.state). */
+/** Where a saved entry's data is (daf_handle_information.state). */
 typedef enum daf_entry_state {
     DAF_ENTRY_IN_POOL = 0,  /**< packed, in the context's pool */
     DAF_ENTRY_SPILLED = 1,  /**< packed, in the spill file */
     DAF_ENTRY_DROPPED = 2   /**< dropped; restores call its recompute callback */
 } daf_entry_state;
 
-/** One saved entry (filled by daf_handle_info; the caller sets struct_size). Since 0.1.0. */
-typedef struct daf_entry_info {
-    uint32_t struct_size;  /**< set by the caller: sizeof(daf_entry_info) */
+/** One saved entry (filled by daf_handle_info; the caller sets struct_size). Since 0.1.0,
+ *  named daf_entry_info until 0.2.0 (still a deprecated alias). */
+typedef struct daf_handle_information {
+    uint32_t struct_size;  /**< set by the caller: sizeof(daf_handle_information) */
     uint32_t state;        /**< a daf_entry_state */
     uint32_t bits;         /**< bits per value now (fewer than saved_bits once degraded) */
     uint32_t saved_bits;   /**< bits per value at save time */
@@ -779,11 +816,11 @@ typedef struct daf_entry_info {
     uint32_t reserved;     /**< 0 */
     uint64_t count;        /**< values */
     uint64_t packed_bytes; /**< size of its packed blob (also when spilled or dropped) */
-} daf_entry_info;
+} daf_handle_information;
 
 /** Describes a saved entry in *info (one consistent snapshot). Errors: DAF_E_INVALID_CONTEXT,
  *  DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe. Since 0.1.0. */
-int daf_handle_info(daf_context *ctx, daf_handle handle, daf_entry_info *info);
+int daf_handle_info(daf_context *ctx, daf_handle handle, daf_handle_information *info);
 
 /** What was wrong with the calling thread's most recent failed call: which argument, which
  *  limit. For ctx non-NULL, the message is the thread's last failure if that call was on ctx
@@ -791,6 +828,23 @@ int daf_handle_info(daf_context *ctx, daf_handle handle, daf_entry_info *info);
  *  calls, daf_create, the daf_pool_* calls, and calls given a NULL ctx). Never NULL; the text
  *  stays valid until the same thread's next failed libdaf call. Since 0.1.0. */
 const char *daf_last_error(const daf_context *ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * 0.1 names
+ *
+ * Types renamed in 0.2.0 so that each call and the struct it fills follow one scheme (a call
+ * ending in _stats fills a ..._statistics, one ending in _info a ..._information). The old
+ * names stay as deprecated aliases: 0.1 programs still build (with a warning) and link.
+ * ------------------------------------------------------------------------------------------- */
+
+#if defined(__GNUC__) || defined(__clang__)
+#define DAF_DEPRECATED_(replacement) __attribute__((deprecated("use " replacement)))
+#else
+#define DAF_DEPRECATED_(replacement)
+#endif
+typedef daf_packed_information daf_blob_info DAF_DEPRECATED_("daf_packed_information");
+typedef daf_context_statistics daf_context_stats DAF_DEPRECATED_("daf_context_statistics");
+typedef daf_handle_information daf_entry_info DAF_DEPRECATED_("daf_handle_information");
 
 #ifdef __cplusplus
 } /* extern "C" */

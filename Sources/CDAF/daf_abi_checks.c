@@ -15,9 +15,9 @@ DAF_ASSERT_OFFSET(daf_quantize_params, group_size, 8);
 DAF_ASSERT_OFFSET(daf_quantize_params, rounding, 12);
 DAF_ASSERT_OFFSET(daf_quantize_params, seed, 16);
 
-DAF_ASSERT_LAYOUT(daf_blob_info, 56);
-DAF_ASSERT_OFFSET(daf_blob_info, count, 24);
-DAF_ASSERT_OFFSET(daf_blob_info, packed_size, 48);
+DAF_ASSERT_LAYOUT(daf_packed_information, 56);
+DAF_ASSERT_OFFSET(daf_packed_information, count, 24);
+DAF_ASSERT_OFFSET(daf_packed_information, packed_size, 48);
 
 DAF_ASSERT_OFFSET(daf_options, seed, 16);
 DAF_ASSERT_OFFSET(daf_options, threads, 24);
@@ -34,12 +34,12 @@ DAF_ASSERT_OFFSET(daf_save_params, importance, 8);
 DAF_ASSERT_OFFSET(daf_save_params, reserved, 12);
 DAF_ASSERT_OFFSET(daf_save_params, recompute, 16);
 
-DAF_ASSERT_LAYOUT(daf_context_stats, 240);
-DAF_ASSERT_OFFSET(daf_context_stats, live_entries, 8);
-DAF_ASSERT_OFFSET(daf_context_stats, releases, 64);
-DAF_ASSERT_OFFSET(daf_context_stats, budget_bytes, 72);
-DAF_ASSERT_OFFSET(daf_context_stats, evictions_degrade, 144);
-DAF_ASSERT_OFFSET(daf_context_stats, recompute_failures, 232);
+DAF_ASSERT_LAYOUT(daf_context_statistics, 240);
+DAF_ASSERT_OFFSET(daf_context_statistics, live_entries, 8);
+DAF_ASSERT_OFFSET(daf_context_statistics, releases, 64);
+DAF_ASSERT_OFFSET(daf_context_statistics, budget_bytes, 72);
+DAF_ASSERT_OFFSET(daf_context_statistics, evictions_degrade, 144);
+DAF_ASSERT_OFFSET(daf_context_statistics, recompute_failures, 232);
 
 DAF_ASSERT_LAYOUT(daf_pool_options, 32);
 DAF_ASSERT_OFFSET(daf_pool_options, chunk_bytes, 8);
@@ -51,10 +51,10 @@ DAF_ASSERT_OFFSET(daf_pool_statistics, budget_bytes, 8);
 DAF_ASSERT_OFFSET(daf_pool_statistics, fragmentation_bytes, 72);
 DAF_ASSERT_OFFSET(daf_pool_statistics, budget_refusals, 136);
 
-DAF_ASSERT_LAYOUT(daf_entry_info, 40);
-DAF_ASSERT_OFFSET(daf_entry_info, importance, 16);
-DAF_ASSERT_OFFSET(daf_entry_info, count, 24);
-DAF_ASSERT_OFFSET(daf_entry_info, packed_bytes, 32);
+DAF_ASSERT_LAYOUT(daf_handle_information, 40);
+DAF_ASSERT_OFFSET(daf_handle_information, importance, 16);
+DAF_ASSERT_OFFSET(daf_handle_information, count, 24);
+DAF_ASSERT_OFFSET(daf_handle_information, packed_bytes, 32);
 
 /* The structs that hold a pointer (spill_dir; the recompute callback and its user pointer)
  * end with it, so their earlier offsets are the same on 32-bit targets; only the sizes differ. */
@@ -71,13 +71,13 @@ DAF_ASSERT_OFFSET(daf_save_params, recompute_user, 24);
     _Static_assert(offsetof(type, field) + sizeof(((type *)0)->field) == (size), #type " 0.1.0 size")
 #if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
 DAF_ASSERT_0_1_0_END(daf_quantize_params, seed, 24);
-DAF_ASSERT_0_1_0_END(daf_blob_info, packed_size, 56);
+DAF_ASSERT_0_1_0_END(daf_packed_information, packed_size, 56);
 DAF_ASSERT_0_1_0_END(daf_pool_options, reserved, 32);
 DAF_ASSERT_0_1_0_END(daf_pool_statistics, budget_refusals, 144);
 DAF_ASSERT_0_1_0_END(daf_options, spill_dir, 72);
 DAF_ASSERT_0_1_0_END(daf_save_params, recompute_user, 32);
-DAF_ASSERT_0_1_0_END(daf_context_stats, recompute_failures, 240);
-DAF_ASSERT_0_1_0_END(daf_entry_info, packed_bytes, 40);
+DAF_ASSERT_0_1_0_END(daf_context_statistics, recompute_failures, 240);
+DAF_ASSERT_0_1_0_END(daf_handle_information, packed_bytes, 40);
 #endif
 
 _Static_assert(sizeof(daf_handle) == 8, "daf_handle is 64 bits");

@@ -1,10 +1,11 @@
+/* SPDX-License-Identifier: MIT */
 /*
- * bad_input.c — the bad-input matrix of libdaf's C ABI (issue 6): for every function of daf.h,
+ * bad_input.c — the bad-input matrix of libdaf's C ABI: for every function of daf.h,
  * every kind of bad argument, one case per line in CASES below, each checked for the status
  * daf.h documents and, for a failure, a non-empty daf_last_error detail. It is not a test of
  * what good input gives (abi_test/ does that); it only shows that bad input cannot crash the
  * host, lose data or pass unnoticed. Built through pkg-config like abi_test (see run.sh);
- * .scripts/bad-input-table.sh turns CASES into the README's "Bad input" table.
+ * .scripts/bad-input-table.sh turns CASES into the "Bad input" table of Tests/README.md.
  *
  * Every case runs in its own child process (fork), which builds a fresh fixture, so a trap or
  * a hang fails that case only and is reported by name.
@@ -95,9 +96,9 @@ typedef struct fixture {
     daf_options opt;
     daf_save_params sp;
     daf_pool_options po;
-    daf_blob_info bi;
-    daf_context_stats cs;
-    daf_entry_info ei;
+    daf_packed_information bi;
+    daf_context_statistics cs;
+    daf_handle_information ei;
     daf_pool_statistics ps;
     big_struct big;
 } fixture;
@@ -1090,9 +1091,9 @@ static int spill_dir_missing_with_spill(void) {
     X(info_src_null, "daf_packed_info", "src NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_packed_info(NULL, F.blob_size, &F.bi)) \
     X(info_null, "daf_packed_info", "info NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_packed_info(F.blob, F.blob_size, NULL)) \
     X(info_ss0, "daf_packed_info", "info.struct_size 0", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_info(F.blob, F.blob_size, out_struct(0))) \
-    X(info_ss_small, "daf_packed_info", "info.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_info(F.blob, F.blob_size, out_struct(sizeof(daf_blob_info) - 8))) \
+    X(info_ss_small, "daf_packed_info", "info.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_info(F.blob, F.blob_size, out_struct(sizeof(daf_packed_information) - 8))) \
     X(info_ss_4097, "daf_packed_info", "info.struct_size 4097 (garbage)", DAF_E_STRUCT_SIZE, LE_NULL, daf_packed_info(F.blob, F.blob_size, out_struct(4097))) \
-    X(info_ss_larger, "daf_packed_info", "info.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_packed_info(F.blob, F.blob_size, out_struct(sizeof(daf_blob_info) + 40)), sizeof(daf_blob_info), sizeof(daf_blob_info) + 40)) \
+    X(info_ss_larger, "daf_packed_info", "info.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_packed_info(F.blob, F.blob_size, out_struct(sizeof(daf_packed_information) + 40)), sizeof(daf_packed_information), sizeof(daf_packed_information) + 40)) \
     X(info_size0, "daf_packed_info", "src_size 0", DAF_E_CORRUPT, LE_NULL, daf_packed_info(F.blob, 0, &F.bi)) \
     X(info_trunc, "daf_packed_info", "src_size one byte short", DAF_E_CORRUPT, LE_NULL, daf_packed_info(F.blob, F.blob_size - 1, &F.bi)) \
     X(info_magic, "daf_packed_info", "magic wrong", DAF_E_CORRUPT, LE_NULL, info_edited(0, 1, 'Q', 1)) \
@@ -1261,9 +1262,9 @@ static int spill_dir_missing_with_spill(void) {
     X(stats_ctx_dead, "daf_stats", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_stats(F.dead, (F.cs.struct_size = sizeof F.cs, &F.cs))) \
     X(stats_null, "daf_stats", "stats NULL", DAF_E_NULL_ARGUMENT, LE_CTX, daf_stats(F.ctx, NULL)) \
     X(stats_ss0, "daf_stats", "stats.struct_size 0", DAF_E_STRUCT_SIZE, LE_CTX, daf_stats(F.ctx, out_struct(0))) \
-    X(stats_ss_small, "daf_stats", "stats.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_CTX, daf_stats(F.ctx, out_struct(sizeof(daf_context_stats) - 8))) \
+    X(stats_ss_small, "daf_stats", "stats.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_CTX, daf_stats(F.ctx, out_struct(sizeof(daf_context_statistics) - 8))) \
     X(stats_ss_4097, "daf_stats", "stats.struct_size 4097 (garbage)", DAF_E_STRUCT_SIZE, LE_CTX, daf_stats(F.ctx, out_struct(4097))) \
-    X(stats_ss_larger, "daf_stats", "stats.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_stats(F.ctx, out_struct(sizeof(daf_context_stats) + 48)), sizeof(daf_context_stats), sizeof(daf_context_stats) + 48)) \
+    X(stats_ss_larger, "daf_stats", "stats.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_stats(F.ctx, out_struct(sizeof(daf_context_statistics) + 48)), sizeof(daf_context_statistics), sizeof(daf_context_statistics) + 48)) \
     X(budget_ctx_null, "daf_set_budget", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_set_budget(NULL, 0)) \
     X(budget_ctx_dead, "daf_set_budget", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_set_budget(F.dead, 0)) \
     X(budget_zero, "daf_set_budget", "budget 0 (no limit)", DAF_OK, LE_NONE, daf_set_budget(F.ctx, 0)) \
@@ -1276,9 +1277,9 @@ static int spill_dir_missing_with_spill(void) {
     X(hinfo_foreign, "daf_handle_info", "another context's handle", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_handle_info(F.ctx, F.foreign, (F.ei.struct_size = sizeof F.ei, &F.ei))) \
     X(hinfo_null, "daf_handle_info", "info NULL", DAF_E_NULL_ARGUMENT, LE_CTX, daf_handle_info(F.ctx, F.h, NULL)) \
     X(hinfo_ss0, "daf_handle_info", "info.struct_size 0", DAF_E_STRUCT_SIZE, LE_CTX, daf_handle_info(F.ctx, F.h, out_struct(0))) \
-    X(hinfo_ss_small, "daf_handle_info", "info.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_CTX, daf_handle_info(F.ctx, F.h, out_struct(sizeof(daf_entry_info) - 8))) \
+    X(hinfo_ss_small, "daf_handle_info", "info.struct_size smaller (sizeof - 8)", DAF_E_STRUCT_SIZE, LE_CTX, daf_handle_info(F.ctx, F.h, out_struct(sizeof(daf_handle_information) - 8))) \
     X(hinfo_ss_4097, "daf_handle_info", "info.struct_size 4097 (garbage)", DAF_E_STRUCT_SIZE, LE_CTX, daf_handle_info(F.ctx, F.h, out_struct(4097))) \
-    X(hinfo_ss_larger, "daf_handle_info", "info.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_handle_info(F.ctx, F.h, out_struct(sizeof(daf_entry_info) + 8)), sizeof(daf_entry_info), sizeof(daf_entry_info) + 8)) \
+    X(hinfo_ss_larger, "daf_handle_info", "info.struct_size larger (tail zeroed)", DAF_OK, LE_NONE, tail_zeroed(daf_handle_info(F.ctx, F.h, out_struct(sizeof(daf_handle_information) + 8)), sizeof(daf_handle_information), sizeof(daf_handle_information) + 8)) \
     X(hinfo_pending, "daf_handle_info", "async save still queued (waits)", DAF_OK, LE_NONE, restore_pending_async(4)) \
     X(pcreate_out_null, "daf_pool_create", "out_pool NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_pool_create(NULL, NULL)) \
     X(pcreate_order, "daf_pool_create", "options.struct_size 0 and out_pool NULL (parameter order)", DAF_E_STRUCT_SIZE, LE_NULL, daf_pool_create(in_po(0, 0), NULL)) \

@@ -10,11 +10,11 @@
 static_assert(sizeof(daf_quantize_params) == 24, "daf_quantize_params size as in C");
 static_assert(sizeof(daf_options) == 72, "daf_options size as in C");
 static_assert(sizeof(daf_save_params) == 32, "daf_save_params size as in C");
-static_assert(sizeof(daf_blob_info) == 56, "daf_blob_info size as in C");
-static_assert(sizeof(daf_context_stats) == 240, "daf_context_stats size as in C");
+static_assert(sizeof(daf_packed_information) == 56, "daf_packed_information size as in C");
+static_assert(sizeof(daf_context_statistics) == 240, "daf_context_statistics size as in C");
 static_assert(sizeof(daf_pool_options) == 32, "daf_pool_options size as in C");
 static_assert(sizeof(daf_pool_statistics) == 144, "daf_pool_statistics size as in C");
-static_assert(sizeof(daf_entry_info) == 40, "daf_entry_info size as in C");
+static_assert(sizeof(daf_handle_information) == 40, "daf_handle_information size as in C");
 static_assert(sizeof(daf_handle) == 8, "daf_handle is 64 bits");
 static_assert(DAF_E_CORRUPT == -7, "status values are frozen");
 

@@ -120,6 +120,9 @@ check_quiet "bad_input.c compiles and links (gcc ${c_flags[*]})" \
     gcc "${c_flags[@]}" -O2 "${cflags[@]}" "$here/bad_input.c" -o "$out/bad_input" "${libs[@]}" -lm
 check_quiet "abi_0_1_0.c compiles against the frozen 0.1.0 header and links (gcc ${c_flags[*]})" \
     gcc "${c_flags[@]}" -O2 "$here/abi_0_1_0.c" -o "$out/abi_0_1_0" "${libs[@]}" -lm
+check_quiet "abi_0_1_0.c, 0.1 source, builds against today's daf.h (deprecated names warn only)" \
+    gcc "${c_flags[@]}" -Wno-error=deprecated-declarations -DDAF_TEST_CURRENT_HEADER -O2 "${cflags[@]}" \
+    "$here/abi_0_1_0.c" -o "$out/abi_0_1_0_current" "${libs[@]}" -lm
 check_quiet "header_cxx.cpp compiles and links (g++ ${cxx_flags[*]})" \
     g++ "${cxx_flags[@]}" "${cflags[@]}" "$here/header_cxx.cpp" -o "$out/header_cxx" "${libs[@]}"
 check_quiet "wrapper_cxx.cpp (daf.hpp) compiles and links (g++ ${cxx_flags[*]})" \
@@ -147,6 +150,12 @@ if [ -x "$out/abi_0_1_0" ]; then
     check_loud "abi_0_1_0: a program built for 0.1.0 runs against this library" "$out/abi_0_1_0"
 else
     fail "abi_0_1_0: a program built for 0.1.0 runs against this library" "not built"
+fi
+
+if [ -x "$out/abi_0_1_0_current" ]; then
+    check_loud "abi_0_1_0 built against today's daf.h runs" "$out/abi_0_1_0_current"
+else
+    fail "abi_0_1_0 built against today's daf.h runs" "not built"
 fi
 
 if [ -x "$out/bad_input" ]; then

@@ -110,7 +110,7 @@ void test_async_and_ranges() {
         status = e.status();
     }
     expect(status == DAF_E_OUT_OF_RANGE, "restore_range past the end throws DAF_E_OUT_OF_RANGE");
-    daf_entry_info info = pending.info();
+    daf_handle_information info = pending.info();
     expect(info.count == n && info.bits == 4 && info.saved_bits == 4, "info: count and bits");
     expect(info.state == DAF_ENTRY_IN_POOL && info.packed_bytes > 0, "info: in the pool, with its packed size");
     daf_handle handle = ctx.save_async(x.data(), n, 8, 2.0f);
@@ -136,7 +136,7 @@ void test_budget_options() {
         values.push_back(random_values(n, 100 + i));
         kept.emplace_back(ctx, values.back().data(), n, 0, static_cast<float>(i));
     }
-    daf_context_stats stats = ctx.stats();
+    daf_context_statistics stats = ctx.stats();
     expect(stats.budget_bytes == budget, "the budget of the options reached the context");
     expect(stats.pool_capacity_bytes <= budget, "the pool stays within the budget");
     expect(stats.evictions_degrade > 0, "saves past the budget degraded entries");

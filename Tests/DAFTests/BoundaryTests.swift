@@ -122,8 +122,8 @@ struct BoundaryTests {
         for length in [0, 1, 63, 64, blob.count / 2, blob.count - 1] {
             expectStatus(daf_unpack_dequantize(blob, length, &out, out.count), DAF_E_CORRUPT, "truncated to \(length)")
         }
-        var info = daf_blob_info()
-        info.struct_size = UInt32(MemoryLayout<daf_blob_info>.size)
+        var info = daf_packed_information()
+        info.struct_size = UInt32(MemoryLayout<daf_packed_information>.size)
         expectStatus(daf_packed_info(blob, blob.count, &info), DAF_OK, "info")
         #expect(info.count == 1000 && info.bits == 2 && info.group_size == 256 && info.packed_size == UInt64(blob.count))
         expectStatus(daf_packed_info(blob, blob.count, nil), DAF_E_NULL_ARGUMENT, "info NULL")
@@ -165,8 +165,8 @@ struct BoundaryTests {
         }
         for length in [0, 10, 64, 100, 1000] {
             let junk = (0..<length).map { _ in UInt8.random(in: 0...255, using: &rng) }
-            var info = daf_blob_info()
-            info.struct_size = UInt32(MemoryLayout<daf_blob_info>.size)
+            var info = daf_packed_information()
+            info.struct_size = UInt32(MemoryLayout<daf_packed_information>.size)
             #expect(daf_packed_info(junk, junk.count, &info) == DAF_E_CORRUPT.rawValue)
         }
     }
@@ -186,11 +186,11 @@ struct BoundaryTests {
         bigger[30] = 1
         let refused = bigger.withUnsafeBytes { daf_quantize_pack(values, 100, $0.baseAddress!.assumingMemoryBound(to: daf_quantize_params.self), &dst, dst.count, &size) }
         #expect(refused == DAF_E_STRUCT_SIZE.rawValue)
-        // Output: a daf_blob_info with 16 unknown bytes gets them zeroed.
+        // Output: a daf_packed_information with 16 unknown bytes gets them zeroed.
         let blob = packed()
         var info = [UInt8](repeating: 0xAB, count: 72)
         info.withUnsafeMutableBytes { $0.storeBytes(of: UInt32(72), as: UInt32.self) }
-        let status = info.withUnsafeMutableBytes { daf_packed_info(blob, blob.count, $0.baseAddress!.assumingMemoryBound(to: daf_blob_info.self)) }
+        let status = info.withUnsafeMutableBytes { daf_packed_info(blob, blob.count, $0.baseAddress!.assumingMemoryBound(to: daf_packed_information.self)) }
         #expect(status == 0)
         #expect(info[56...].allSatisfy { $0 == 0 })
         #expect(info.withUnsafeBytes { $0.load(fromByteOffset: 24, as: UInt64.self) } == 1000)

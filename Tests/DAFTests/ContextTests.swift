@@ -42,9 +42,9 @@ final class TestContext: @unchecked Sendable {
         return (status, out)
     }
 
-    var stats: daf_context_stats {
-        var s = daf_context_stats()
-        s.struct_size = UInt32(MemoryLayout<daf_context_stats>.size)
+    var stats: daf_context_statistics {
+        var s = daf_context_statistics()
+        s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
         precondition(daf_stats(ctx, &s) == 0)
         return s
     }
@@ -127,7 +127,7 @@ struct ContextTests {
         var out: [Float] = []
         #expect(daf_restore(c.ctx, handle, &out, 0) == 0)
         #expect(daf_stats(c.ctx, nil) == DAF_E_NULL_ARGUMENT.rawValue)
-        var s = daf_context_stats()
+        var s = daf_context_statistics()
         #expect(daf_stats(c.ctx, &s) == DAF_E_STRUCT_SIZE.rawValue, "struct_size 0")
     }
 

@@ -48,8 +48,8 @@ struct InPlaceRaceTests {
         guard status == 0 else { return shared.withLock { $0.add("restore of \(entry.handle): \(name(status))") } }
         // Exact (rebuilt by its callback), or within the bound of the widths it has had so far.
         if zip(back, entry.values).allSatisfy({ sameBits($0, $1) }) { return shared.withLock { $0.restoresChecked += 1 } }
-        var info = daf_entry_info()
-        info.struct_size = UInt32(MemoryLayout<daf_entry_info>.size)
+        var info = daf_handle_information()
+        info.struct_size = UInt32(MemoryLayout<daf_handle_information>.size)
         let now = daf_handle_info(c.ctx, entry.handle, &info) == 0 ? Int(info.bits) : floor // released: the loosest
         let problems = overBound(entry.values, back, group: 256, chain: degradeChain(saved: 8, now: now, floor: floor))
         shared.withLock { state in

@@ -11,7 +11,7 @@ import Testing
 func testPool(chunkPages: Int = 8, budgetPages: Int = 0, autoTrim: Bool = false) throws -> PagePool {
     let page = PoolConfig.osPageSize
     let config = try PoolConfig(pageSize: UInt32(page), chunkBytes: UInt64(chunkPages * page),
-                                budgetBytes: UInt64(budgetPages * page), flags: autoTrim ? UInt32(DAF_POOL_AUTO_TRIM) : 0,
+                                budgetBytes: UInt64(budgetPages * page), flags: autoTrim ? DAF_POOL_AUTO_TRIM.rawValue : 0,
                                 prefix: "test")
     return try PagePool(config)
 }

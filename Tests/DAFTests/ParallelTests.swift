@@ -155,8 +155,8 @@ struct ParallelTests {
                 #expect(daf_release(ctx, sync) == 0 && daf_release(ctx, h) == 0)
                 #expect(daf_wait(ctx, h) == DAF_E_UNKNOWN_HANDLE.rawValue)
             }
-            var s = daf_context_stats()
-            s.struct_size = UInt32(MemoryLayout<daf_context_stats>.size)
+            var s = daf_context_statistics()
+            s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
             #expect(daf_stats(ctx, &s) == 0 && s.live_entries == 0 && s.live_packed_bytes == 0)
             // Pending saves at destroy are finished, not abandoned mid-write.
             for t in tensors.prefix(4) {

@@ -47,9 +47,9 @@ func budgetContext(policy: [daf_policy], budget: Int, bits: UInt32 = 8, floor: U
 }
 
 extension TestContext {
-    func info(_ handle: daf_handle) -> daf_entry_info {
-        var info = daf_entry_info()
-        info.struct_size = UInt32(MemoryLayout<daf_entry_info>.size)
+    func info(_ handle: daf_handle) -> daf_handle_information {
+        var info = daf_handle_information()
+        info.struct_size = UInt32(MemoryLayout<daf_handle_information>.size)
         precondition(daf_handle_info(ctx, handle, &info) == 0)
         return info
     }

@@ -177,7 +177,7 @@ static void model_save(model_context *m, model_entry *e, const model_source *src
     e->pending = 0;
 }
 
-static int model_info(model_context *m, model_entry *e, daf_entry_info *info) {
+static int model_info(model_context *m, model_entry *e, daf_handle_information *info) {
     memset(info, 0, sizeof *info);
     info->struct_size = sizeof *info;
     int s = daf_handle_info(m->ctx, e->handle, info);
@@ -219,7 +219,7 @@ static int model_restore(model_context *m, model_entry *e, const model_source *s
         count = model_take16(src) % (e->count - first + 1);
     }
     e->fail_recompute = e->has_recompute && model_take(src) % 4 == 0;
-    daf_entry_info before;
+    daf_handle_information before;
     int have_before = !e->pending && model_info(m, e, &before);
     float *dst = malloc(count ? count * sizeof(float) : 1);
     if (!dst) abort();
@@ -227,7 +227,7 @@ static int model_restore(model_context *m, model_entry *e, const model_source *s
                   : daf_restore(m->ctx, e->handle, dst, count);
     int checked = 0;
     if (model_settle(m, e, s, range ? "daf_restore_range" : "daf_restore")) goto done;
-    daf_entry_info after;
+    daf_handle_information after;
     if (!model_info(m, e, &after)) goto done;
     if (s == DAF_E_RECOMPUTE_FAILED) {
         if (!e->fail_recompute || after.state != DAF_ENTRY_DROPPED)
@@ -317,7 +317,7 @@ static void model_set_budget(model_context *m, const model_source *src) {
 /* daf_stats against what the caller knows: live entries between the settled ones and all,
  * the budget respected, evictions only of the kinds the policy allows. */
 static void model_stats(model_context *m, const model_entry *entries, size_t n) {
-    daf_context_stats st;
+    daf_context_statistics st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     int s = daf_stats(m->ctx, &st);

@@ -56,7 +56,7 @@ int LLVMFuzzerTestOneInput(const uint8_t *data, size_t size) {
     memcpy(blob, data + 8, blob_size);
     if (b & 0x40000000u) rehash_header(blob, blob_size);
 
-    daf_blob_info info;
+    daf_packed_information info;
     memset(&info, 0, sizeof info);
     info.struct_size = sizeof info;
     int info_status = daf_packed_info(blob, blob_size, &info);

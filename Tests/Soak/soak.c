@@ -123,7 +123,7 @@ int main(int argc, char **argv) {
     for (int i = 0; i < threads; i++) pthread_join(workers[i].thread, NULL);
     double elapsed = now() - start;
 
-    daf_context_stats st;
+    daf_context_statistics st;
     memset(&st, 0, sizeof st);
     st.struct_size = sizeof st;
     daf_stats(m.ctx, &st);

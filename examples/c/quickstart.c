@@ -65,7 +65,7 @@ int main(void) {
     if (!ok(daf_save(ctx, activation, COUNT, &params, &handle), "daf_save", ctx)) goto done;
 
     /* Memory held for it, read while it is live. */
-    daf_context_stats stats;
+    daf_context_statistics stats;
     stats.struct_size = sizeof stats;
     if (!ok(daf_stats(ctx, &stats), "daf_stats", ctx)) goto done;
     double ratio = (double)stats.live_fp32_bytes / (double)stats.live_packed_bytes;

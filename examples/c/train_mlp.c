@@ -265,7 +265,7 @@ int main(int argc, char **argv) {
            100.0 * correct / (n_test / batch * batch));
 
     if (ctx) { /* libdaf: what the saved activations took, then the context goes */
-        daf_context_stats s;
+        daf_context_statistics s;
         memset(&s, 0, sizeof s);
         s.struct_size = sizeof s;
         DAF(daf_stats(ctx, &s));

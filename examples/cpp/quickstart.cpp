@@ -76,7 +76,7 @@ int run() {
     daf_handle handle = 0;
     check(daf_save(context.ctx, activation.data(), count, &params, &handle), "daf_save", context.ctx);
 
-    daf_context_stats stats;
+    daf_context_statistics stats;
     stats.struct_size = sizeof stats;
     check(daf_stats(context.ctx, &stats), "daf_stats", context.ctx);
     const double ratio = double(stats.live_fp32_bytes) / double(stats.live_packed_bytes);

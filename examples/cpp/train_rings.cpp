@@ -166,7 +166,7 @@ int main() {
                 if (step < steps) loss_fp32 = loss_daf = 0;
             }
         }
-        daf_context_stats s = ctx.stats();
+        daf_context_statistics s = ctx.stats();
         std::printf("saved activations: peak %llu bytes in libdaf vs %llu as fp32 (%.1fx smaller)\n",
                     static_cast<unsigned long long>(s.peak_packed_bytes),
                     static_cast<unsigned long long>(s.peak_fp32_bytes),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What every exported function does at the C boundary: check pointers, counts and alignment,
 // unwrap the context id, run the Swift core, and turn a DAFError into its status plus the
 // thread's detail message. Nothing Swift (error, trap, String) gets past these helpers.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exports: the stateless quantize-pack codec of include/daf.h. Each checks its arguments and
 // calls Codec; the detail message of a failure goes to daf_last_error(NULL).
 import CDAF
@@ -104,12 +105,12 @@ public func daf_unpack_dequantize_range(_ src: UnsafeRawPointer?, _ srcSize: Int
 }
 
 @c @implementation
-public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: UnsafeMutablePointer<daf_blob_info>?) -> Int32 {
+public func daf_packed_info(_ src: UnsafeRawPointer?, _ srcSize: Int, _ info: UnsafeMutablePointer<daf_packed_information>?) -> Int32 {
     boundary { () throws(DAFError) in
         let src = try required(src, "src")
         let info = try required(info, "info")
         let header = try BlobHeader.read(src, size: blobSize(srcSize))
-        let value = daf_blob_info(
+        let value = daf_packed_information(
             struct_size: 0, format_version: UInt32(BlobHeader.formatVersion), bits: UInt32(header.spec.bits),
             group_size: UInt32(header.spec.groupSize), rounding: UInt32(header.spec.rounding.rawValue), reserved: 0,
             count: UInt64(header.layout.count), nonfinite_count: UInt64(header.layout.nonfinite),

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exports: contexts and activation save/restore of include/daf.h. Thin: check arguments,
 // find the context, call ActivationStore; the detail of a failure goes to daf_last_error(ctx).
 import CDAF
@@ -156,6 +157,30 @@ public func daf_release(_ ctx: OpaquePointer?, _ handle: daf_handle) -> Int32 {
 }
 
 @c @implementation
+public func daf_restore_release(_ ctx: OpaquePointer?, _ handle: daf_handle, _ dst: UnsafeMutablePointer<Float>?,
+                                _ count: Int) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in
+        let count = try afterHandle(store, handle) { () throws(DAFError) in try checkedFloats(dst, count: count, "dst") }
+        try store.restore(handle, into: dst, count: count)
+        try store.release(handle)
+    }
+}
+
+@c @implementation
+public func daf_release_all(_ ctx: OpaquePointer?, _ outReleased: UnsafeMutablePointer<Int>?) -> Int32 {
+    outReleased?.pointee = 0
+    return withContext(ctx) { store throws(DAFError) in
+        let released = try store.releaseAll()
+        outReleased?.pointee = released
+    }
+}
+
+@c @implementation
+public func daf_wait_all(_ ctx: OpaquePointer?) -> Int32 {
+    withContext(ctx) { store throws(DAFError) in try store.waitAll() }
+}
+
+@c @implementation
 public func daf_set_importance(_ ctx: OpaquePointer?, _ handle: daf_handle, _ importance: Float) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         try afterHandle(store, handle) { () throws(DAFError) in
@@ -166,12 +191,12 @@ public func daf_set_importance(_ ctx: OpaquePointer?, _ handle: daf_handle, _ im
 }
 
 @c @implementation
-public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_context_stats>?) -> Int32 {
+public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_context_statistics>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         let stats = try required(stats, "stats")
         let (f, pool, spillFileBytes) = store.snapshot
         func n(_ value: Int) -> UInt64 { UInt64(clamping: value) }
-        let value = daf_context_stats(
+        let value = daf_context_statistics(
             struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
             live_fp32_bytes: n(f.liveFP32Bytes), peak_packed_bytes: n(f.peakPackedBytes),
             peak_fp32_bytes: n(f.peakFP32Bytes), saves: n(f.saves), restores: n(f.restores), releases: n(f.releases),
@@ -194,7 +219,7 @@ public func daf_set_budget(_ ctx: OpaquePointer?, _ budgetBytes: UInt64) -> Int3
 }
 
 @c @implementation
-public func daf_handle_info(_ ctx: OpaquePointer?, _ handle: daf_handle, _ info: UnsafeMutablePointer<daf_entry_info>?) -> Int32 {
+public func daf_handle_info(_ ctx: OpaquePointer?, _ handle: daf_handle, _ info: UnsafeMutablePointer<daf_handle_information>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         let value = try store.info(handle)
         try StructLayouts.entryInfo.write(value, to: UnsafeMutableRawPointer(try required(info, "info")))

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exports: the standalone paged pool of include/daf.h. Thin: check arguments, find the pool,
 // call PagePool under its lock. Pool failures are recorded for daf_last_error(NULL).
 import CDAF

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Finding the pool behind a daf_pool pointer, fast. Each thread remembers the last pool it
 // used (its id and a strong reference): a repeated call with the same pool skips the
 // registry's lock and reference counting, which cost more than an allocation itself. A pool

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The versioned structs of include/daf.h and the size each had when it was released. The
 // 0.1.0 sizes are also pinned by _Static_assert in Sources/CDAF/daf_abi_checks.c, and a C
 // program built against the frozen 0.1.0 header (Tests/CABI/v0_1_0/) runs against this library.
@@ -5,13 +6,13 @@ import CDAF
 
 enum StructLayouts {
     static let quantizeParams = VersionedLayout<daf_quantize_params>("daf_quantize_params", endingIn010: \.seed)
-    static let blobInfo = VersionedLayout<daf_blob_info>("daf_blob_info", endingIn010: \.packed_size)
+    static let blobInfo = VersionedLayout<daf_packed_information>("daf_packed_information", endingIn010: \.packed_size)
     static let poolOptions = VersionedLayout<daf_pool_options>("daf_pool_options", endingIn010: \.reserved)
     static let poolStatistics = VersionedLayout<daf_pool_statistics>("daf_pool_statistics", endingIn010: \.budget_refusals)
     static let options = VersionedLayout<daf_options>("daf_options", endingIn010: \.spill_dir)
     static let saveParams = VersionedLayout<daf_save_params>("daf_save_params", endingIn010: \.recompute_user)
-    static let contextStats = VersionedLayout<daf_context_stats>("daf_context_stats", endingIn010: \.recompute_failures)
-    static let entryInfo = VersionedLayout<daf_entry_info>("daf_entry_info", endingIn010: \.packed_bytes)
+    static let contextStats = VersionedLayout<daf_context_statistics>("daf_context_statistics", endingIn010: \.recompute_failures)
+    static let entryInfo = VersionedLayout<daf_handle_information>("daf_handle_information", endingIn010: \.packed_bytes)
 }
 
 /// What every _init call does: `size` is the caller's sizeof (the _init_sized calls) or the

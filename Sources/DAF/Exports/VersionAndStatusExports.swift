@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Exports: version and status description calls of include/daf.h. The texts come from the
 // header's own DAF_STATUS_LIST and DAF_VERSION_STRING, expanded in C (DAFPlatform/status_text.c).
 import CDAF

@@ -13,7 +13,7 @@ struct PoolConfig {
     }()
     static let maxPageSize = Int(DAF_MAX_PAGE_SIZE)
     static let maxChunkPages = Int(DAF_MAX_CHUNK_PAGES)
-    static let knownFlags = UInt32(DAF_POOL_AUTO_TRIM)
+    static let knownFlags = DAF_POOL_AUTO_TRIM.rawValue
     /// The chunk table grows as chunks are mapped; this caps it (2^24 chunks of at least one
     /// page is far beyond any machine's memory).
     static let chunkSlotCap = 1 << 24
@@ -50,7 +50,7 @@ struct PoolConfig {
         // Slot numbers stop short of the all-ones id, which marks the end of a page list.
         maxChunks = min((1 << (32 - indexBits)) - 1, PoolConfig.chunkSlotCap)
         self.budgetBytes = budgetBytes
-        autoTrim = flags & UInt32(DAF_POOL_AUTO_TRIM) != 0
+        autoTrim = flags & DAF_POOL_AUTO_TRIM.rawValue != 0
     }
 
     /// Pages needed for `bytes` (bytes >= 0 and below Int.max - pageSize).

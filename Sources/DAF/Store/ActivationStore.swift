@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The context behind daf_context: saved activations by handle, each a packed blob kept in the
 // context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
 // Thread-safe: a mutex guards the state; packing and unpacking run outside it, in place in the
@@ -228,14 +229,18 @@ final class ActivationStore: Sendable {
         try withState { state throws(DAFError) in state.noteRestore(source) }
     }
 
-    /// Tests only: how long an in-place restore waits between its pin and its decode, so that
-    /// racing calls land inside the pinned window (0: no wait, one relaxed load per restore).
+    #if DEBUG
+    /// Tests only (debug builds): how long an in-place restore waits between its pin and its
+    /// decode, so that racing calls land inside the pinned window (0: no wait).
     let pinnedPauseMicroseconds = Atomic<Int>(0)
+    #endif
 
     /// Runs `decode` on a pinned blob, then unpins it, counting the restore if it succeeded.
     private func unpinning(_ blob: PinnedBlob, _ decode: () throws(DAFError) -> Void) throws(DAFError) {
+        #if DEBUG
         let pause = pinnedPauseMicroseconds.load(ordering: .relaxed)
         if pause > 0 { usleep(UInt32(pause)) }
+        #endif
         do throws(DAFError) {
             try decode()
         } catch {
@@ -275,6 +280,30 @@ final class ActivationStore: Sendable {
         try withState { state throws(DAFError) in try state.release(handle) }
     }
 
+    /// daf_wait_all: every pending save settled; the failure of the lowest handle, if any.
+    func waitAll() throws(DAFError) {
+        var firstFailure: DAFError?
+        for handle in pending.withLock({ $0.keys.sorted() }) {
+            do throws(DAFError) {
+                try settle(handle)
+            } catch {
+                if firstFailure == nil { firstFailure = error }
+            }
+        }
+        if let firstFailure { throw firstFailure }
+    }
+
+    /// daf_release_all: pending saves finished (their failures dropped), then every entry
+    /// released; returns how many were.
+    func releaseAll() throws(DAFError) -> Int {
+        for handle in pending.withLock({ Array($0.keys) }) { try? settle(handle) }
+        return try withState { state throws(DAFError) -> Int in
+            let handles = Array(state.entries.keys)
+            for handle in handles { try state.release(handle) }
+            return handles.count
+        }
+    }
+
     func setImportance(_ handle: UInt64, _ importance: Float) throws(DAFError) {
         try settle(handle)
         try withState { state throws(DAFError) in try state.setImportance(handle, importance) }
@@ -301,7 +330,7 @@ final class ActivationStore: Sendable {
         }
     }
 
-    func info(_ handle: UInt64) throws(DAFError) -> daf_entry_info {
+    func info(_ handle: UInt64) throws(DAFError) -> daf_handle_information {
         try settle(handle)
         return try withState { state throws(DAFError) in try state.info(handle) }
     }

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A context's idle scratch buffers for packed blobs, for the saves and restores that cannot
 // work in the pool's pages in place (StoreState+Pins): a save packs into one before the blob
 // enters the pool, a restore copies the blob out of the pool (or the spill file) into one

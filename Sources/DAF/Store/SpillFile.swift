@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // The spill file of a context: packed blobs that eviction moved out of memory, one record per
 // entry, each with an FNV-1a 64 checksum, so a truncated or altered record is reported
 // (DAF_E_CORRUPT), never decoded. The file is created with O_CREAT | O_EXCL and mode 0600 and

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // A context's validated settings: default quantization, eviction policy and its degrade floor,
 // the pool's geometry and budget, the spill directory, the thread count. Built by daf_create.
 import CDAF

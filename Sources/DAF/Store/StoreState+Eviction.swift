@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Making room under the budget: victims in the pool's importance order (least important, then
 // oldest, first; the entry being saved is not in the pool yet), each given the first action
 // the policy allows - degrade in place, drop for recompute, spill - until the goal is met.

@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Pins: how a blob's bytes are packed into, or decoded from, the pool's pages in place, outside
 // the context's lock. While a block is pinned nothing frees, moves or rewrites its pages:
 // eviction passes it over (as if the entry were not there), a release of its entry is carried
@@ -19,16 +20,24 @@ struct Pin {
     var released = false
 }
 
-/// The switch and the tallies of the in-place paths (for tests; not part of daf_stats).
+/// The tallies of the in-place paths and, in debug builds (the tests), their switch; not part
+/// of daf_stats.
 struct InPlaceAccess {
-    /// Off: every save and restore copies, as before the in-place paths existed.
+    #if DEBUG
+    /// Off: every save and restore copies, as the copying paths alone would.
     var enabled = true
+    #endif
     var saves = 0, restores = 0
 }
 
 extension StoreState {
     /// Whether a new pin may be taken now.
-    private var pinsAllowed: Bool { inPlace.enabled && pinsBarred == 0 }
+    private var pinsAllowed: Bool {
+        #if DEBUG
+        guard inPlace.enabled else { return false }
+        #endif
+        return pinsBarred == 0
+    }
 
     func isPinned(_ block: UInt64) -> Bool { !pins.isEmpty && pins[block] != nil }
 

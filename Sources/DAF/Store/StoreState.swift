@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // What a context guards with its lock: the saved entries by handle, the pool holding their
 // packed blobs, the spill file, and the figures of daf_stats. Storage only: packing and
 // unpacking happen outside the lock (ActivationStore); eviction is in StoreState+Eviction.
@@ -217,7 +218,7 @@ struct StoreState: ~Copyable {
         try pool.setBudget(bytes)
     }
 
-    func info(_ handle: UInt64) throws(DAFError) -> daf_entry_info {
+    func info(_ handle: UInt64) throws(DAFError) -> daf_handle_information {
         guard let entry = entries[handle] else { throw unknown(handle) }
         let state: daf_entry_state
         switch entry.residence {
@@ -225,7 +226,7 @@ struct StoreState: ~Copyable {
         case .spilled: state = DAF_ENTRY_SPILLED
         case .dropped: state = DAF_ENTRY_DROPPED
         }
-        return daf_entry_info(struct_size: 0, state: state.rawValue, bits: UInt32(entry.bits),
+        return daf_handle_information(struct_size: 0, state: state.rawValue, bits: UInt32(entry.bits),
                               saved_bits: UInt32(entry.savedBits), importance: entry.importance, reserved: 0,
                               count: UInt64(entry.count), packed_bytes: UInt64(entry.size))
     }

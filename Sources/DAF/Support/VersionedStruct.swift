@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Reading and writing the caller's versioned structs (uint32_t struct_size first, fields only
 // appended). A caller's struct may be the size of any released version of it (its 0.1.0 size
 // upward) or larger than this library's: only min(declared, known) bytes are ever touched.

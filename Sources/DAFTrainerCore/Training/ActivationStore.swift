@@ -166,8 +166,8 @@ final class LibdafStore: ActivationStore {
     }
 
     func usage() throws -> StoreUsage {
-        var s = daf_context_stats()
-        s.struct_size = UInt32(MemoryLayout<daf_context_stats>.size)
+        var s = daf_context_statistics()
+        s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
         try checkDAF(daf_stats(ctx, &s), "daf_stats", ctx)
         return StoreUsage(liveBytes: Int(s.live_packed_bytes), peakBytes: Int(s.peak_packed_bytes),
                           liveFP32Bytes: Int(s.live_fp32_bytes), peakFP32Bytes: Int(s.peak_fp32_bytes))

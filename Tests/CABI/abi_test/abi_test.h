@@ -109,7 +109,7 @@ int same_blob(const unsigned char *lib, size_t lib_size, const unsigned char *re
 float *lib_unpack(const void *blob, size_t size, size_t count);
 void rehash(unsigned char *blob);
 daf_context *new_context(uint32_t bits, uint32_t group_size, uint32_t rounding);
-daf_context_stats stats_of(daf_context *ctx);
+daf_context_statistics stats_of(daf_context *ctx);
 daf_handle save_with_bits(daf_context *ctx, const float *src, size_t count, uint32_t bits);
 float *misaligned(void *buffer);
 

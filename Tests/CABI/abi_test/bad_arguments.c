@@ -15,7 +15,7 @@ void codec_null_arguments(void) {
     CHECK_STATUS(daf_quantize_pack(x, 64, &params, blob, sizeof blob, &size), DAF_OK);
     float out[64];
     float lo, hi;
-    daf_blob_info info;
+    daf_packed_information info;
     info.struct_size = sizeof info;
 
     CHECK_STATUS(daf_packed_size(NULL, 64, &params, &size), DAF_E_NULL_ARGUMENT);
@@ -101,7 +101,7 @@ void context_null_arguments(void) {
 void context_null_ctx_is_rejected(void) {
     float x[16] = {0};
     daf_handle handle = 7;
-    daf_context_stats stats;
+    daf_context_statistics stats;
     stats.struct_size = sizeof stats;
     int first = daf_save(NULL, x, 16, NULL, &handle);
     CHECK_STATUS_EITHER(first, DAF_E_NULL_ARGUMENT, DAF_E_INVALID_CONTEXT);
@@ -112,7 +112,7 @@ void context_null_ctx_is_rejected(void) {
     CHECK_STATUS(daf_set_importance(NULL, 1, 1.0f), first);
     CHECK_STATUS(daf_stats(NULL, &stats), first);
     CHECK_STATUS(daf_set_budget(NULL, 0), first);
-    daf_entry_info info;
+    daf_handle_information info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_handle_info(NULL, 1, &info), first);
 }

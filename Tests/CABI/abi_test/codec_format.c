@@ -187,7 +187,7 @@ void packed_info_describes_blob(void) {
     x[0] = -INFINITY;
     size_t size = 0;
     unsigned char *blob = lib_pack(x, count, 7, 32, DAF_ROUND_STOCHASTIC, 4242, &size);
-    daf_blob_info info;
+    daf_packed_information info;
     memset(&info, 0xEE, sizeof info);
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_packed_info(blob, size, &info), DAF_OK);
@@ -227,7 +227,7 @@ void blob_at_any_alignment(void) {
         CHECK(memcmp(out, expected, count * sizeof(float)) == 0);
         CHECK_STATUS(daf_unpack_dequantize_range(buffer + shift, size, 10, 100, out), DAF_OK);
         CHECK(memcmp(out, expected + 10, 100 * sizeof(float)) == 0);
-        daf_blob_info info;
+        daf_packed_information info;
         info.struct_size = sizeof info;
         CHECK_STATUS(daf_packed_info(buffer + shift, size, &info), DAF_OK);
     }
@@ -253,7 +253,7 @@ void trailing_bytes_are_ignored(void) {
     CHECK(memcmp(out, expected, count * sizeof(float)) == 0);
     CHECK_STATUS(daf_unpack_dequantize_range(longer, size + 100, 250, 50, out), DAF_OK);
     CHECK(memcmp(out, expected + 250, 50 * sizeof(float)) == 0);
-    daf_blob_info info;
+    daf_packed_information info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_packed_info(longer, size + 100, &info), DAF_OK);
     CHECK_SIZE(info.packed_size, size);
@@ -270,7 +270,7 @@ void zero_count_blob(void) {
     size_t size = 0;
     CHECK_STATUS(daf_quantize_pack(&one, 0, NULL, blob, sizeof blob, &size), DAF_OK);
     CHECK_SIZE(size, DAF_PACKED_HEADER_BYTES);
-    daf_blob_info info;
+    daf_packed_information info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_packed_info(blob, size, &info), DAF_OK);
     CHECK_SIZE(info.count, 0);

@@ -217,7 +217,7 @@ void calls_on_destroyed_context_are_invalid_context(void) {
     CHECK_STATUS(daf_restore_range(ctx, handle, 0, 8, x), DAF_E_INVALID_CONTEXT);
     CHECK_STATUS(daf_release(ctx, handle), DAF_E_INVALID_CONTEXT);
     CHECK_STATUS(daf_set_importance(ctx, handle, 1.0f), DAF_E_INVALID_CONTEXT);
-    daf_context_stats stats;
+    daf_context_statistics stats;
     stats.struct_size = sizeof stats;
     CHECK_STATUS(daf_stats(ctx, &stats), DAF_E_INVALID_CONTEXT);
     CHECK(daf_last_error(ctx) != NULL);
@@ -231,7 +231,7 @@ void foreign_pointer_is_invalid_context(void) {
     daf_handle handle = 1;
     CHECK_STATUS(daf_save(bogus, x, 16, NULL, &handle), DAF_E_INVALID_CONTEXT);
     CHECK_STATUS(daf_restore(bogus, 1, x, 16), DAF_E_INVALID_CONTEXT);
-    daf_context_stats stats;
+    daf_context_statistics stats;
     stats.struct_size = sizeof stats;
     CHECK_STATUS(daf_stats(bogus, &stats), DAF_E_INVALID_CONTEXT);
     CHECK_STATUS(daf_destroy(bogus), DAF_E_INVALID_CONTEXT);
@@ -328,7 +328,7 @@ void bits_override_per_save(void) {
 
 void stats_fresh_context_all_zero(void) {
     daf_context *ctx = new_context(2, 256, DAF_ROUND_NEAREST);
-    daf_context_stats stats = stats_of(ctx);
+    daf_context_statistics stats = stats_of(ctx);
     CHECK_SIZE(stats.struct_size, sizeof stats);
     CHECK_SIZE(stats.reserved, 0);
     CHECK_SIZE(stats.live_entries, 0);
@@ -354,7 +354,7 @@ void stats_counters(void) {
         packed += daf_packed_bound_finite(counts[k], 2, 256);
         fp32 += 4 * counts[k];
     }
-    daf_context_stats s = stats_of(ctx);
+    daf_context_statistics s = stats_of(ctx);
     CHECK_SIZE(s.saves, 3);
     CHECK_SIZE(s.live_entries, 3);
     CHECK_SIZE(s.live_packed_bytes, packed);
@@ -396,7 +396,7 @@ void failed_calls_do_not_count(void) {
     CHECK_STATUS(daf_restore(ctx, handle, x, 63), DAF_E_SIZE_MISMATCH);
     CHECK_STATUS(daf_restore_range(ctx, handle, 60, 5, x), DAF_E_OUT_OF_RANGE);
     CHECK_STATUS(daf_release(ctx, handle + 1000), DAF_E_UNKNOWN_HANDLE);
-    daf_context_stats s = stats_of(ctx);
+    daf_context_statistics s = stats_of(ctx);
     CHECK_SIZE(s.saves, 1);
     CHECK_SIZE(s.restores, 0);
     CHECK_SIZE(s.releases, 0);
@@ -498,7 +498,7 @@ void threads_share_one_context(void) {
         CHECK(pthread_create(&threads[i], NULL, save_restore_worker, &workers[i]) == 0);
     }
     for (int i = 0; i < THREADS; i++) pthread_join(threads[i], NULL);
-    daf_context_stats s = stats_of(ctx);
+    daf_context_statistics s = stats_of(ctx);
     CHECK_SIZE(s.saves, THREADS * TENSORS_PER_THREAD);
     CHECK_SIZE(s.restores, THREADS * TENSORS_PER_THREAD);
     CHECK_SIZE(s.releases, THREADS * TENSORS_PER_THREAD);

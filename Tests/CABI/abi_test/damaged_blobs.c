@@ -18,7 +18,7 @@ void truncated_blob_is_corrupt(void) {
     size_t size = 0;
     unsigned char *blob = small_blob(x, 40, &size);
     float out[40];
-    daf_blob_info info;
+    daf_packed_information info;
     for (size_t length = 0; length < size; length++) {
         where("blob of %zu bytes cut to %zu", size, length);
         unsigned char *cut = xmalloc(length); /* exactly length bytes: a reader past it is a bug */
@@ -41,7 +41,7 @@ void flipped_header_bit_is_rejected(void) {
     size_t size = 0;
     unsigned char *blob = small_blob(x, 40, &size);
     float out[40];
-    daf_blob_info info;
+    daf_packed_information info;
     info.struct_size = sizeof info;
     for (size_t byte = 0; byte < DAF_PACKED_HEADER_BYTES; byte++) {
         for (int bit = 0; bit < 8; bit++) {
@@ -75,7 +75,7 @@ void wrong_magic_is_corrupt(void) {
         memcpy(blob, magics[k], 4);
         rehash(blob);
         CHECK_STATUS(daf_unpack_dequantize(blob, size, out, 40), DAF_E_CORRUPT);
-        daf_blob_info info;
+        daf_packed_information info;
         info.struct_size = sizeof info;
         CHECK_STATUS(daf_packed_info(blob, size, &info), DAF_E_CORRUPT);
     }
@@ -93,7 +93,7 @@ void format_version_2_is_unsupported(void) {
     CHECK_STATUS(daf_unpack_dequantize(blob, size, out, 40), DAF_E_UNSUPPORTED_FORMAT);
     CHECK(out[0] == -123.0f && out[39] == -123.0f);
     CHECK_STATUS(daf_unpack_dequantize_range(blob, size, 0, 5, out), DAF_E_UNSUPPORTED_FORMAT);
-    daf_blob_info info;
+    daf_packed_information info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_packed_info(blob, size, &info), DAF_E_UNSUPPORTED_FORMAT);
     free(blob);
@@ -130,7 +130,7 @@ void inconsistent_header_fields_are_corrupt(void) {
         /* Unpack with the count the edited header claims, so only corruption can refuse it. */
         uint64_t claimed = get64(blob + 16);
         CHECK_STATUS(daf_unpack_dequantize(blob, size, out, claimed <= 2000 ? (size_t)claimed : 40), DAF_E_CORRUPT);
-        daf_blob_info info;
+        daf_packed_information info;
         info.struct_size = sizeof info;
         CHECK_STATUS(daf_packed_info(blob, size, &info), DAF_E_CORRUPT);
     }

@@ -23,13 +23,13 @@ typedef union {
     uint64_t align_;
 } big_save_params;
 typedef union {
-    daf_blob_info s;
-    unsigned char bytes[sizeof(daf_blob_info) + TAIL];
+    daf_packed_information s;
+    unsigned char bytes[sizeof(daf_packed_information) + TAIL];
     uint64_t align_;
 } big_blob_info;
 typedef union {
-    daf_context_stats s;
-    unsigned char bytes[sizeof(daf_context_stats) + TAIL];
+    daf_context_statistics s;
+    unsigned char bytes[sizeof(daf_context_statistics) + TAIL];
     uint64_t align_;
 } big_context_stats;
 
@@ -102,8 +102,8 @@ static int try_context_stats(uint32_t struct_size) {
 
 void struct_size_too_small_is_rejected(void) {
     const uint32_t qp = sizeof(daf_quantize_params), op = sizeof(daf_options),
-                   sp = sizeof(daf_save_params), bi = sizeof(daf_blob_info),
-                   cs = sizeof(daf_context_stats);
+                   sp = sizeof(daf_save_params), bi = sizeof(daf_packed_information),
+                   cs = sizeof(daf_context_statistics);
     const uint32_t sizes[][3] = {{0, 4, qp - 1}, {0, 4, op - 1}, {0, 4, sp - 1}, {0, 4, bi - 1}, {0, 4, cs - 1}};
     for (int k = 0; k < 3; k++) {
         where("struct_size %u/%u/%u/%u/%u", sizes[0][k], sizes[1][k], sizes[2][k], sizes[3][k], sizes[4][k]);
@@ -119,8 +119,8 @@ void exact_struct_size_is_accepted(void) {
     CHECK_STATUS(try_quantize_params(sizeof(daf_quantize_params), 0xFF), DAF_OK);
     CHECK_STATUS(try_options(sizeof(daf_options), 0xFF), DAF_OK);
     CHECK_STATUS(try_save_params(sizeof(daf_save_params), 0xFF), DAF_OK);
-    CHECK_STATUS(try_blob_info(sizeof(daf_blob_info)), DAF_OK);
-    CHECK_STATUS(try_context_stats(sizeof(daf_context_stats)), DAF_OK);
+    CHECK_STATUS(try_blob_info(sizeof(daf_packed_information)), DAF_OK);
+    CHECK_STATUS(try_context_stats(sizeof(daf_context_statistics)), DAF_OK);
 }
 
 void larger_input_struct_with_zero_tail_is_accepted(void) {

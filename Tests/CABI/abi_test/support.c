@@ -456,8 +456,8 @@ daf_context *new_context(uint32_t bits, uint32_t group_size, uint32_t rounding) 
     return ctx;
 }
 
-daf_context_stats stats_of(daf_context *ctx) {
-    daf_context_stats stats;
+daf_context_statistics stats_of(daf_context *ctx) {
+    daf_context_statistics stats;
     memset(&stats, 0, sizeof stats);
     stats.struct_size = sizeof stats;
     CHECK_STATUS(daf_stats(ctx, &stats), DAF_OK);

@@ -1,3 +1,4 @@
+/* SPDX-License-Identifier: MIT */
 /* The public header exactly as libdaf 0.1.0 released it, kept frozen: Tests/CABI/abi_0_1_0.c is
  * compiled against it and run against the current library (a program built for 0.1.0). */
 /*
