@@ -178,8 +178,8 @@ public:
     }
 
     /** daf_handle_info: where the entry is, its bits now and at save time, its size. */
-    daf_entry_info info(daf_handle handle) const {
-        daf_entry_info info = daf_entry_info();
+    daf_handle_information info(daf_handle handle) const {
+        daf_handle_information info = daf_handle_information();
         info.struct_size = sizeof info;
         check(daf_handle_info(ctx_, handle, &info), "daf_handle_info", ctx_);
         return info;
@@ -188,8 +188,8 @@ public:
     /** daf_set_budget (0 = no limit); a lower budget evicts under the context's policy. */
     void set_budget(uint64_t budget_bytes) { check(daf_set_budget(ctx_, budget_bytes), "daf_set_budget", ctx_); }
 
-    daf_context_stats stats() const {
-        daf_context_stats stats = daf_context_stats();
+    daf_context_statistics stats() const {
+        daf_context_statistics stats = daf_context_statistics();
         stats.struct_size = sizeof stats;
         check(daf_stats(ctx_, &stats), "daf_stats", ctx_);
         return stats;
@@ -270,9 +270,9 @@ public:
     }
 
     /** daf_handle_info of this activation. */
-    daf_entry_info info() const {
+    daf_handle_information info() const {
         require("info");
-        daf_entry_info info = daf_entry_info();
+        daf_handle_information info = daf_handle_information();
         info.struct_size = sizeof info;
         check(daf_handle_info(ctx_, handle_, &info), "daf_handle_info", ctx_);
         return info;

@@ -367,7 +367,7 @@ static int packed_size_counts_nonfinite(void) {
     F.qp.bits = 4;
     int status = daf_packed_size(F.x, N, &F.qp, &F.size);
     if (status != DAF_OK) return status;
-    return F.size == daf_packed_bound(N, 4, 256) + 3 * DAF_PACKED_NONFINITE_BYTES ? DAF_OK : WRONG_DATA;
+    return F.size == daf_packed_bound_finite(N, 4, 256) + 3 * DAF_PACKED_NONFINITE_BYTES ? DAF_OK : WRONG_DATA;
 }
 static int minmax_no_finite(void) {
     float v[3] = {NAN, INFINITY, -INFINITY};
@@ -972,6 +972,12 @@ static int spill_dir_missing_with_spill(void) {
     X(bound_count_max, "daf_packed_bound", "count SIZE_MAX", RETURNS_0, LE_NONE, is_zero(daf_packed_bound(SIZE_MAX, 2, 256))) \
     X(bound_count_x4, "daf_packed_bound", "count SIZE_MAX / 4 + 1 (count * 4 wraps)", RETURNS_0, LE_NONE, is_zero(daf_packed_bound(SIZE_MAX / 4 + 1, 8, 16))) \
     X(bound_count_2p58, "daf_packed_bound", "count 2^58 + 1 (above the maximum)", RETURNS_0, LE_NONE, is_zero(daf_packed_bound(((size_t)1 << 58) + 1, 2, 256))) \
+    X(boundf_bits0, "daf_packed_bound_finite", "bits 0", RETURNS_0, LE_NONE, is_zero(daf_packed_bound_finite(N, 0, 256))) \
+    X(boundf_group100, "daf_packed_bound_finite", "group_size 100 (not a multiple of 16)", RETURNS_0, LE_NONE, is_zero(daf_packed_bound_finite(N, 2, 100))) \
+    X(boundf_count_max, "daf_packed_bound_finite", "count SIZE_MAX", RETURNS_0, LE_NONE, is_zero(daf_packed_bound_finite(SIZE_MAX, 2, 256))) \
+    X(opt_init_sized_null, "daf_options_init_sized", "options NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_options_init_sized(NULL, sizeof(daf_options))) \
+    X(opt_init_sized_small, "daf_options_init_sized", "size 8 (below the 0.1.0 struct)", DAF_E_STRUCT_SIZE, LE_NULL, daf_options_init_sized(&F.opt, 8)) \
+    X(opt_init_sized_huge, "daf_options_init_sized", "size 5000 (above 4096)", DAF_E_STRUCT_SIZE, LE_NULL, daf_options_init_sized(&F.opt, 5000)) \
     X(size_src_null, "daf_packed_size", "src NULL, count > 0", DAF_E_NULL_ARGUMENT, LE_NULL, daf_packed_size(NULL, N, NULL, &F.size)) \
     X(size_out_null, "daf_packed_size", "out_size NULL", DAF_E_NULL_ARGUMENT, LE_NULL, daf_packed_size(F.x, N, NULL, NULL)) \
     X(size_mis, "daf_packed_size", "src misaligned", DAF_E_MISALIGNED, LE_NULL, daf_packed_size(F.mis, N, NULL, &F.size)) \
@@ -1015,7 +1021,7 @@ static int spill_dir_missing_with_spill(void) {
     X(pack_ss_larger, "daf_quantize_pack", "params.struct_size larger, unknown tail zero", DAF_OK, LE_NONE, daf_quantize_pack(F.x, N, in_qp(sizeof(daf_quantize_params) + 16, 0), F.work, F.blob_size + 64, &F.size)) \
     X(pack_cap0, "daf_quantize_pack", "dst_capacity 0 (*dst_size = size needed)", DAF_E_DST_TOO_SMALL, LE_NULL, pack_too_small(0)) \
     X(pack_cap_header, "daf_quantize_pack", "dst_capacity 63 (below the header)", DAF_E_DST_TOO_SMALL, LE_NULL, pack_too_small(63)) \
-    X(pack_cap_finite, "daf_quantize_pack", "dst_capacity = daf_packed_bound with NaN/Inf in src", DAF_E_DST_TOO_SMALL, LE_NULL, pack_too_small(daf_packed_bound(N, 4, 256))) \
+    X(pack_cap_finite, "daf_quantize_pack", "dst_capacity = daf_packed_bound_finite with NaN/Inf in src", DAF_E_DST_TOO_SMALL, LE_NULL, pack_too_small(daf_packed_bound_finite(N, 4, 256))) \
     X(pack_cap_minus1, "daf_quantize_pack", "dst_capacity one byte short", DAF_E_DST_TOO_SMALL, LE_NULL, pack_too_small(F.blob_size - 1)) \
     X(pack_cap_max, "daf_quantize_pack", "dst_capacity SIZE_MAX (a lie: more than the buffer)", DAF_E_OVERFLOW, LE_NULL, daf_quantize_pack(F.x, N, NULL, F.work, SIZE_MAX, &F.size)) \
     X(pack_dst_odd, "daf_quantize_pack", "dst at an odd address (blobs may have any alignment)", DAF_OK, LE_NONE, pack_to_odd_address()) \
@@ -1222,6 +1228,8 @@ static int spill_dir_missing_with_spill(void) {
     X(restore_count_less, "daf_restore", "count one less than saved", DAF_E_SIZE_MISMATCH, LE_CTX, daf_restore(F.ctx, F.h, F.out, N - 1)) \
     X(restore_count_more, "daf_restore", "count one more than saved", DAF_E_SIZE_MISMATCH, LE_CTX, daf_restore(F.ctx, F.h, F.out, N + 1)) \
     X(restore_count0, "daf_restore", "count 0 for a non-empty entry", DAF_E_SIZE_MISMATCH, LE_CTX, daf_restore(F.ctx, F.h, F.out, 0)) \
+    X(restore_released_dst_null, "daf_restore", "released handle, dst NULL (the handle comes first)", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore(F.ctx, F.released, NULL, N)) \
+    X(restore_released_mis, "daf_restore", "released handle, dst misaligned (the handle comes first)", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore(F.ctx, F.released, F.mis, N)) \
     X(restore_pending, "daf_restore", "async save still queued (waits, exact values)", DAF_OK, LE_NONE, restore_pending_async(0)) \
     X(restore_async_fail, "daf_restore", "async save that failed (over budget)", DAF_E_BUDGET_EXCEEDED, LE_CTX, async_over_budget(1)) \
     X(restore_recompute, "daf_restore", "dropped entry whose recompute callback fails (entry kept)", DAF_E_RECOMPUTE_FAILED, LE_CTX, recompute_fails(0)) \
@@ -1236,6 +1244,8 @@ static int spill_dir_missing_with_spill(void) {
     X(rrange_past_end, "daf_restore_range", "first + count = count + 1", DAF_E_OUT_OF_RANGE, LE_CTX, daf_restore_range(F.ctx, F.h, 1, N, F.out)) \
     X(rrange_first_max, "daf_restore_range", "first SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_CTX, daf_restore_range(F.ctx, F.h, SIZE_MAX, 1, F.out)) \
     X(rrange_wraps, "daf_restore_range", "first + count wraps past SIZE_MAX", DAF_E_OUT_OF_RANGE, LE_CTX, daf_restore_range(F.ctx, F.h, SIZE_MAX - 2, 8, F.out)) \
+    X(rrange_past_end_dst_null, "daf_restore_range", "first = count + 5, dst NULL (the range comes first)", DAF_E_OUT_OF_RANGE, LE_CTX, daf_restore_range(F.ctx, F.h, N + 5, 1, NULL)) \
+    X(rrange_released_dst_null, "daf_restore_range", "released handle, dst NULL (the handle comes first)", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore_range(F.ctx, F.released, 0, 10, NULL)) \
     X(rrange_empty, "daf_restore_range", "first = count, count 0, dst NULL (empty range)", DAF_OK, LE_NONE, daf_restore_range(F.ctx, F.h, N, 0, NULL)) \
     X(rrange_pending, "daf_restore_range", "async save still queued (waits, exact values)", DAF_OK, LE_NONE, restore_pending_async(1)) \
     X(rrange_recompute, "daf_restore_range", "dropped entry whose recompute callback fails (entry kept)", DAF_E_RECOMPUTE_FAILED, LE_CTX, recompute_fails(1)) \
@@ -1249,12 +1259,25 @@ static int spill_dir_missing_with_spill(void) {
     X(release_made_up, "daf_release", "made-up handle UINT64_MAX", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_release(F.ctx, UINT64_MAX)) \
     X(release_pending, "daf_release", "async save still queued (waits)", DAF_OK, LE_NONE, restore_pending_async(2)) \
     X(release_async_fail, "daf_release", "async save that failed (over budget)", DAF_E_BUDGET_EXCEEDED, LE_CTX, async_over_budget(2)) \
+    X(rrel_ctx_null, "daf_restore_release", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_restore_release(NULL, F.h, F.out, N)) \
+    X(rrel_h0, "daf_restore_release", "handle 0", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore_release(F.ctx, 0, F.out, N)) \
+    X(rrel_released, "daf_restore_release", "released handle, dst NULL (the handle comes first)", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_restore_release(F.ctx, F.released, NULL, N)) \
+    X(rrel_dst_null, "daf_restore_release", "dst NULL, count > 0 (nothing released)", DAF_E_NULL_ARGUMENT, LE_CTX, daf_restore_release(F.ctx, F.h, NULL, N)) \
+    X(rrel_count_max, "daf_restore_release", "count SIZE_MAX", DAF_E_OVERFLOW, LE_CTX, daf_restore_release(F.ctx, F.h, F.out, SIZE_MAX)) \
+    X(rrel_count_less, "daf_restore_release", "count one less than saved (nothing released)", DAF_E_SIZE_MISMATCH, LE_CTX, daf_restore_release(F.ctx, F.h, F.out, N - 1)) \
+    X(rall_ctx_null, "daf_release_all", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_release_all(NULL, NULL)) \
+    X(rall_ctx_dead, "daf_release_all", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_release_all(F.dead, NULL)) \
+    X(rall_ctx_fake, "daf_release_all", "pointer that is not a context", DAF_E_INVALID_CONTEXT, LE_FAKE, daf_release_all(F.fake, NULL)) \
+    X(wall_ctx_null, "daf_wait_all", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_wait_all(NULL)) \
+    X(wall_ctx_dead, "daf_wait_all", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_wait_all(F.dead)) \
+    X(wall_ctx_fake, "daf_wait_all", "pointer that is not a context", DAF_E_INVALID_CONTEXT, LE_FAKE, daf_wait_all(F.fake)) \
     X(imp_ctx_null, "daf_set_importance", "ctx NULL", DAF_E_INVALID_CONTEXT, LE_NULL, daf_set_importance(NULL, F.h, 1.0f)) \
     X(imp_ctx_dead, "daf_set_importance", "destroyed context", DAF_E_INVALID_CONTEXT, LE_DEAD, daf_set_importance(F.dead, F.h, 1.0f)) \
     X(imp_h0, "daf_set_importance", "handle 0", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_set_importance(F.ctx, 0, 1.0f)) \
     X(imp_released, "daf_set_importance", "released handle", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_set_importance(F.ctx, F.released, 1.0f)) \
     X(imp_foreign, "daf_set_importance", "another context's handle", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_set_importance(F.ctx, F.foreign, 1.0f)) \
     X(imp_nan, "daf_set_importance", "importance NaN", DAF_E_INVALID_ARGUMENT, LE_CTX, daf_set_importance(F.ctx, F.h, NAN)) \
+    X(imp_released_nan, "daf_set_importance", "released handle, importance NaN (the handle comes first)", DAF_E_UNKNOWN_HANDLE, LE_CTX, daf_set_importance(F.ctx, F.released, NAN)) \
     X(imp_inf, "daf_set_importance", "importance +Inf", DAF_E_INVALID_ARGUMENT, LE_CTX, daf_set_importance(F.ctx, F.h, INFINITY)) \
     X(imp_ninf, "daf_set_importance", "importance -Inf", DAF_E_INVALID_ARGUMENT, LE_CTX, daf_set_importance(F.ctx, F.h, -INFINITY)) \
     X(imp_async_fail, "daf_set_importance", "async save that failed (over budget)", DAF_E_BUDGET_EXCEEDED, LE_CTX, async_over_budget(3)) \

@@ -120,7 +120,7 @@ void pool_rejects_invalid_options(void) {
     CHECK_STATUS(try_pool_options(3000, 65536, 0, 0), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_pool_options(2048, 65536, 0, 0), DAF_E_INVALID_ARGUMENT); /* below the OS page */
     CHECK_STATUS(try_pool_options(DAF_MAX_PAGE_SIZE * 2u, (uint64_t)DAF_MAX_PAGE_SIZE * 4u, 0, 0), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_pool_options(4096, 0, 0, 0), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_pool_options(4096, 0, 0, 0), DAF_OK); /* chunk_bytes 0: the default */
     CHECK_STATUS(try_pool_options(4096, 6000, 0, 0), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_pool_options(4096, 4096ull * (DAF_MAX_CHUNK_PAGES + 1ull), 0, 0), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_pool_options(4096, UINT64_MAX, 0, 0), DAF_E_INVALID_ARGUMENT);
