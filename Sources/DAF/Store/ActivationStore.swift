@@ -49,6 +49,8 @@ final class ActivationStore: Sendable {
     }
 
     private func spec(bits: UInt32) throws(DAFError) -> QuantSpec {
+        // Relaxed: the counter only makes each save's seed distinct (an indivisible add under
+        // any ordering, ARM's included); no other memory is published through it.
         try QuantSpec(bits: bits == 0 ? UInt32(defaults.bits) : bits, groupSize: UInt32(defaults.groupSize),
                       rounding: UInt32(defaults.rounding.rawValue),
                       seed: defaults.seed &+ saveNumber.add(1, ordering: .relaxed).oldValue)
@@ -118,6 +120,8 @@ final class ActivationStore: Sendable {
     func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
               recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
         let spec = try spec(bits: bits)
+        // Relaxed: an indivisible add gives each handle once; the entry it names is published
+        // through the store's lock, not through the counter.
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         try packAndAdmit(values, count: count, spec: spec, importance: importance, recompute: recompute,
                          handle: handle, parallelism: parallelism)
@@ -129,7 +133,7 @@ final class ActivationStore: Sendable {
                    recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
         let spec = try spec(bits: bits)
         _ = try PackedLayout(count: count, spec: spec, nonfinite: 0) // size errors belong to the caller
-        let handle = handleCounter.add(1, ordering: .relaxed).oldValue
+        let handle = handleCounter.add(1, ordering: .relaxed).oldValue // relaxed: as in save
         let address = UInt(bitPattern: values)
         let job = WorkerPool.Job { [self] in
             do throws(DAFError) {
@@ -216,6 +220,7 @@ final class ActivationStore: Sendable {
 
     /// Runs `decode` on a pinned blob, then unpins it, counting the restore if it succeeded.
     private func unpinning(_ blob: PinnedBlob, _ decode: () throws(DAFError) -> Void) throws(DAFError) {
+        // Relaxed: a test's delay, a value on its own; nothing is read through it.
         let pause = pinnedPauseMicroseconds.load(ordering: .relaxed)
         if pause > 0 { usleep(UInt32(pause)) }
         do throws(DAFError) {
