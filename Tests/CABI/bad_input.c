@@ -61,7 +61,12 @@ static const char *result_name(int result) {
  * The fixture every case starts from (built in the child, so no case sees another's state).
  * ========================================================================================== */
 
-enum { N = 1000, SPILL_N = 4096, PAGE = 4096 };
+enum { N = 1000, MAX_PAGE = 65536 };
+
+/* The OS page size (sysconf(_SC_PAGESIZE): 4, 16 or 64 KiB), the pool page of the budget cases,
+ * and the values of each spill-case tensor: one page of 8-bit codes plus the header and group
+ * table, so two pages whatever the page size. Set by main. */
+static size_t PAGE, SPILL_N;
 
 typedef union big_struct {
     unsigned char bytes[8192];
@@ -419,8 +424,8 @@ static int async_over_budget(int then) {
     daf_context *ctx = NULL;
     if (daf_create(&F.opt, &ctx) != DAF_OK) return SETUP_FAILED;
     F.ctx = ctx; /* the detail belongs to this context */
-    static float big[SPILL_N * 4];
-    for (size_t i = 0; i < sizeof big / sizeof big[0]; i++) big[i] = (float)(i % 97);
+    static float big[MAX_PAGE * 4];
+    for (size_t i = 0; i < SPILL_N * 4; i++) big[i] = (float)(i % 97);
     daf_handle h = 0;
     int accepted = daf_save_async(ctx, big, SPILL_N * 4, NULL, &h);
     if (then == 5) {
@@ -621,8 +626,8 @@ static int recompute_never(void *user, daf_handle handle, float *dst, size_t cou
 }
 
 /* ============================================================================================
- * Spill-file cases: a context (policy SPILL, 8 bits, 4 KiB pages, budget 4 pages) in its own
- * directory under the run's temporary one; tensors a, b, c of 4096 values take 2 pages each,
+ * Spill-file cases: a context (policy SPILL, 8 bits, OS-sized pages, budget 4 pages) in its own
+ * directory under the run's temporary one; tensors a, b, c of SPILL_N values take 2 pages each,
  * so saving c spills a (the least important).
  * ========================================================================================== */
 
@@ -653,7 +658,7 @@ int open(const char *path, int flags, ...) {
 typedef struct spill_fixture {
     char dir[PATH_MAX];
     daf_context *ctx;
-    float a[SPILL_N], b[SPILL_N], c[SPILL_N];
+    float a[MAX_PAGE], b[MAX_PAGE], c[MAX_PAGE];
     daf_handle ha, hb, hc;
     int fd; /* the spill file, found through /proc/self/fd (-1 if none) */
     int dir_from_env; /* spill_dir NULL, $TMPDIR = dir */
@@ -766,8 +771,8 @@ static int recompute_without_callbacks(void) {
 
 /* What a restore of v (saved at 8 bits, groups of 256) must give: the codec's own decode. */
 static int restores_exactly(daf_handle h, const float *v) {
-    static unsigned char blob[SPILL_N * 2 + 4096];
-    static float expected[SPILL_N], got[SPILL_N];
+    static unsigned char blob[MAX_PAGE * 2];
+    static float expected[MAX_PAGE], got[MAX_PAGE];
     daf_quantize_params_init(&F.qp);
     F.qp.bits = 8;
     size_t size = 0;
@@ -776,7 +781,7 @@ static int restores_exactly(daf_handle h, const float *v) {
         return SETUP_FAILED;
     int status = daf_restore(S.ctx, h, got, SPILL_N);
     if (status != DAF_OK) return status;
-    return memcmp(got, expected, sizeof got) == 0 ? DAF_OK : WRONG_DATA;
+    return memcmp(got, expected, SPILL_N * sizeof got[0]) == 0 ? DAF_OK : WRONG_DATA;
 }
 
 /* Writes `width` bytes of value at `offset` of the spill file through /proc/self/fd/N (as
@@ -1516,6 +1521,13 @@ int main(int argc, char **argv) {
         for (size_t k = 0; k < CASE_COUNT; k++) printf("%s\t%s\t%s\n", cases[k].id, cases[k].function, cases[k].bad);
         return 0;
     }
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || page > MAX_PAGE || (page & (page - 1)) != 0) {
+        printf("bad_input: the OS page size %ld is outside this test's 1...%d\n", page, MAX_PAGE);
+        return 2;
+    }
+    PAGE = (size_t)page;
+    SPILL_N = PAGE;
     const char *tmp = getenv("TMPDIR");
     snprintf(g_base_dir, sizeof g_base_dir, "%s/daf-bad-input-XXXXXX", tmp != NULL && tmp[0] ? tmp : "/tmp");
     if (mkdtemp(g_base_dir) == NULL) {

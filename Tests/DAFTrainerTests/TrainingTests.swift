@@ -1,10 +1,10 @@
-// SPDX-License-Identifier: MIT
 // Short real trainings on Fashion-MNIST through DAFTrainerCore: fp32 and libdaf 2-bit both
 // learn (loss far below chance, ln 10 = 2.30), and libdaf's saved bytes are exactly what the
 // packed format says they must be for the six saved tensors, a ≥ 12x smaller peak than fp32.
 // Needs Debian's dataset-fashion-mnist: without it these tests fail and say so.
 import CDAF
 import DAFTrainerCore
+import Glibc
 import Testing
 
 /// The data, loaded once for all tests; a missing dataset fails every test that needs it
@@ -98,9 +98,10 @@ struct TrainingTests {
     func quarterBudget(policy: BudgetPolicy) throws {
         var c = shortConfig(.daf)
         c.batch = 32; c.epochs = 1; c.limit = 1920
-        // The 2-bit peak as whole 4 KiB pages (budgeted runs use them), then a quarter of it.
-        let pages = Self.savedTensors(batch: c.batch).reduce(0) { $0 + (daf_packed_bound_finite($1.count, UInt32($1.bits), 256) + 4095) / 4096 }
-        c.budgetMiB = Double(pages * 4096) / 4 / 1_048_576
+        // The 2-bit peak as whole OS pages (budgeted runs use them), then a quarter of it.
+        let page = Int(sysconf(Int32(_SC_PAGESIZE)))
+        let pages = Self.savedTensors(batch: c.batch).reduce(0) { $0 + (daf_packed_bound_finite($1.count, UInt32($1.bits), 256) + page - 1) / page }
+        c.budgetMiB = Double(pages * page) / 4 / 1_048_576
         c.policy = policy
         c.clipNorm = policy == .degrade ? 2 : 0
         let r = try #require(try Trainer(data: fashionMNIST.get(), configs: [c]).run().first)

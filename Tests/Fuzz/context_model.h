@@ -14,6 +14,11 @@
 
 #include <stdarg.h>
 #include <stdlib.h>
+#include <unistd.h>
+
+/* The OS page size (sysconf: 4, 16 or 64 KiB), the pool page of the fuzz and soak budgets: the
+ * smallest page the library accepts on this kernel. */
+static inline uint32_t model_page_size(void) { return (uint32_t)sysconf(_SC_PAGESIZE); }
 
 /* What went wrong, for the report hook. */
 enum model_problem {

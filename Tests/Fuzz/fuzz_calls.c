@@ -13,7 +13,7 @@
 #define ENTRIES 8
 #define BLOCKS 8
 #define MAX_BLOCK 20000
-#define PAGE 4096
+#define PAGE model_page_size()
 
 #define FAIL(...) MODEL_ABORT("fuzz_calls", __VA_ARGS__)
 

@@ -94,9 +94,9 @@ int main(int argc, char **argv) {
     m.options.policy = DAF_POLICY_DEGRADE | DAF_POLICY_RECOMPUTE | DAF_POLICY_SPILL;
     m.options.group_size = 64;
     m.options.threads = 2;
-    m.options.page_size = 4096;
-    m.options.chunk_bytes = 4096 * 4;
-    m.options.budget_bytes = 4096 * 16;
+    m.options.page_size = model_page_size();
+    m.options.chunk_bytes = (uint64_t)m.options.page_size * 4;
+    m.options.budget_bytes = (uint64_t)m.options.page_size * 16;
     m.budget = m.options.budget_bytes;
     m.budget_seen = 1;
     int s = daf_create(&m.options, &m.ctx);

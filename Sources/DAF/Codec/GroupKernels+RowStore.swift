@@ -33,10 +33,8 @@ extension SIMDGroupKernels {
             count &* 4 > lastLevelCacheBytes ? widest(at: firstRow) : .cached
         }
 
-        private static var lastLevelCacheBytes: Int {
-            let cache = daf_platform_last_level_cache_bytes()
-            return cache > 0 ? Int(cache) : 32 << 20
-        }
+        /// sysfs's size, else a typical one for the architecture (never 0; daf_platform.h).
+        private static var lastLevelCacheBytes: Int { Int(daf_platform_last_level_cache_bytes()) }
 
         /// The widest streaming stores the rows starting at `p` (64 bytes apart) allow.
         private static func widest(at p: UnsafeMutableRawPointer) -> RowStore {

@@ -51,7 +51,7 @@ enum PageMemory {
     static func back(_ base: UnsafeMutableRawPointer, _ bytes: Int) {
         guard bytes > 0 else { return }
         if madvise(base, bytes, madvisePopulateWrite) == 0 { return }
-        for offset in stride(from: 0, to: bytes, by: osPageSize) {
+        for offset in stride(from: 0, to: bytes, by: PoolConfig.osPageSize) {
             base.storeBytes(of: 0, toByteOffset: offset, as: UInt8.self)
         }
     }
@@ -60,5 +60,4 @@ enum PageMemory {
     private static let madvisePopulateWrite: Int32 = 23
     /// MADV_HUGEPAGE of <linux/mman.h>.
     private static let madviseHugePage: Int32 = 14
-    private static let osPageSize = max(Int(sysconf(Int32(_SC_PAGESIZE))), 4096)
 }

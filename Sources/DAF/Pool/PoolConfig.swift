@@ -6,11 +6,14 @@ import CDAF
 import Glibc
 
 struct PoolConfig {
-    /// The smallest page: the OS page, so that unmapping a page range is always possible.
+    /// The smallest page: the OS page, so that unmapping a page range is always possible
+    /// (4 KiB on x86-64; 4, 16 or 64 KiB on aarch64 kernels). Should sysconf ever fail, the
+    /// largest page Linux uses, a multiple of every smaller one, is safe on any kernel.
     static let osPageSize: Int = {
         let size = Int(sysconf(Int32(_SC_PAGESIZE)))
-        return size > 0 && size.nonzeroBitCount == 1 ? size : 4096
+        return size > 0 && size.nonzeroBitCount == 1 ? size : largestLinuxPageSize
     }()
+    static let largestLinuxPageSize = 1 << 16
     static let maxPageSize = Int(DAF_MAX_PAGE_SIZE)
     static let maxChunkPages = Int(DAF_MAX_CHUNK_PAGES)
     static let knownFlags = DAF_POOL_AUTO_TRIM.rawValue

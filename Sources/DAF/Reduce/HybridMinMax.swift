@@ -66,6 +66,9 @@ enum HybridMinMax {
         parallelism.forEach(parts: chunks) { c in
             let first = c * atomicChunk
             let part = FiniteMinMax.simd(values + first, count: min(atomicChunk, count - first))
+            // Relaxed: min, max and add are indivisible under any ordering, and the results are
+            // read only after forEach returned, which waits for every part through a release
+            // (the job's done flag) and an acquire: all these updates happen before the loads.
             if part.hasFinite {
                 shared.lo.min(orderedKey(part.lo), ordering: .relaxed)
                 shared.hi.max(orderedKey(part.hi), ordering: .relaxed)

@@ -57,6 +57,8 @@ final class ActivationStore: Sendable {
 
     /// Takes the next save number; `giveBack` returns it after a failed save unless another
     /// save has taken one since, so that retrying a refused save does not shift the seeds.
+    /// Relaxed: the counter only makes each save's seed distinct (an indivisible add or
+    /// exchange under any ordering, ARM's included); no other memory is published through it.
     private func takeSaveNumber() -> UInt64 { saveNumber.add(1, ordering: .relaxed).oldValue }
     private func giveBack(_ number: UInt64) {
         _ = saveNumber.compareExchange(expected: number &+ 1, desired: number, ordering: .relaxed)
@@ -128,6 +130,8 @@ final class ActivationStore: Sendable {
         let number = takeSaveNumber()
         do throws(DAFError) {
             let spec = try spec(bits: bits, number: number)
+            // Relaxed: an indivisible add gives each handle once; the entry it names is
+            // published through the store's lock, not through the counter.
             let handle = handleCounter.add(1, ordering: .relaxed).oldValue
             try packAndAdmit(values, count: count, spec: spec, importance: importance, recompute: recompute,
                              handle: handle, parallelism: parallelism)
@@ -150,7 +154,7 @@ final class ActivationStore: Sendable {
             giveBack(number)
             throw error
         }
-        let handle = handleCounter.add(1, ordering: .relaxed).oldValue
+        let handle = handleCounter.add(1, ordering: .relaxed).oldValue // relaxed: as in save
         let address = UInt(bitPattern: values)
         let job = WorkerPool.Job { [self] in
             do throws(DAFError) {
@@ -238,6 +242,7 @@ final class ActivationStore: Sendable {
     /// Runs `decode` on a pinned blob, then unpins it, counting the restore if it succeeded.
     private func unpinning(_ blob: PinnedBlob, _ decode: () throws(DAFError) -> Void) throws(DAFError) {
         #if DEBUG
+        // Relaxed: a test's delay, a value on its own; nothing is read through it.
         let pause = pinnedPauseMicroseconds.load(ordering: .relaxed)
         if pause > 0 { usleep(UInt32(pause)) }
         #endif

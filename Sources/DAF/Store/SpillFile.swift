@@ -48,6 +48,7 @@ final class SpillFile {
         for _ in 0..<64 {
             var now = timespec()
             clock_gettime(CLOCK_REALTIME, &now)
+            // Relaxed: only makes names distinct (O_EXCL settles any clash anyway).
             let number = spillNameCounter.add(1, ordering: .relaxed).oldValue
             let path = "\(directory)/libdaf-spill-\(getpid())-\(number)-\(UInt32(truncatingIfNeeded: now.tv_nsec)).bin"
             let fd = open(path, O_RDWR | O_CREAT | O_EXCL | O_CLOEXEC, 0o600)

@@ -117,6 +117,9 @@ final class WorkerPool: @unchecked Sendable {
         while true {
             if !queue.isEmpty {
                 let job = queue.removeFirst()
+                // Relaxed (here and in submit and wait): queued is only a hint for spinning
+                // workers; the queue and the jobs are read and written under the mutex, whose
+                // lock and unlock order them on ARM as on x86. A stale count costs a spin.
                 queued.subtract(1, ordering: .relaxed)
                 job.started = true
                 pthread_mutex_unlock(mutex)
@@ -126,6 +129,7 @@ final class WorkerPool: @unchecked Sendable {
             }
             if stopping { break }
             pthread_mutex_unlock(mutex)
+            // Relaxed: seeing work only sends the worker to the mutex, where it looks again.
             let sawWork = WorkerPool.spin { queued.load(ordering: .relaxed) > 0 }
             pthread_mutex_lock(mutex)
             if !sawWork && queue.isEmpty && !stopping {
@@ -204,6 +208,10 @@ final class WorkerPool: @unchecked Sendable {
         }
         let next = PartCounter(), threads = helpers + 1
         withoutActuallyEscaping(body) { body in
+            // Relaxed claims: a read-modify-write of one atomic is indivisible under any
+            // ordering, so each part is claimed exactly once; nothing else is published
+            // through the counter. The body's inputs reached the helpers through submit's
+            // mutex, and its outputs reach the caller through done's release and acquire.
             let loop = {
                 var first = next.value.load(ordering: .relaxed)
                 while first < parts {

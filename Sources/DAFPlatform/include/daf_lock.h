@@ -17,6 +17,8 @@ void daf_platform_lock_wake(uint32_t *word) __attribute__((visibility("hidden"))
 
 static inline void daf_platform_lock(uint32_t *word) {
     uint32_t expected = 0;
+    /* Acquire on success orders the previous owner's writes (its release below) before ours,
+     * on ARM's weak ordering as on x86; a failed exchange takes nothing, so relaxed. */
     if (__atomic_compare_exchange_n(word, &expected, 1, 0, __ATOMIC_ACQUIRE, __ATOMIC_RELAXED)) return;
     daf_platform_lock_wait(word);
 }

@@ -118,7 +118,10 @@ static inline void daf_platform_stream_store16x4(void *p, daf_platform_uint16 v)
 }
 
 /* Orders this thread's earlier non-temporal stores before its later stores (x86 SFENCE), so
- * that the release which publishes a finished part also publishes them. */
+ * that the release which publishes a finished part also publishes them. AArch64's STNP stores
+ * are ordered by barriers and release stores like any store (only non-temporal loads relax
+ * ordering); the full barrier there costs one DMB per finished part and keeps the rule the
+ * same on every architecture. */
 static inline void daf_platform_store_fence(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_sfence();
@@ -127,8 +130,11 @@ static inline void daf_platform_store_fence(void) {
 #endif
 }
 
-/* The last-level cache's size in bytes as Linux's sysfs describes cpu0's caches (index3,
- * else index2), 0 when unknown; asked once per process. */
+/* The last-level cache's size in bytes: the highest level among the caches Linux's sysfs lists
+ * for cpu0; where sysfs has no cache information (device-tree ARM boards often have none), a
+ * typical size for the architecture: 2 MiB on aarch64 (Raspberry Pi 4: 1 MiB L2, Pi 5: 2 MiB
+ * L3, RK3588: 3 MiB L3, Jetson Orin: 4 MiB L3), 32 MiB elsewhere (x86 servers). Asked once
+ * per process; never 0. It only decides when packing uses streaming stores. */
 long daf_platform_last_level_cache_bytes(void) __attribute__((visibility("hidden")));
 
 /* min(a, b) lane by lane as b < a ? b : a, in one vminps per register: the select Swift and clang
@@ -184,13 +190,17 @@ static inline daf_platform_float16 daf_platform_int_to_float16(daf_platform_int1
  * off x86-64. */
 int daf_platform_cpu_has_avx512(void) __attribute__((visibility("hidden")));
 
-/* Tells the CPU this thread is spin-waiting (x86 PAUSE, AArch64 YIELD): a spinning worker then
- * yields the core's resources and leaves the spin loop without a memory-order flush. */
+/* Tells the CPU this thread is spin-waiting and slows the spin down. x86: PAUSE (the core gives
+ * its resources to the sibling hyperthread and leaves the loop without a memory-order flush).
+ * AArch64: ISB, not YIELD: YIELD is a no-op on cores without SMT (every Cortex-A and Neoverse
+ * core in the boards libdaf targets), so a YIELD loop hammers the lock's cache line; ISB
+ * flushes the pipeline, a delay of some tens of cycles, which is what Rust's
+ * core::hint::spin_loop and the JDK's SpinPause use on aarch64 after measuring both. */
 static inline void daf_platform_pause(void) {
 #if defined(__x86_64__) || defined(__i386__)
     __builtin_ia32_pause();
 #elif defined(__aarch64__)
-    __asm__ __volatile__("yield");
+    __asm__ __volatile__("isb" : : : "memory");
 #endif
 }
 

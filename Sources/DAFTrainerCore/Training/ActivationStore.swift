@@ -3,6 +3,7 @@
 // (PlainStore) or libdaf through its C API only (LibdafStore). Both count the bytes they hold
 // the same way the run reports them, and can record a timeline of those bytes over one step.
 import CDAF
+import Glibc
 
 /// Why a tensor is saved: its name, its depth in the network (1 = first layer), the fewest bits
 /// it may be saved with (0: no floor), and whether it is a ReLU output (>= 0) that libdaf mode
@@ -97,6 +98,8 @@ final class PlainStore: ActivationStore {
 /// the backward pass needs them first, so under a budget the shallow ones should give way.
 /// With `squareRootReLU`, ReLU outputs are saved as their square roots and squared on restore.
 final class LibdafStore: ActivationStore {
+    /// The OS page size (sysconf), the smallest pool page libdaf accepts on this kernel.
+    static let osPageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
     var timeline: [TimelinePoint]? = nil
     private var ctx: OpaquePointer?
     private let bits: Int
@@ -115,9 +118,10 @@ final class LibdafStore: ActivationStore {
         options.seed = seed
         if let budgetMiB {
             options.budget_bytes = UInt64(budgetMiB * 1_048_576)
-            // This network's tensors are tens of KiB packed: 4 KiB pages (the pool's smallest
-            // sensible size) waste least of a small budget in partly used pages.
-            options.page_size = 4096
+            // This network's tensors are tens of KiB packed: the OS page (the pool's smallest
+            // page: 4 KiB on x86-64, 4, 16 or 64 KiB on aarch64 kernels) wastes least of a
+            // small budget in partly used pages.
+            options.page_size = UInt32(LibdafStore.osPageBytes)
             switch policy {
             case .degrade:
                 options.policy = UInt32(DAF_POLICY_DEGRADE.rawValue)

@@ -50,6 +50,9 @@ int check_size(unsigned long long got, unsigned long long expected, const char *
                const char *file, int line);
 int check_string(const char *got, const char *expected, const char *expression, const char *file,
                  int line);
+/* The OS page size (sysconf(_SC_PAGESIZE): 4, 16 or 64 KiB on aarch64 Linux), the smallest pool
+ * page the library accepts. */
+uint32_t os_page_size(void);
 void *xmalloc(size_t bytes);
 float *floats(size_t count);
 

@@ -62,7 +62,8 @@ void pool_null_arguments(void) {
 }
 
 void pool_invalid_pool_is_rejected(void) {
-    daf_pool *pool = new_pool(4096, 65536, 0);
+    const uint32_t page = os_page_size();
+    daf_pool *pool = new_pool(page, 65536, 0);
     daf_pool_block block = 0;
     CHECK_STATUS(daf_pool_alloc(pool, 10, 1.0f, &block), DAF_OK);
     CHECK_STATUS(daf_pool_destroy(pool), DAF_OK);
@@ -93,7 +94,7 @@ void pool_invalid_pool_is_rejected(void) {
     /* A context is not a pool, and a pool is not a context. */
     daf_context *ctx = new_context(2, 256, DAF_ROUND_NEAREST);
     CHECK_STATUS(daf_pool_trim((daf_pool *)(void *)ctx), DAF_E_INVALID_POOL);
-    daf_pool *live = new_pool(4096, 65536, 0);
+    daf_pool *live = new_pool(page, 65536, 0);
     CHECK_STATUS(daf_set_budget((daf_context *)(void *)live, 0), DAF_E_INVALID_CONTEXT);
     CHECK_STATUS(daf_pool_destroy(live), DAF_OK);
     CHECK_STATUS(daf_destroy(ctx), DAF_OK);
@@ -114,18 +115,19 @@ static int try_pool_options(uint32_t page_size, uint64_t chunk_bytes, uint32_t f
 }
 
 void pool_rejects_invalid_options(void) {
-    CHECK_STATUS(try_pool_options(4096, 65536, 0, 0), DAF_OK);
-    CHECK_STATUS(try_pool_options(4096, 4096, DAF_POOL_AUTO_TRIM, 0), DAF_OK);
+    const uint32_t page = os_page_size();
+    CHECK_STATUS(try_pool_options(page, 65536, 0, 0), DAF_OK);
+    CHECK_STATUS(try_pool_options(page, page, DAF_POOL_AUTO_TRIM, 0), DAF_OK);
     CHECK_STATUS(try_pool_options(0, 65536, 0, 0), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_pool_options(3000, 65536, 0, 0), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_pool_options(2048, 65536, 0, 0), DAF_E_INVALID_ARGUMENT); /* below the OS page */
     CHECK_STATUS(try_pool_options(DAF_MAX_PAGE_SIZE * 2u, (uint64_t)DAF_MAX_PAGE_SIZE * 4u, 0, 0), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_pool_options(4096, 0, 0, 0), DAF_OK); /* chunk_bytes 0: the default */
-    CHECK_STATUS(try_pool_options(4096, 6000, 0, 0), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_pool_options(4096, 4096ull * (DAF_MAX_CHUNK_PAGES + 1ull), 0, 0), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_pool_options(4096, UINT64_MAX, 0, 0), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_pool_options(4096, 65536, 2, 0), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_pool_options(4096, 65536, 0, 1), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_pool_options(page, 0, 0, 0), DAF_OK); /* chunk_bytes 0: the default */
+    CHECK_STATUS(try_pool_options(page, 6000, 0, 0), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_pool_options(page, (uint64_t)page * (DAF_MAX_CHUNK_PAGES + 1ull), 0, 0), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_pool_options(page, UINT64_MAX, 0, 0), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_pool_options(page, 65536, 2, 0), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_pool_options(page, 65536, 0, 1), DAF_E_INVALID_ARGUMENT);
     daf_pool_options options;
     daf_pool_options_init(&options);
     daf_pool *pool = NULL;
@@ -136,27 +138,29 @@ void pool_rejects_invalid_options(void) {
 }
 
 void pool_alloc_checks_arguments(void) {
-    daf_pool *pool = new_pool(4096, 8 * 4096, 4 * 4096);
+    const uint32_t page = os_page_size();
+    daf_pool *pool = new_pool(page, 8 * page, 4 * page);
     daf_pool_block block = 7;
     CHECK_STATUS(daf_pool_alloc(pool, SIZE_MAX, 0.0f, &block), DAF_E_OVERFLOW);
     CHECK(block == 0);
     CHECK_STATUS(daf_pool_alloc(pool, 10, NAN, &block), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(daf_pool_alloc(pool, 10, INFINITY, &block), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(daf_pool_alloc(pool, 10, -INFINITY, &block), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(daf_pool_alloc(pool, 5 * 4096, 0.0f, &block), DAF_E_BUDGET_EXCEEDED);
+    CHECK_STATUS(daf_pool_alloc(pool, 5 * page, 0.0f, &block), DAF_E_BUDGET_EXCEEDED);
     CHECK(block == 0);
-    CHECK_STATUS(daf_pool_alloc(pool, 4 * 4096, 0.0f, &block), DAF_OK);
+    CHECK_STATUS(daf_pool_alloc(pool, 4 * page, 0.0f, &block), DAF_OK);
     CHECK_STATUS(daf_pool_alloc(pool, 1, 0.0f, &block), DAF_E_BUDGET_EXCEEDED);
     CHECK_STATUS(daf_pool_alloc(pool, 0, 0.0f, &block), DAF_OK); /* an empty block takes no page */
     daf_pool_statistics s = pool_stats_of(pool);
-    CHECK_SIZE(s.capacity_bytes, 4 * 4096);
+    CHECK_SIZE(s.capacity_bytes, 4 * page);
     CHECK_SIZE(s.budget_refusals, 2);
     CHECK_STATUS(daf_pool_set_importance(pool, block, NAN), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(daf_pool_destroy(pool), DAF_OK);
 }
 
 void pool_unknown_blocks(void) {
-    daf_pool *pool = new_pool(4096, 65536, 0), *other = new_pool(4096, 65536, 0);
+    const uint32_t page = os_page_size();
+    daf_pool *pool = new_pool(page, 65536, 0), *other = new_pool(page, 65536, 0);
     daf_pool_block freed = 0, live = 0, foreign = 0;
     CHECK_STATUS(daf_pool_alloc(pool, 100, 0.0f, &freed), DAF_OK);
     CHECK_STATUS(daf_pool_alloc(pool, 100, 0.0f, &live), DAF_OK);
@@ -184,7 +188,8 @@ void pool_unknown_blocks(void) {
 }
 
 void pool_range_checks(void) {
-    daf_pool *pool = new_pool(4096, 65536, 0);
+    const uint32_t page = os_page_size();
+    daf_pool *pool = new_pool(page, 65536, 0);
     daf_pool_block block = 0;
     CHECK_STATUS(daf_pool_alloc(pool, 10000, 0.0f, &block), DAF_OK);
     unsigned char buffer[16];
@@ -199,7 +204,8 @@ void pool_range_checks(void) {
 
 /* Blocks spanning pages and chunks keep their bytes; least important first; trim; budget. */
 void pool_roundtrip_and_stats(void) {
-    daf_pool *pool = new_pool(4096, 4 * 4096, 0);
+    const uint32_t page = os_page_size();
+    daf_pool *pool = new_pool(page, 4 * page, 0);
     enum { N = 12 };
     daf_pool_block blocks[N];
     size_t sizes[N];
@@ -211,14 +217,14 @@ void pool_roundtrip_and_stats(void) {
         CHECK_STATUS(daf_pool_write(pool, blocks[i], 0, data, sizes[i]), DAF_OK);
     }
     daf_pool_statistics s = pool_stats_of(pool);
-    CHECK_SIZE(s.page_size, 4096);
+    CHECK_SIZE(s.page_size, page);
     CHECK_SIZE(s.live_blocks, N);
     size_t live = 0, pages = 0;
-    for (int i = 0; i < N; i++) live += sizes[i], pages += (sizes[i] + 4095) / 4096;
+    for (int i = 0; i < N; i++) live += sizes[i], pages += (sizes[i] + page - 1) / page;
     CHECK_SIZE(s.live_bytes, live);
     CHECK_SIZE(s.pages_total - s.pages_free, pages);
-    CHECK_SIZE(s.fragmentation_bytes, pages * 4096 - live);
-    CHECK(s.capacity_bytes == s.pages_total * 4096 && s.chunks_mapped > 1 && s.allocs == N);
+    CHECK_SIZE(s.fragmentation_bytes, pages * page - live);
+    CHECK(s.capacity_bytes == s.pages_total * page && s.chunks_mapped > 1 && s.allocs == N);
     daf_pool_block least = 0;
     CHECK_STATUS(daf_pool_least_important(pool, &least), DAF_OK);
     CHECK(least == blocks[0]); /* importance 0, oldest */
@@ -238,7 +244,7 @@ void pool_roundtrip_and_stats(void) {
         CHECK(memcmp(data, back, sizes[i]) == 0);
     }
     where("");
-    CHECK_STATUS(daf_pool_set_budget(pool, s.capacity_bytes - 4096), DAF_E_BUDGET_EXCEEDED);
+    CHECK_STATUS(daf_pool_set_budget(pool, s.capacity_bytes - page), DAF_E_BUDGET_EXCEEDED);
     CHECK_STATUS(daf_pool_set_budget(pool, s.capacity_bytes), DAF_OK);
     daf_pool_block extra = 0;
     CHECK_STATUS(daf_pool_alloc(pool, 1, 0.0f, &extra), DAF_E_BUDGET_EXCEEDED);
@@ -255,7 +261,8 @@ void pool_roundtrip_and_stats(void) {
 }
 
 void pool_stats_struct_size(void) {
-    daf_pool *pool = new_pool(4096, 65536, 0);
+    const uint32_t page = os_page_size();
+    daf_pool *pool = new_pool(page, 65536, 0);
     union {
         daf_pool_statistics s;
         unsigned char bytes[sizeof(daf_pool_statistics) + TAIL];
@@ -291,15 +298,16 @@ static int try_budget_options(uint32_t policy, uint32_t floor_bits, uint32_t pag
 }
 
 void create_rejects_invalid_budget_options(void) {
-    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE | DAF_POLICY_SPILL | DAF_POLICY_RECOMPUTE, 1, 4096, 0, NULL), DAF_OK);
-    CHECK_STATUS(try_budget_options(8, 1, 4096, 0, NULL), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE, 0, 4096, 0, NULL), DAF_OK); /* floor 0: range only */
-    CHECK_STATUS(try_budget_options(0, 9, 4096, 0, NULL), DAF_E_INVALID_ARGUMENT);
+    const uint32_t page = os_page_size();
+    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE | DAF_POLICY_SPILL | DAF_POLICY_RECOMPUTE, 1, page, 0, NULL), DAF_OK);
+    CHECK_STATUS(try_budget_options(8, 1, page, 0, NULL), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE, 0, page, 0, NULL), DAF_OK); /* floor 0: range only */
+    CHECK_STATUS(try_budget_options(0, 9, page, 0, NULL), DAF_E_INVALID_ARGUMENT);
     CHECK_STATUS(try_budget_options(0, 1, 5000, 0, NULL), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_budget_options(0, 1, 4096, 3, NULL), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_budget_options(DAF_POLICY_SPILL, 1, 4096, 0, "/nonexistent/libdaf"), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_budget_options(DAF_POLICY_SPILL, 1, 4096, 0, ""), DAF_E_INVALID_ARGUMENT);
-    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE, 1, 4096, 0, "/nonexistent/libdaf"), DAF_OK);
+    CHECK_STATUS(try_budget_options(0, 1, page, 3, NULL), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_budget_options(DAF_POLICY_SPILL, 1, page, 0, "/nonexistent/libdaf"), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_budget_options(DAF_POLICY_SPILL, 1, page, 0, ""), DAF_E_INVALID_ARGUMENT);
+    CHECK_STATUS(try_budget_options(DAF_POLICY_DEGRADE, 1, page, 0, "/nonexistent/libdaf"), DAF_OK);
 }
 
 void budget_calls_check_arguments(void) {
@@ -312,7 +320,7 @@ void budget_calls_check_arguments(void) {
     CHECK_STATUS(daf_save(ctx, x, 64, &params, &handle), DAF_E_INVALID_ARGUMENT);
     CHECK(handle == 0);
     CHECK_STATUS(daf_save(ctx, x, 64, NULL, &handle), DAF_OK);
-    daf_handle_information info;
+    daf_entry_info info;
     memset(&info, 0xEE, sizeof info);
     CHECK_STATUS(daf_handle_info(ctx, handle, NULL), DAF_E_NULL_ARGUMENT);
     info.struct_size = 4;
@@ -329,14 +337,19 @@ void budget_calls_check_arguments(void) {
     CHECK_STATUS(daf_handle_info(ctx, handle, &info), DAF_E_INVALID_CONTEXT);
 }
 
+/* The budget cases' tensors: two OS pages of values, which at 8 bits take three pages (codes,
+ * header, group table) whatever the page size, as 8000 values did in 4 KiB pages. */
+static size_t budget_count(void) { return 2 * (size_t)os_page_size(); }
+
 static daf_context *budget_context(uint32_t policy, uint64_t budget, const char *spill_dir) {
+    const uint32_t page = os_page_size();
     daf_options options;
     daf_options_init(&options);
     options.bits = 8;
     options.policy = policy;
     options.budget_bytes = budget;
-    options.page_size = 4096;
-    options.chunk_bytes = 16 * 4096;
+    options.page_size = page;
+    options.chunk_bytes = 16 * page;
     options.spill_dir = spill_dir;
     daf_context *ctx = NULL;
     CHECK_STATUS(daf_create(&options, &ctx), DAF_OK);
@@ -344,47 +357,51 @@ static daf_context *budget_context(uint32_t policy, uint64_t budget, const char 
 }
 
 void budget_fail_policy_refuses(void) {
-    enum { COUNT = 8000, N = 10 };
-    float *x = floats(COUNT);
-    fill_varied(x, COUNT, 301);
-    daf_context *ctx = budget_context(DAF_POLICY_FAIL, 8 * 4096, NULL);
+    const uint32_t page = os_page_size();
+    enum { N = 10 };
+    const size_t count = budget_count();
+    float *x = floats(count);
+    fill_varied(x, count, 301);
+    daf_context *ctx = budget_context(DAF_POLICY_FAIL, 8 * page, NULL);
     daf_handle handles[N];
     int saved = 0, status = DAF_OK;
-    while (saved < N && (status = daf_save(ctx, x, COUNT, NULL, &handles[saved])) == DAF_OK) saved++;
+    while (saved < N && (status = daf_save(ctx, x, count, NULL, &handles[saved])) == DAF_OK) saved++;
     CHECK_STATUS(status, DAF_E_BUDGET_EXCEEDED);
     CHECK(saved > 0 && saved < N && handles[saved] == 0);
-    daf_context_statistics s = stats_of(ctx);
+    daf_context_stats s = stats_of(ctx);
     CHECK_SIZE(s.budget_refusals, 1);
-    CHECK(s.pool_capacity_bytes <= s.budget_bytes && s.budget_bytes == 8 * 4096);
+    CHECK(s.pool_capacity_bytes <= s.budget_bytes && s.budget_bytes == 8 * page);
     CHECK_SIZE(s.evictions_degrade + s.evictions_spill + s.evictions_recompute, 0);
-    float *back = floats(COUNT);
-    for (int i = 0; i < saved; i++) CHECK_STATUS(daf_restore(ctx, handles[i], back, COUNT), DAF_OK);
-    CHECK_SIZE(count_over_bound(x, back, COUNT, 8, 256, 0), 0);
+    float *back = floats(count);
+    for (int i = 0; i < saved; i++) CHECK_STATUS(daf_restore(ctx, handles[i], back, count), DAF_OK);
+    CHECK_SIZE(count_over_bound(x, back, count, 8, 256, 0), 0);
     CHECK_STATUS(daf_destroy(ctx), DAF_OK);
     free(back);
     free(x);
 }
 
 void budget_spill_roundtrip(void) {
+    const uint32_t page = os_page_size();
     char dir[] = "/tmp/daf-abi-spill-XXXXXX";
     if (!CHECK(mkdtemp(dir) != NULL)) return;
-    enum { COUNT = 8000, N = 12 };
-    float *x = floats(COUNT * N), *back = floats(COUNT), *expected = floats(COUNT);
-    fill_varied(x, COUNT * N, 302);
-    daf_context *ctx = budget_context(DAF_POLICY_SPILL, 10 * 4096, dir);
+    enum { N = 12 };
+    const size_t count = budget_count();
+    float *x = floats(count * N), *back = floats(count), *expected = floats(count);
+    fill_varied(x, count * N, 302);
+    daf_context *ctx = budget_context(DAF_POLICY_SPILL, 10 * page, dir);
     daf_context *reference = new_context(8, 256, DAF_ROUND_NEAREST);
     daf_handle handles[N];
-    for (int i = 0; i < N; i++) CHECK_STATUS(daf_save(ctx, x + COUNT * i, COUNT, NULL, &handles[i]), DAF_OK);
-    daf_context_statistics s = stats_of(ctx);
+    for (int i = 0; i < N; i++) CHECK_STATUS(daf_save(ctx, x + count * i, count, NULL, &handles[i]), DAF_OK);
+    daf_context_stats s = stats_of(ctx);
     CHECK(s.spilled_entries > 0 && s.spill_file_bytes > 0 && s.evictions_spill == s.spilled_entries);
-    CHECK(s.pool_peak_capacity_bytes <= 10 * 4096);
+    CHECK(s.pool_peak_capacity_bytes <= 10 * page);
     for (int i = 0; i < N; i++) {
         where("entry %d", i);
         daf_handle h = 0;
-        CHECK_STATUS(daf_save(reference, x + COUNT * i, COUNT, NULL, &h), DAF_OK);
-        CHECK_STATUS(daf_restore(reference, h, expected, COUNT), DAF_OK);
-        CHECK_STATUS(daf_restore(ctx, handles[i], back, COUNT), DAF_OK);
-        CHECK(memcmp(back, expected, COUNT * sizeof(float)) == 0); /* exactly as from memory */
+        CHECK_STATUS(daf_save(reference, x + count * i, count, NULL, &h), DAF_OK);
+        CHECK_STATUS(daf_restore(reference, h, expected, count), DAF_OK);
+        CHECK_STATUS(daf_restore(ctx, handles[i], back, count), DAF_OK);
+        CHECK(memcmp(back, expected, count * sizeof(float)) == 0); /* exactly as from memory */
     }
     where("");
     CHECK_SIZE(stats_of(ctx).spill_restores, s.spilled_entries);
@@ -431,22 +448,24 @@ static void save_recomputable(daf_context *ctx, const float *x, size_t count, in
 }
 
 void budget_recompute_callback(void) {
-    enum { COUNT = 8000, N = 10 };
-    float *x = floats(COUNT * N), *back = floats(COUNT);
-    fill_varied(x, COUNT * N, 303);
-    daf_context *ctx = budget_context(DAF_POLICY_RECOMPUTE, 10 * 4096, NULL);
+    const uint32_t page = os_page_size();
+    enum { N = 10 };
+    const size_t count = budget_count();
+    float *x = floats(count * N), *back = floats(count);
+    fill_varied(x, count * N, 303);
+    daf_context *ctx = budget_context(DAF_POLICY_RECOMPUTE, 10 * page, NULL);
     recompute_data data[N];
     daf_handle handles[N];
-    save_recomputable(ctx, x, COUNT, N, recompute_copy, data, handles);
-    daf_handle_information info;
+    save_recomputable(ctx, x, count, N, recompute_copy, data, handles);
+    daf_entry_info info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_handle_info(ctx, handles[0], &info), DAF_OK);
     CHECK(info.state == DAF_ENTRY_DROPPED); /* the least important went first */
-    CHECK_STATUS(daf_restore(ctx, handles[0], back, COUNT), DAF_OK);
-    CHECK(memcmp(back, x, COUNT * sizeof(float)) == 0 && data[0].calls == 1);
+    CHECK_STATUS(daf_restore(ctx, handles[0], back, count), DAF_OK);
+    CHECK(memcmp(back, x, count * sizeof(float)) == 0 && data[0].calls == 1);
     data[0].fail = 1;
-    CHECK_STATUS(daf_restore(ctx, handles[0], back, COUNT), DAF_E_RECOMPUTE_FAILED);
-    daf_context_statistics s = stats_of(ctx);
+    CHECK_STATUS(daf_restore(ctx, handles[0], back, count), DAF_E_RECOMPUTE_FAILED);
+    daf_context_stats s = stats_of(ctx);
     CHECK(s.evictions_recompute == s.dropped_entries && s.dropped_entries > 0);
     CHECK(s.recompute_restores == 1 && s.recompute_failures == 1);
     CHECK_STATUS(daf_destroy(ctx), DAF_OK);
@@ -462,37 +481,39 @@ static int recompute_noting_rounding(void *user, daf_handle handle, float *dst, 
 }
 
 void caller_float_environment_in_contexts(void) {
+    const uint32_t page = os_page_size();
     /* Saves and restores (sync and async) give the same values under a host that rounds
      * upward as in the default environment; a recompute callback runs in the host's
      * environment, and the host has it back after each call. */
-    enum { COUNT = 8000, N = 10 };
-    float *x = floats(COUNT * N), *expected = floats(COUNT), *back = floats(COUNT);
-    fill_varied(x, COUNT * N, 404);
+    enum { N = 10 };
+    const size_t count = budget_count();
+    float *x = floats(count * N), *expected = floats(count), *back = floats(count);
+    fill_varied(x, count * N, 404);
     /* Nearest rounding: a context's stochastic seed changes from save to save. */
     daf_context *ctx = new_context(2, 256, DAF_ROUND_NEAREST);
-    daf_handle h = save_with_bits(ctx, x, COUNT, 0);
-    CHECK_STATUS(daf_restore(ctx, h, expected, COUNT), DAF_OK);
+    daf_handle h = save_with_bits(ctx, x, count, 0);
+    CHECK_STATUS(daf_restore(ctx, h, expected, count), DAF_OK);
     CHECK_STATUS(daf_release(ctx, h), DAF_OK);
     fenv_t saved;
     fegetenv(&saved);
     fesetround(FE_UPWARD);
-    h = save_with_bits(ctx, x, COUNT, 0);
-    CHECK_STATUS(daf_restore(ctx, h, back, COUNT), DAF_OK);
-    CHECK(memcmp(back, expected, COUNT * sizeof(float)) == 0);
+    h = save_with_bits(ctx, x, count, 0);
+    CHECK_STATUS(daf_restore(ctx, h, back, count), DAF_OK);
+    CHECK(memcmp(back, expected, count * sizeof(float)) == 0);
     CHECK_STATUS(daf_release(ctx, h), DAF_OK);
     daf_save_params params;
     daf_save_params_init(&params);
-    CHECK_STATUS(daf_save_async(ctx, x, COUNT, &params, &h), DAF_OK);
+    CHECK_STATUS(daf_save_async(ctx, x, count, &params, &h), DAF_OK);
     CHECK_STATUS(daf_wait(ctx, h), DAF_OK);
-    CHECK_STATUS(daf_restore(ctx, h, back, COUNT), DAF_OK);
-    CHECK(memcmp(back, expected, COUNT * sizeof(float)) == 0);
+    CHECK_STATUS(daf_restore(ctx, h, back, count), DAF_OK);
+    CHECK(memcmp(back, expected, count * sizeof(float)) == 0);
     CHECK(fegetround() == FE_UPWARD);
 
-    daf_context *dropping = budget_context(DAF_POLICY_RECOMPUTE, 10 * 4096, NULL);
+    daf_context *dropping = budget_context(DAF_POLICY_RECOMPUTE, 10 * page, NULL);
     recompute_data data[N];
     daf_handle handles[N];
-    save_recomputable(dropping, x, COUNT, N, recompute_noting_rounding, data, handles);
-    CHECK_STATUS(daf_restore(dropping, handles[0], back, COUNT), DAF_OK);
+    save_recomputable(dropping, x, count, N, recompute_noting_rounding, data, handles);
+    CHECK_STATUS(daf_restore(dropping, handles[0], back, count), DAF_OK);
     CHECK(data[0].calls == 1 && g_callback_rounding == FE_UPWARD);
     CHECK(fegetround() == FE_UPWARD);
     fesetenv(&saved);

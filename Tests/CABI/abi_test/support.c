@@ -102,6 +102,15 @@ int check_string(const char *got, const char *expected, const char *expression,
     return record(passed, file, line, expression, detail);
 }
 
+uint32_t os_page_size(void) {
+    long page = sysconf(_SC_PAGESIZE);
+    if (page <= 0 || page > (long)DAF_MAX_PAGE_SIZE) {
+        printf("abi_test: sysconf(_SC_PAGESIZE) gave %ld\n", page);
+        exit(2);
+    }
+    return (uint32_t)page;
+}
+
 /* Allocation in the tests themselves: failing it is the test's problem, not the library's. */
 void *xmalloc(size_t bytes) {
     void *p = malloc(bytes == 0 ? 1 : bytes);
