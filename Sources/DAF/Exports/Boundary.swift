@@ -5,7 +5,6 @@
 import CDAF
 import DAFPlatform
 
-let contexts = ObjectRegistry<ActivationStore>(kind: 1)
 
 /// Owner tag of daf_last_error for calls that take no context.
 let noContext: UInt = 0

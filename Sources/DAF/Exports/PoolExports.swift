@@ -3,7 +3,6 @@
 // call PagePool under its lock. Pool failures are recorded for daf_last_error(NULL).
 import CDAF
 
-let pools = ObjectRegistry<LockedPagePool>(kind: 2)
 
 private let defaultPoolOptions = daf_pool_options(
     struct_size: UInt32(MemoryLayout<daf_pool_options>.size), page_size: UInt32(DAF_DEFAULT_PAGE_SIZE),

@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
 // Live library objects by id. The opaque pointers handed to C are these ids, never addresses:
-// a stale, double-destroyed or made-up pointer is simply not found (DAF_E_INVALID_CONTEXT).
+// a stale, double-destroyed or made-up pointer is simply not found (DAF_E_INVALID_CONTEXT or
+// DAF_E_INVALID_POOL).
 // An id is generation << 24 | slot << 2 | kind: the kind (1 = context, 2 = pool) keeps one
 // kind's id from ever naming another kind's object (and real, aligned addresses have kind 0),
 // and a slot's generation grows on every reuse, so an old pointer can never reach a newer
