@@ -45,8 +45,8 @@ struct PagePoolContiguityTests {
         try pool.cancel(block)
         let after = pool.statistics
         #expect(after.allocs == before.allocs && after.frees == before.frees && after.trims == before.trims)
-        #expect(after.live_blocks == before.live_blocks && after.live_bytes == before.live_bytes)
-        #expect(after.chunks_mapped == 2, "the chunk mapped for it stays for the allocation that follows")
+        #expect(after.liveBlocks == before.liveBlocks && after.liveBytes == before.liveBytes)
+        #expect(after.chunksMapped == 2, "the chunk mapped for it stays for the allocation that follows")
         #expect(throws: DAFError.self) { try pool.size(of: block) }
         try pool.free(kept)
         #expect(pool.invariantViolations().isEmpty)

@@ -51,13 +51,4 @@ struct QuantSpec: Equatable {
         self.seed = mode == .stochastic ? seed : 0
     }
 
-    init(_ params: daf_quantize_params) throws(DAFError) {
-        try self.init(bits: params.bits, groupSize: params.group_size, rounding: params.rounding, seed: params.seed)
-    }
-
-    static var defaultParams: daf_quantize_params {
-        daf_quantize_params(struct_size: UInt32(MemoryLayout<daf_quantize_params>.size),
-                            bits: UInt32(DAF_DEFAULT_BITS), group_size: UInt32(DAF_DEFAULT_GROUP_SIZE),
-                            rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0)
-    }
 }

@@ -137,7 +137,7 @@ public func daf_pool_trim(_ pool: OpaquePointer?) -> Int32 {
 public func daf_pool_stats(_ pool: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_pool_statistics>?) -> Int32 {
     withPool(pool) { object throws(DAFError) in
         let stats = try required(stats, "stats")
-        let value = try object.withPool { pool throws(DAFError) in pool.statistics }
-        try StructLayouts.poolStatistics.write(value, to: UnsafeMutableRawPointer(stats))
+        let figures = try object.withPool { pool throws(DAFError) in pool.statistics }
+        try StructLayouts.poolStatistics.write(daf_pool_statistics(figures), to: UnsafeMutableRawPointer(stats))
     }
 }

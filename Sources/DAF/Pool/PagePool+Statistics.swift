@@ -1,22 +1,29 @@
 // SPDX-License-Identifier: MIT
-// The paged pool's figures as daf_pool_statistics (the caller's struct_size is set by the
-// boundary, which copies only what the caller's struct holds).
-import CDAF
+// The paged pool's figures, in bytes and counts (Exports/StructMapping.swift turns them into
+// daf_pool_statistics).
+
+/// What daf_pool_stats reports, as this pool counts it.
+struct PoolFigures {
+    var pageSize = 0, budgetBytes: UInt64 = 0
+    var capacityBytes = 0, peakCapacityBytes = 0
+    var liveBlocks = 0, liveBytes = 0, peakLiveBytes = 0
+    var pagesTotal = 0, pagesFree = 0, fragmentationBytes = 0
+    var chunksMapped = 0, chunkMaps = 0, trims = 0, trimmedBytes = 0
+    var evictions = 0, allocs = 0, frees = 0, budgetRefusals = 0
+}
 
 extension PagePool {
 
-    var statistics: daf_pool_statistics {
+    var statistics: PoolFigures {
         let shift = config.pageShift
-        func n(_ value: Int) -> UInt64 { UInt64(clamping: value) }
-        return daf_pool_statistics(
-            struct_size: 0, page_size: UInt32(clamping: pageSize), budget_bytes: budgetBytes,
-            capacity_bytes: n(capacityPages << shift), peak_capacity_bytes: n(counters.peakCapacityPages << shift),
-            live_blocks: n(counters.liveBlocks), live_bytes: n(counters.liveBytes), peak_live_bytes: n(counters.peakLiveBytes),
-            pages_total: n(capacityPages), pages_free: n(freePages),
-            fragmentation_bytes: n((usedPages << shift) - counters.liveBytes),
-            chunks_mapped: n((0..<chunkLimit).count(where: { chunks[$0].isMapped })), chunk_maps: n(counters.chunkMaps),
-            trims: n(counters.trims), trimmed_bytes: n(counters.trimmedBytes), evictions: n(counters.evictions),
-            allocs: n(counters.allocs), frees: n(counters.frees), budget_refusals: n(counters.budgetRefusals))
+        return PoolFigures(
+            pageSize: pageSize, budgetBytes: budgetBytes,
+            capacityBytes: capacityPages << shift, peakCapacityBytes: counters.peakCapacityPages << shift,
+            liveBlocks: counters.liveBlocks, liveBytes: counters.liveBytes, peakLiveBytes: counters.peakLiveBytes,
+            pagesTotal: capacityPages, pagesFree: freePages,
+            fragmentationBytes: (usedPages << shift) - counters.liveBytes,
+            chunksMapped: (0..<chunkLimit).count(where: { chunks[$0].isMapped }), chunkMaps: counters.chunkMaps,
+            trims: counters.trims, trimmedBytes: counters.trimmedBytes, evictions: counters.evictions,
+            allocs: counters.allocs, frees: counters.frees, budgetRefusals: counters.budgetRefusals)
     }
 }
-

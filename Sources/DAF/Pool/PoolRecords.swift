@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The pool's bookkeeping records: a free run of pages, a mapped chunk, a block slot, and the
-// counters behind daf_pool_statistics. Plain values; PagePool and its extensions change them.
+// counters behind daf_pool_stats. Plain values; PagePool and its extensions change them.
 
 
 /// A run of free pages: a linked list of `count` pages from `head` to `tail`. A freed block's

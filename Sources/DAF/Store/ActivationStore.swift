@@ -341,7 +341,7 @@ final class ActivationStore: Sendable {
     }
 
     /// The figures, the pool's and the spill file's size, in one snapshot.
-    var snapshot: (figures: Figures, pool: daf_pool_statistics, spillFileBytes: Int) {
+    var snapshot: (figures: Figures, pool: PoolFigures, spillFileBytes: Int) {
         state.withLock { ($0.figures, $0.pool.statistics, $0.spill.end) }
     }
 
