@@ -65,9 +65,10 @@
  * and keeps max(threads - 1, 1) workers for that and for daf_save_async. Currently a
  * worker that finishes a job spins briefly (about 50 microseconds, with the CPU's spin hint)
  * before it sleeps, so that back-to-back calls (e.g. range restores of small tiles) find it
- * awake; idle workers use no CPU. (Tuning like this is described as it is now, not promised.) With OpenBLAS or OpenMP in the same process, give libdaf the cores they leave
- * free (e.g. a context with threads = 1 still packs async saves on its one worker while BLAS
- * uses the other cores).
+ * awake; idle workers use no CPU. (Tuning like this is described as it is now, not promised.)
+ * With OpenBLAS or OpenMP in the same process, give libdaf the cores they leave free (e.g. a
+ * context with threads = 1 still packs async saves on its one worker while BLAS uses the other
+ * cores).
  */
 #ifndef DAF_H
 #define DAF_H
@@ -148,7 +149,8 @@ const char *daf_status_message(int status);
  * over its finite values, and one code q in [0, 2^bits - 1] per value; the value comes back as
  * min + q * scale. With nearest rounding the error is at most scale / 2 per value (plus float
  * rounding of the final multiply-add); a group whose finite values are all equal comes back
- * exactly (a group of -0.0 as +0.0: the stored minimum is +0). Decoded values of finite inputs are always finite, also near FLT_MAX. NaN, +Inf and
+ * exactly (a group of -0.0 as +0.0: the stored minimum is +0). Decoded values of finite inputs
+ * are always finite, also near FLT_MAX. NaN, +Inf and
  * -Inf are kept aside bit-exactly (see the format below) and come back exactly where they
  * were; the rest of their group is quantized as usual.
  *
@@ -240,11 +242,12 @@ typedef struct daf_quantize_params {
  *  Thread-safe. Since 0.1.0. */
 int daf_quantize_params_init(daf_quantize_params *params);
 /** Fills the first `size` bytes of *params with the defaults and sets struct_size = size; size
- *  is sizeof(daf_quantize_params) of the caller's header (a released size, or up to 4096: bytes this
- *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  is sizeof(daf_quantize_params) of the caller's header (a released size, or up to 4096:
+ *  bytes this library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_quantize_params_init_sized(daf_quantize_params *params, size_t size);
-#define daf_quantize_params_init(params) daf_quantize_params_init_sized((params), sizeof(daf_quantize_params))
+#define daf_quantize_params_init(params) \
+    daf_quantize_params_init_sized((params), sizeof(daf_quantize_params))
 
 
 /** The most bytes daf_quantize_pack can need for `count` values, whatever they are (every
@@ -377,7 +380,8 @@ typedef struct daf_pool daf_pool;
 typedef uint64_t daf_pool_block;
 
 /** Default page size in bytes: measured on the allocation workload of daf-bench
- *  (pool_alloc_free; Sources/daf-bench/README.md) as the best balance of speed and partly used pages. */
+ *  (pool_alloc_free; Sources/daf-bench/README.md) as the best balance of speed and partly
+ *  used pages. */
 #define DAF_DEFAULT_PAGE_SIZE 65536
 /** Largest page size: 16 MiB. The smallest is the OS page size (4096 on x86-64 Linux). */
 #define DAF_MAX_PAGE_SIZE 16777216
@@ -409,11 +413,12 @@ typedef struct daf_pool_options {
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Thread-safe. Since 0.1.0. */
 int daf_pool_options_init(daf_pool_options *options);
 /** Fills the first `size` bytes of *options with the defaults and sets struct_size = size; size
- *  is sizeof(daf_pool_options) of the caller's header (a released size, or up to 4096: bytes this
- *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  is sizeof(daf_pool_options) of the caller's header (a released size, or up to 4096:
+ *  bytes this library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_pool_options_init_sized(daf_pool_options *options, size_t size);
-#define daf_pool_options_init(options) daf_pool_options_init_sized((options), sizeof(daf_pool_options))
+#define daf_pool_options_init(options) \
+    daf_pool_options_init_sized((options), sizeof(daf_pool_options))
 
 
 /** Creates an empty pool in *out_pool (set to NULL on failure); nothing is mapped until the
@@ -538,13 +543,13 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * transient heap memory of up to one packed blob (none when it packs into or unpacks from the
  * pool's pages in place, the usual case; to degrade an entry, also its float32 size) while it
  * runs, and the context keeps up to two of those blob buffers idle between calls
- * (currently at most 256 MiB together; the largest are kept, freed by daf_destroy) so that large saves
- * and restores do not map and fault in fresh memory each time. When a save would not fit,
- * the context evicts entries, least important first (lowest importance; among equal
+ * (currently at most 256 MiB together; the largest are kept, freed by daf_destroy) so that
+ * large saves and restores do not map and fault in fresh memory each time. When a save would
+ * not fit, the context evicts entries, least important first (lowest importance; among equal
  * importances the oldest save, which a backward pass needs last), never the entry being
- * saved, under the policy chosen at creation. The policy is a
- * set of flags; for each victim the first applicable action of this list is taken, and a
- * victim no action applies to is skipped:
+ * saved, under the policy chosen at creation. The policy is a set of flags; for each victim
+ * the first applicable action of this list is taken, and a victim no action applies to is
+ * skipped:
  *  1. DAF_POLICY_DEGRADE: re-quantize the victim in place to half its bits (8 -> 4 -> 2 -> 1,
  *     odd widths round down, never below degrade_floor_bits; with floor 0 the last step,
  *     1 -> 0, keeps only each group's midpoint, "range only" in the packed format). Its
@@ -627,8 +632,8 @@ typedef struct daf_options {
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
 int daf_options_init(daf_options *options);
 /** Fills the first `size` bytes of *options with the defaults and sets struct_size = size; size
- *  is sizeof(daf_options) of the caller's header (a released size, or up to 4096: bytes this
- *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  is sizeof(daf_options) of the caller's header (a released size, or up to 4096:
+ *  bytes this library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_options_init_sized(daf_options *options, size_t size);
 #define daf_options_init(options) daf_options_init_sized((options), sizeof(daf_options))
@@ -660,8 +665,8 @@ typedef struct daf_save_params {
 /** Fills *params with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
 int daf_save_params_init(daf_save_params *params);
 /** Fills the first `size` bytes of *params with the defaults and sets struct_size = size; size
- *  is sizeof(daf_save_params) of the caller's header (a released size, or up to 4096: bytes this
- *  library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
+ *  is sizeof(daf_save_params) of the caller's header (a released size, or up to 4096:
+ *  bytes this library does not know are zeroed). Errors: DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE.
  *  Thread-safe. Since 0.2.0. */
 int daf_save_params_init_sized(daf_save_params *params, size_t size);
 #define daf_save_params_init(params) daf_save_params_init_sized((params), sizeof(daf_save_params))
@@ -703,7 +708,8 @@ int daf_wait(daf_context *ctx, daf_handle handle);
  *  degraded entry comes back with its larger error, a spilled one from the spill file, a
  *  dropped one from its recompute callback (see "Memory budget"). Errors:
  *  DAF_E_INVALID_CONTEXT, DAF_E_UNKNOWN_HANDLE, DAF_E_NULL_ARGUMENT, DAF_E_MISALIGNED,
- *  DAF_E_OVERFLOW (count), DAF_E_SIZE_MISMATCH, DAF_E_CORRUPT (a spilled entry's bytes changed on disk), DAF_E_IO,
+ *  DAF_E_OVERFLOW (count), DAF_E_SIZE_MISMATCH, DAF_E_CORRUPT (a spilled entry's bytes
+ *  changed on disk), DAF_E_IO,
  *  DAF_E_RECOMPUTE_FAILED, DAF_E_NO_MEMORY, or the status of a failed async save.
  *  Thread-safe, also concurrently with daf_release of the same handle (one of them wins; a
  *  dropped entry's callback may still run once). Since 0.1.0. */
@@ -712,7 +718,8 @@ int daf_restore(daf_context *ctx, daf_handle handle, float *dst, size_t count);
 /** Writes elements [first, first + count) of the saved tensor to dst[0..count), identical to
  *  the same range of a full restore (for a dropped entry the callback rebuilds the whole
  *  tensor into a temporary buffer). Errors: as daf_restore (DAF_E_OVERFLOW for a count above
- *  2^58), with DAF_E_OUT_OF_RANGE when the range exceeds the saved count. Thread-safe. Since 0.1.0. */
+ *  2^58), with DAF_E_OUT_OF_RANGE when the range exceeds the saved count. Thread-safe.
+ *  Since 0.1.0. */
 int daf_restore_range(daf_context *ctx, daf_handle handle, size_t first, size_t count,
                       float *dst);
 
