@@ -83,6 +83,9 @@ struct GPTGradientTests {
             let sum = (0..<t).reduce(Float(0)) { $0 + p[row * t + $1] }
             #expect(abs(sum - 1) < 1e-5 && (row % t + 1..<t).allSatisfy { p[row * t + $0] == 0 }, "row \(row) of P")
         }
+        let triangles = CausalSelfAttention.lowerTriangles(p, matrices: batch * 2, steps: t)
+        #expect(triangles.count == batch * 2 * t * (t + 1) / 2)
+        #expect(CausalSelfAttention.fullMatrices(triangles, matrices: batch * 2, steps: t).array == p.array, "triangles round-trip")
         let dqkv = attention.backward(qkv: qkv, probabilities: p, dOutput: r, batch: batch, steps: t)
         expectFiniteDifferences("attention dqkv", qkv, analytic: dqkv.array, loss: loss)
         // Causality: the last token's q, k, v reach only the last output row.

@@ -62,7 +62,7 @@ struct GPTTrainingTests {
         let plan = WidthPlan(bits: 4, widths: .safe)
         let model = GPT(shape: configs[0].gpt.shape, seed: 1, parallel: Parallel(threads: 1))
         let n = b * t
-        let block: [Int] = [n * c, n * 3 * c, b * h * t * t, n * c, n * c, n * 4 * c]
+        let block: [Int] = [n * c, n * 3 * c, b * h * t * (t + 1) / 2, n * c, n * c, n * 4 * c]
         let counts: [Int] = block + block + [n * c, n * 256]
         let roles = model.allRoles
         #expect(roles.count == counts.count && roles.filter { $0.kind == .probabilities }.count == 3)

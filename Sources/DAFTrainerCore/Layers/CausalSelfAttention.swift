@@ -3,7 +3,8 @@
 // 2017), forward and backward side by side: per batch row and head, P = softmax(Q K^T / sqrt(d))
 // with the future masked out, and O = P V. The projections around it are Dense layers. Each
 // (batch, head) pair is three sgemm calls on strided views of the QKV block, no copies.
-// The backward pass reads QKV and the probabilities P, both saved by the caller.
+// The backward pass reads QKV and the probabilities P, both saved by the caller (P as its lower
+// triangles: the rest is the mask).
 
 struct CausalSelfAttention {
     let heads: Int, width: Int
@@ -71,5 +72,34 @@ struct CausalSelfAttention {
             }
         }
         return dqkv
+    }
+
+    /// The probabilities (B, H, T, T) without their masked upper triangles: (B, H, T(T+1)/2),
+    /// row t holding its t + 1 visible entries. What the caller saves: half the bytes, and no
+    /// structural zeros in the quantizer's groups.
+    static func lowerTriangles(_ p: FloatBuffer, matrices: Int, steps t: Int) -> FloatBuffer {
+        let packed = FloatBuffer(count: matrices * t * (t + 1) / 2, zeroed: false)
+        var to = packed.pointer
+        for m in 0..<matrices {
+            for row in 0..<t {
+                to.update(from: p.pointer + (m * t + row) * t, count: row + 1)
+                to += row + 1
+            }
+        }
+        return packed
+    }
+
+    /// The inverse of lowerTriangles: (B, H, T(T+1)/2) -> (B, H, T, T), 0 above the diagonal.
+    static func fullMatrices(_ packed: FloatBuffer, matrices: Int, steps t: Int) -> FloatBuffer {
+        precondition(packed.count == matrices * t * (t + 1) / 2)
+        let p = FloatBuffer(count: matrices * t * t)
+        var from = UnsafePointer(packed.pointer)
+        for m in 0..<matrices {
+            for row in 0..<t {
+                (p.pointer + (m * t + row) * t).update(from: from, count: row + 1)
+                from += row + 1
+            }
+        }
+        return p
     }
 }

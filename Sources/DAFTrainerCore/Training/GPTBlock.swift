@@ -4,7 +4,8 @@
 // What it saves for backward, in forward order (slot = block * 16 + index):
 //   0 ln1 input   (B, T, C)     LN1's backward; LN1's output (QKV's input) is recomputed from it
 //   1 qkv         (B, T, 3C)    attention backward (Q, K and V)
-//   2 att probs   (B, H, T, T)  attention backward (softmax rows, the future masked to 0)
+//   2 att probs   (B, H, T(T+1)/2)  attention backward: the softmax rows without the masked
+//                               future (lower triangles only, half of (B, H, T, T))
 //   3 att output  (B, T, C)     the output projection's weight gradient
 //   4 ln2 input   (B, T, C)     LN2's backward; LN2's output (the MLP's input) is recomputed
 //   5 gelu input  (B, T, 4C)    GELU's backward; its output (fc2's input) is recomputed
@@ -54,7 +55,7 @@ final class GPTBlock {
         let q = qkv.forward(ln1.forward(x, rows: n, parallel: parallel), batch: n) // (B, T, 3C)
         try keep(q, 1)
         let (o, p) = attention.forward(q, batch: batch, steps: steps) // (B, T, C), (B, H, T, T)
-        try keep(p, 2)
+        try keep(CausalSelfAttention.lowerTriangles(p, matrices: batch * attention.heads, steps: steps), 2)
         try keep(o, 3)
         let x2 = projection.forward(o, batch: n) // (B, T, C)
         add(x, into: x2)
@@ -87,7 +88,8 @@ final class GPTBlock {
         let dO = projection.backward(input: o, dOutput: dx2, batch: n)
         try store.release(saved[3])
 
-        let p = try store.restore(saved[2]), q = try store.restore(saved[1])
+        let p = CausalSelfAttention.fullMatrices(try store.restore(saved[2]), matrices: batch * attention.heads, steps: steps)
+        let q = try store.restore(saved[1])
         let dq = attention.backward(qkv: q, probabilities: p, dOutput: dO, batch: batch, steps: steps) // (B, T, 3C)
         try store.release(saved[2])
         try store.release(saved[1])
