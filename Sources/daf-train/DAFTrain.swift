@@ -35,7 +35,7 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "libdaf bits per saved value, 1...8; a list such as 8,4,2,1 trains one libdaf run per entry.")
     var bits = BitWidths([2])
 
-    @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities at 8 bits, uniform gives every tensor --bits.")
+    @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities and the final layer norm's input at 8 bits, probabilities only the probabilities, uniform none.")
     var widths = Widths.safe
 
     @Option(help: "libdaf group size: a multiple of 16 in 16...65536.")

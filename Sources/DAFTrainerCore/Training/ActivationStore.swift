@@ -5,8 +5,10 @@ import CDAF
 
 /// Why a tensor is saved: its name (layer and role), its slot (a stable integer id of "this
 /// tensor of the step", the same every step), its depth in the network (1 = first saved), what
-/// kind of values it holds, the fewest bits it may be saved with (0: no floor), and whether it
-/// is a ReLU output (>= 0) that libdaf mode may save as its square root (see Network.swift).
+/// kind of values it holds, the fewest bits it may be saved with (0: no floor), whether it is a
+/// ReLU output (>= 0) that libdaf mode may save as its square root (see Network.swift), and
+/// whether it is a bottleneck: a tensor whose backward every gradient of the network passes
+/// through, with no residual path around it (the GPT's final layer-norm input).
 public struct SaveRole: Sendable {
     public let name: String
     public let slot: Int
@@ -14,10 +16,12 @@ public struct SaveRole: Sendable {
     public let kind: SaveKind
     public let minimumBits: Int
     public let isReLUOutput: Bool
+    public let isBottleneck: Bool
 
-    init(name: String, slot: Int, depth: Int, kind: SaveKind = .generic, minimumBits: Int = 0, isReLUOutput: Bool = false) {
+    init(name: String, slot: Int, depth: Int, kind: SaveKind = .generic, minimumBits: Int = 0, isReLUOutput: Bool = false,
+         isBottleneck: Bool = false) {
         (self.name, self.slot, self.depth, self.kind) = (name, slot, depth, kind)
-        (self.minimumBits, self.isReLUOutput) = (minimumBits, isReLUOutput)
+        (self.minimumBits, self.isReLUOutput, self.isBottleneck) = (minimumBits, isReLUOutput, isBottleneck)
     }
 }
 

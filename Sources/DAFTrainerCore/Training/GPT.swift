@@ -3,7 +3,9 @@
 // a final layer norm and an untied LM head (its own (256, C) matrix, not the token table),
 // softmax cross-entropy on the next byte. Activations are (B, T, C) rows.
 // Besides the blocks' tensors it saves (slot = layers * 16 + index):
-//   0 final LN input  (B, T, C)    the final LN's backward; its output (the head's input) is recomputed
+//   0 final LN input  (B, T, C)    the final LN's backward; its output (the head's input) is recomputed.
+//                                  A bottleneck: every gradient of the network goes through this
+//                                  LN's backward, with no residual path around it
 //   1 LM probs        (B, T, 256)  the loss gradient (probs - onehot) / N
 // Token ids and targets are the batch itself, held by the trainer like the CNN's labels.
 
@@ -44,7 +46,7 @@ final class GPT {
         lnFinal = LayerNorm(width: shape.width, random: &random)
         head = Dense(inputs: shape.width, outputs: shape.vocabulary, std: 0.02, random: &random)
         let base = shape.layers * GPTBlock.rolesPerBlock, slot = shape.layers * 16
-        roles = [SaveRole(name: "final ln input", slot: slot, depth: base + 1),
+        roles = [SaveRole(name: "final ln input", slot: slot, depth: base + 1, isBottleneck: true),
                  SaveRole(name: "lm probs", slot: slot + 1, depth: base + 2, kind: .probabilities)]
     }
 

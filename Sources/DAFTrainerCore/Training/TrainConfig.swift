@@ -81,9 +81,9 @@ public struct TrainConfig: Sendable {
     /// The run's label in tables and plots, e.g. "fp32" or "daf 2-bit".
     public var label: String {
         guard mode == .daf else { return "fp32" }
-        // The GPT's softmax probabilities keep 8 bits under the safe plan: say so.
-        let probabilities = model == .gpt && widths == .safe && bits < WidthPlan.probabilityBits ? " (probs 8)" : ""
-        guard let budgetMiB else { return "daf \(bits)-bit" + probabilities }
-        return "daf \(bits)-bit\(probabilities), \(budgetMiB) MiB \(policy.rawValue)"
+        // Which of the GPT's tensors keep 8 bits: say so.
+        let kept = model != .gpt || bits >= WidthPlan.keptBits ? "" : [Widths.safe: " (safe)", .probabilities: " (probs 8)", .uniform: " (uniform)"][widths]!
+        guard let budgetMiB else { return "daf \(bits)-bit" + kept }
+        return "daf \(bits)-bit\(kept), \(budgetMiB) MiB \(policy.rawValue)"
     }
 }

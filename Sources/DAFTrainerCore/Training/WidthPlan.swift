@@ -6,10 +6,15 @@ import CDAF
 
 /// How the run's --bits applies to the saved tensors.
 public enum Widths: String, Sendable, CaseIterable {
-    /// --bits for every tensor except softmax probabilities, which keep 8 bits: a 256-value
-    /// group is a softmax row (or two), and at 2-bit nearest its many small probabilities all
-    /// decode to the row's minimum, which biases the cross-entropy and attention gradients.
+    /// --bits for every tensor except softmax probabilities and bottlenecks, which keep 8 bits.
+    /// Probabilities: a 256-value group is a softmax row (or two), and at 2-bit nearest its
+    /// many small probabilities all decode to the row's minimum, which biases the cross-entropy
+    /// and attention gradients. Bottlenecks (SaveRole.isBottleneck): an error in their backward
+    /// reaches every gradient; the GPT's final LN input at 2 bits alone made a small GPT's
+    /// validation loss climb while fp32's fell (the trainer's README).
     case safe
+    /// --bits for every tensor except softmax probabilities, which keep 8 bits.
+    case probabilities
     /// --bits for every tensor (still above each role's floor, e.g. exact argmaxes).
     case uniform
 }
@@ -18,12 +23,18 @@ struct WidthPlan {
     /// The context's bits (daf_options.bits).
     let bits: Int
     let widths: Widths
-    static let probabilityBits = 8
+    /// The width of the tensors a plan keeps (probabilities, bottlenecks).
+    static let keptBits = 8
 
     /// The width a role is saved with.
     func bits(for role: SaveRole) -> Int {
         var b = max(bits, role.minimumBits)
-        if widths == .safe && role.kind == .probabilities { b = max(b, Self.probabilityBits) }
+        let keeps = switch widths {
+        case .safe: role.kind == .probabilities || role.isBottleneck
+        case .probabilities: role.kind == .probabilities
+        case .uniform: false
+        }
+        if keeps { b = max(b, Self.keptBits) }
         return b
     }
 
