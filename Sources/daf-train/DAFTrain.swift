@@ -44,7 +44,7 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "libdaf rounding: nearest or stochastic.")
     var rounding: Rounding = TrainConfig().rounding
 
-    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs: sqrt (as square roots, squared back) or linear.")
+    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs (cnn): sqrt (as square roots, squared back) or linear.")
     var reluCodes = ReLUCodes.sqrt
 
     @Option(name: .customLong("budget-mib"), help: "Memory budget of libdaf's pool in MiB (fractions allowed); none by default.")
@@ -56,7 +56,7 @@ struct DAFTrain: ParsableCommand {
     @Option(name: .customLong("degrade-floor"), help: "Fewest bits --policy degrade may leave a tensor, 0...8 (0: each group's midpoint only).")
     var degradeFloor = TrainConfig().degradeFloorBits
 
-    @Option(help: "Passes over the training subset.")
+    @Option(help: "Passes over the training subset (cnn; gpt: --steps).")
     var epochs = TrainConfig().epochs
 
     @Option(help: "Examples per step (cnn: images, default 64; gpt: text windows, default 16).")
@@ -68,7 +68,7 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "GPT context length in bytes, 2...1024.")
     var context = GPTShape().context
 
-    @Option(help: "Training examples used, the first N of 60000 (0 = all).")
+    @Option(help: "Training examples used, the first N of 60000 (0 = all) (cnn; gpt: --steps).")
     var limit = TrainConfig().limit ?? 0
 
     @Option(help: "Seed for weights and shuffling (both modes use the same).")
@@ -81,7 +81,7 @@ struct DAFTrain: ParsableCommand {
     var learningRate: Float?
     static let gptLearningRate: Float = 0.003
 
-    @Option(name: .customLong("clip-norm"), help: "Scale gradients down to this global L2 norm when above it; 0 = off. Default: 2 with --policy degrade (hard-degraded saves diverge without it), else off.")
+    @Option(name: .customLong("clip-norm"), help: "Scale gradients down to this global L2 norm when above it; 0 = off. Default: cnn 2 with --policy degrade (hard-degraded saves diverge without it), else off; gpt 1.")
     var clipNorm: Float?
 
     @Option(name: .customLong("data-dir"), help: "cnn: directory with the four gzipped IDX files (\(FashionMNIST.defaultDirectory)); gpt: the fortune files (\(FortuneText.defaultDirectory)).")
@@ -126,6 +126,7 @@ struct DAFTrain: ParsableCommand {
         config.threads = threads
         config.learningRate = learningRate ?? (model == .gpt ? Self.gptLearningRate : TrainConfig().learningRate)
         config.clipNorm = clipNorm ?? (policy == .degrade ? 2 : 0)
+        if let clipNorm, model == .gpt { config.gpt.clipNorm = clipNorm } // the GPT's AdamW clips at 1 by default
         config.budgetMiB = budgetMiB
         config.policy = policy ?? .fail
         config.degradeFloorBits = degradeFloor
