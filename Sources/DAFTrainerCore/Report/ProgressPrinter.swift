@@ -28,7 +28,7 @@ public final class ProgressPrinter {
             let quarter = p.step * 4 / max(p.stepsPerEpoch, 1)
             guard quarter != lastQuarter, quarter > 0, quarter < 4 else { return }
             lastQuarter = quarter
-            write("epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch): " + runs + "\n")
+            write((p.epochs == 1 ? "" : "epoch \(p.epoch)/\(p.epochs) ") + "step \(p.step)/\(p.stepsPerEpoch): " + runs + "\n")
         }
     }
 
