@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// daf-train: the reference trainer. A small CNN learns Fashion-MNIST with its saved activations
-// in fp32 and in libdaf, on the same seed and data, and the runs are compared side by side.
+// daf-train: the reference trainer. A small CNN learns Fashion-MNIST (or, with --model gpt, a
+// byte-level GPT learns the fortunes text) with its saved activations in fp32 and in libdaf, on
+// the same seed and data, and the runs are compared side by side.
 // `swift run -c release daf-train` is the project's main job; the logic is in DAFTrainerCore.
 import ArgumentParser
 import DAFTrainerCore
@@ -8,6 +9,8 @@ import Glibc
 
 extension Mode: ExpressibleByArgument {}
 extension Rounding: ExpressibleByArgument {}
+extension Model: ExpressibleByArgument {}
+extension Widths: ExpressibleByArgument {}
 
 enum ReLUCodes: String, ExpressibleByArgument, CaseIterable {
     case sqrt, linear
@@ -17,11 +20,15 @@ enum ReLUCodes: String, ExpressibleByArgument, CaseIterable {
 struct DAFTrain: ParsableCommand {
     static let configuration = CommandConfiguration(
         commandName: "daf-train",
-        abstract: "Train a small CNN on Fashion-MNIST with saved activations in fp32 and in libdaf, and compare.",
+        abstract: "Train a small CNN on Fashion-MNIST (or a byte-level GPT on the fortunes text) with saved activations in fp32 and in libdaf, and compare.",
         discussion: """
             With no options: an fp32 run and a libdaf 2-bit run on the same seed and data, then a \
-            side-by-side table. Progress goes to standard error; the table (or --json) to standard output.
+            side-by-side table. Progress goes to standard error; the table (or --json) to standard output. \
+            --model gpt trains the GPT instead (--steps, --context; --widths says which tensors keep 8 bits).
             """)
+
+    @Option(help: "Which network: cnn (Fashion-MNIST) or gpt (byte-level, the fortunes text).")
+    var model = Model.cnn
 
     @Option(help: "Run only this mode (fp32 or daf); default: both, fp32 first.")
     var mode: Mode?
@@ -29,13 +36,16 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "libdaf bits per saved value, 1...8; a list such as 8,4,2,1 trains one libdaf run per entry.")
     var bits = BitWidths([2])
 
+    @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities and the final layer norm's input at 8 bits, probabilities only the probabilities, uniform none.")
+    var widths = Widths.safe
+
     @Option(help: "libdaf group size: a multiple of 16 in 16...65536.")
     var group = 256
 
     @Option(help: "libdaf rounding: nearest or stochastic.")
     var rounding: Rounding = TrainConfig().rounding
 
-    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs: sqrt (as square roots, squared back) or linear.")
+    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs (cnn): sqrt (as square roots, squared back) or linear.")
     var reluCodes = ReLUCodes.sqrt
 
     @Option(name: .customLong("budget-mib"), help: "Memory budget of libdaf's pool in MiB (fractions allowed); none by default.")
@@ -47,13 +57,19 @@ struct DAFTrain: ParsableCommand {
     @Option(name: .customLong("degrade-floor"), help: "Fewest bits --policy degrade may leave a tensor, 0...8 (0: each group's midpoint only).")
     var degradeFloor = TrainConfig().degradeFloorBits
 
-    @Option(help: "Passes over the training subset.")
+    @Option(help: "Passes over the training subset (cnn; gpt: --steps).")
     var epochs = TrainConfig().epochs
 
-    @Option(help: "Examples per step.")
-    var batch = TrainConfig().batch
+    @Option(help: "Examples per step (cnn: images, default 64; gpt: text windows, default 16).")
+    var batch: Int?
 
-    @Option(help: "Training examples used, the first N of 60000 (0 = all).")
+    @Option(help: "GPT optimizer steps (AdamW, warm-up and cosine decay).")
+    var steps = GPTSettings().steps
+
+    @Option(help: "GPT context length in bytes, 2...1024.")
+    var context = GPTShape().context
+
+    @Option(help: "Training examples used, the first N of 60000 (0 = all) (cnn; gpt: --steps).")
     var limit = TrainConfig().limit ?? 0
 
     @Option(help: "Seed for weights and shuffling (both modes use the same).")
@@ -62,19 +78,20 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "Threads for OpenBLAS and the element-wise loops.")
     var threads = Int(sysconf(Int32(_SC_NPROCESSORS_ONLN)))
 
-    @Option(name: .customLong("lr"), help: "Initial learning rate of SGD with momentum 0.9 (cosine decay to 0).")
-    var learningRate = TrainConfig().learningRate
+    @Option(name: .customLong("lr"), help: "Peak learning rate (cosine decay to 0): cnn SGD with momentum 0.9, default 0.05; gpt AdamW, default \(DAFTrain.gptLearningRate).")
+    var learningRate: Float?
+    static let gptLearningRate: Float = 0.003
 
-    @Option(name: .customLong("clip-norm"), help: "Scale gradients down to this global L2 norm when above it; 0 = off. Default: 2 with --policy degrade (hard-degraded saves diverge without it), else off.")
+    @Option(name: .customLong("clip-norm"), help: "Scale gradients down to this global L2 norm when above it; 0 = off. Default: cnn 2 with --policy degrade (hard-degraded saves diverge without it), else off; gpt 1.")
     var clipNorm: Float?
 
-    @Option(name: .customLong("data-dir"), help: "Directory with the four gzipped IDX files.")
-    var dataDirectory = FashionMNIST.defaultDirectory
+    @Option(name: .customLong("data-dir"), help: "cnn: directory with the four gzipped IDX files (\(FashionMNIST.defaultDirectory)); gpt: the fortune files (\(FortuneText.defaultDirectory)).")
+    var dataDirectory: String?
 
     @Flag(help: "Print one JSON object {\"runs\": [...]} instead of the table.")
     var json = false
 
-    @Option(help: "Write an SVG plot: saved bytes over one step, accuracy per epoch.")
+    @Option(help: "Write an SVG plot: saved bytes over one step, accuracy per epoch (gpt: validation loss along the steps).")
     var report: String?
 
     func validate() throws {
@@ -84,32 +101,39 @@ struct DAFTrain: ParsableCommand {
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
         guard (0...8).contains(degradeFloor) else { throw ValidationError("--degrade-floor must be 0...8") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
-        guard batch >= 1, batch <= 4096 else { throw ValidationError("--batch must be 1...4096") }
+        if let batch, !(1...4096).contains(batch) { throw ValidationError("--batch must be 1...4096") }
+        guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
+        guard (2...1024).contains(context) else { throw ValidationError("--context must be 2...1024") }
         guard limit >= 0 else { throw ValidationError("--limit must be 0 (all) or more") }
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be 1...256") }
-        guard learningRate > 0, learningRate.isFinite else { throw ValidationError("--lr must be positive") }
+        if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be positive") }
         if let clipNorm, !(clipNorm >= 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be 0 (off) or positive") }
     }
 
     func run() throws {
         var config = TrainConfig()
+        config.model = model
+        config.widths = widths
+        config.gpt.steps = steps
+        config.gpt.shape.context = context
+        if let dataDirectory { config.gpt.textDirectory = dataDirectory }
         config.group = group
         config.rounding = rounding
         config.squareRootReLU = reluCodes == .sqrt
         config.epochs = epochs
-        config.batch = batch
+        config.batch = batch ?? (model == .gpt ? 16 : TrainConfig().batch)
         config.limit = limit == 0 ? nil : limit
         config.seed = seed
         config.threads = threads
-        config.learningRate = learningRate
+        config.learningRate = learningRate ?? (model == .gpt ? Self.gptLearningRate : TrainConfig().learningRate)
         config.clipNorm = clipNorm ?? (policy == .degrade ? 2 : 0)
+        if let clipNorm, model == .gpt { config.gpt.clipNorm = clipNorm } // the GPT's AdamW clips at 1 by default
         config.budgetMiB = budgetMiB
         config.policy = policy ?? .fail
         config.degradeFloorBits = degradeFloor
 
         let runs: [RunResult]
         do {
-            let data = try FashionMNIST(directory: dataDirectory)
             let printer = ProgressPrinter()
             var configs: [TrainConfig] = []
             if mode != .daf { config.mode = .fp32; configs.append(config) }
@@ -117,7 +141,12 @@ struct DAFTrain: ParsableCommand {
                 config.mode = .daf
                 for b in bits.values { config.bits = b; configs.append(config) }
             }
-            runs = try Trainer(data: data, configs: configs).run(progress: printer.show)
+            if model == .gpt {
+                runs = try GPTTrainer(text: FortuneText(directory: config.gpt.textDirectory), configs: configs).run(progress: printer.show)
+            } else {
+                let data = try FashionMNIST(directory: dataDirectory ?? FashionMNIST.defaultDirectory)
+                runs = try Trainer(data: data, configs: configs).run(progress: printer.show)
+            }
         } catch let error as TrainerError {
             throw ValidationErrorWithoutUsage(message: error.description)
         }

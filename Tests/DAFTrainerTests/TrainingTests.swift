@@ -1,3 +1,4 @@
+// SPDX-License-Identifier: MIT
 // Short real trainings on Fashion-MNIST through DAFTrainerCore: fp32 and libdaf 2-bit both
 // learn (loss far below chance, ln 10 = 2.30), and libdaf's saved bytes are exactly what the
 // packed format says they must be for the six saved tensors, a ≥ 12x smaller peak than fp32.

@@ -7,11 +7,12 @@ final class Dense {
     let weight: Parameter // (outputs, inputs)
     let bias: Parameter   // (outputs)
 
-    init(inputs: Int, outputs: Int, random: inout SeededRandom) {
+    /// He-initialized weights (the CNN's ReLU layers); with `std`, N(0, std²) instead.
+    init(inputs: Int, outputs: Int, std: Float? = nil, random: inout SeededRandom) {
         self.inputs = inputs
         self.outputs = outputs
-        weight = Parameter(count: outputs * inputs, fanIn: inputs, random: &random)
-        bias = Parameter(count: outputs, fanIn: 0, random: &random)
+        weight = Parameter(count: outputs * inputs, std: std ?? (2 / Float(inputs)).squareRoot(), random: &random)
+        bias = Parameter(count: outputs, std: 0, random: &random)
     }
 
     /// input (B, in) -> output (B, out) = input * W^T + bias.

@@ -10,11 +10,21 @@ enum Matmul {
     static func gemm(_ a: UnsafePointer<Float>, transposeA: Bool = false,
                      _ b: UnsafePointer<Float>, transposeB: Bool = false,
                      into c: UnsafeMutablePointer<Float>, m: Int, n: Int, k: Int, beta: Float = 0) {
+        gemm(a, transposeA: transposeA, rowLength: transposeA ? m : k, b, transposeB: transposeB, rowLength: transposeB ? k : n,
+             into: c, rowLength: n, m: m, n: n, k: k, beta: beta)
+    }
+
+    /// The same product on sub-matrices of wider row-major arrays: each `rowLength` is the
+    /// stored row length of its array (e.g. one head's columns of a (T, 3C) QKV block). `alpha`
+    /// scales the product.
+    static func gemm(_ a: UnsafePointer<Float>, transposeA: Bool = false, rowLength lda: Int,
+                     _ b: UnsafePointer<Float>, transposeB: Bool = false, rowLength ldb: Int,
+                     into c: UnsafeMutablePointer<Float>, rowLength ldc: Int,
+                     m: Int, n: Int, k: Int, alpha: Float = 1, beta: Float = 0) {
         cblas_sgemm(CblasRowMajor,
                     transposeA ? CblasTrans : CblasNoTrans, transposeB ? CblasTrans : CblasNoTrans,
-                    Int32(m), Int32(n), Int32(k), 1,
-                    a, Int32(transposeA ? m : k), b, Int32(transposeB ? k : n),
-                    beta, c, Int32(n))
+                    Int32(m), Int32(n), Int32(k), alpha,
+                    a, Int32(lda), b, Int32(ldb), beta, c, Int32(ldc))
     }
 
     /// Sets OpenBLAS's thread count (it would otherwise start one per core, whatever else runs).

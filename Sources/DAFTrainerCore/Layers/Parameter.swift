@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
-// A trainable tensor with its gradient and its optimizer state (the momentum of SGD).
+// A trainable tensor with its gradient and its optimizer state (SGD's momentum, or AdamW's
+// first moment; AdamW keeps the second moment itself).
 
 final class Parameter {
     let value: FloatBuffer
@@ -9,15 +10,22 @@ final class Parameter {
     /// Weights drawn from N(0, 2 / fanIn) (He, Zhang, Ren, Sun, "Delving deep into rectifiers",
     /// 2015: keeps the variance of ReLU activations constant through the layers); fanIn 0
     /// gives zeros (biases).
-    init(count: Int, fanIn: Int, random: inout SeededRandom) {
+    convenience init(count: Int, fanIn: Int, random: inout SeededRandom) {
+        self.init(count: count, std: fanIn > 0 ? (2 / Float(fanIn)).squareRoot() : 0, random: &random)
+    }
+
+    /// Weights drawn from N(0, std²); std 0 gives zeros.
+    init(count: Int, std: Float, random: inout SeededRandom) {
         value = FloatBuffer(count: count)
         gradient = FloatBuffer(count: count)
         velocity = FloatBuffer(count: count)
-        if fanIn > 0 {
-            let std = (2 / Float(fanIn)).squareRoot()
+        if std > 0 {
             for i in 0..<count { value[i] = random.normal() * std }
         }
     }
+
+    /// Every value set to `x` (layer-norm gains start at 1).
+    func fill(_ x: Float) { value.pointer.update(repeating: x, count: value.count) }
 }
 
 /// Sums the rows of a (rows x columns) matrix into out[columns] (bias gradients of dense

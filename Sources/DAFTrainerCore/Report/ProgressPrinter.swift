@@ -13,10 +13,11 @@ public final class ProgressPrinter {
         let percent = p.step * 100 / max(p.stepsPerEpoch, 1)
         let runs = p.runs.map { r in
             "\(r.label) loss \(fixed(r.loss, 4))" + (r.testAccuracy.map { " test \(fixed($0 * 100, 2)) %" } ?? "")
+                + (r.validationLoss.map { " val \(fixed($0, 4))" } ?? "")
                 + " \(Int(r.examplesPerSecond))/s"
         }.joined(separator: " | ")
         if p.epochDone {
-            let line = "epoch \(p.epoch)/\(p.epochs): " + runs
+            let line = (p.epochs == 1 && p.step < p.stepsPerEpoch ? "step \(p.step)/\(p.stepsPerEpoch): " : "epoch \(p.epoch)/\(p.epochs): ") + runs
             write(isTerminal ? "\r\u{1B}[K" + line + "\n" : line + "\n")
             lastQuarter = -1
         } else if isTerminal {
@@ -28,7 +29,7 @@ public final class ProgressPrinter {
             let quarter = p.step * 4 / max(p.stepsPerEpoch, 1)
             guard quarter != lastQuarter, quarter > 0, quarter < 4 else { return }
             lastQuarter = quarter
-            write("epoch \(p.epoch)/\(p.epochs) step \(p.step)/\(p.stepsPerEpoch): " + runs + "\n")
+            write((p.epochs == 1 ? "" : "epoch \(p.epoch)/\(p.epochs) ") + "step \(p.step)/\(p.stepsPerEpoch): " + runs + "\n")
         }
     }
 

@@ -1,5 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The side-by-side table daf-train prints at the end: one column per run, one row per figure.
+import Glibc
 
 public enum ResultTable {
     public static func render(_ runs: [RunResult]) -> String {
@@ -9,7 +10,13 @@ public enum ResultTable {
         var rows: [(String, [String])] = []
         func row(_ name: String, _ value: (RunResult) -> String) { rows.append((name, runs.map(value))) }
         row("") { $0.config.label }
-        row("test accuracy") { fixed($0.testAccuracy * 100, 2) + " %" }
+        if first.language != nil {
+            row("validation loss (nats)") { $0.language.map { fixed($0.validationLoss, 4) } ?? "-" }
+            row("  bits per byte") { $0.language.map { fixed($0.bitsPerByte, 4) } ?? "-" }
+            row("  unigram model") { $0.language.map { fixed($0.unigramLoss, 4) + " (" + fixed($0.unigramLoss / log(2), 3) + " b/B)" } ?? "-" }
+        } else {
+            row("test accuracy") { fixed($0.testAccuracy * 100, 2) + " %" }
+        }
         row("final training loss") { fixed($0.finalLoss, 4) }
         row("saved-activation peak") { byteSize($0.savedPeakBytes) }
         row("  fp32 would hold") { byteSize($0.fp32EquivalentPeakBytes) }
@@ -23,8 +30,12 @@ public enum ResultTable {
             return "\(budget) MiB, \(r.config.policy.rawValue)"
         }
 
-        var lines = ["daf-train: CNN on Fashion-MNIST, \(first.trainExamples) training examples x \(c.epochs) epochs, "
-            + "batch \(c.batch), seed \(c.seed), \(c.threads) threads"]
+        let g = c.gpt.shape
+        var lines = [first.language == nil
+            ? "daf-train: CNN on Fashion-MNIST, \(first.trainExamples) training examples x \(c.epochs) epochs, "
+                + "batch \(c.batch), seed \(c.seed), \(c.threads) threads"
+            : "daf-train: GPT on the fortunes text, \(g.layers) layers, width \(g.width), \(g.heads) heads, context \(g.context), "
+                + "\(g.parameterCount) parameters; \(c.gpt.steps) steps x batch \(c.batch), seed \(c.seed), \(c.threads) threads"]
         for (name, values) in rows {
             let line = padded(name, 26) + values.map { padded($0, 20) }.joined()
             lines.append(String(line.reversed().drop { $0 == " " }.reversed()))

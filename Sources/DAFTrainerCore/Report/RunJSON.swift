@@ -1,7 +1,8 @@
 // SPDX-License-Identifier: MIT
-// daf-train --json: one object {"runs": [...]} with exactly the fields of the example in
-// Sources/DAFTrainerCore/README.md. Fields that do not apply (group and rounding of an fp32
-// run; policy and budget of a run without a budget) are null.
+// daf-train --json: one object {"runs": [...]}, one row per run with the fields below in their
+// order. Fields that do not apply (group and rounding of an fp32 run; policy and budget of a run
+// without a budget; the GPT's test accuracy) are null. GPT rows add "model" first and the
+// language-model figures last.
 
 public enum RunJSON {
     public static func render(_ runs: [RunResult]) -> String {
@@ -17,7 +18,7 @@ public enum RunJSON {
             ("rounding", daf ? quoted(c.rounding.rawValue) : "null"),
             ("policy", daf && c.budgetMiB != nil ? quoted(c.policy.rawValue) : "null"),
             ("budget_mib", daf ? c.budgetMiB.map { number($0, 4) } ?? "null" : "null"),
-            ("epochs", String(c.epochs)),
+            ("epochs", r.language == nil ? String(c.epochs) : "null"),
             ("train_examples", String(r.trainExamples)),
             ("test_accuracy", number(r.testAccuracy, 4)),
             ("final_loss", number(r.finalLoss, 4)),
@@ -25,7 +26,14 @@ public enum RunJSON {
             ("fp32_equivalent_peak_bytes", String(r.fp32EquivalentPeakBytes)),
             ("step_ms_median", number(r.stepMsMedian, 3)),
         ]
-        return "{" + fields.map { quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+        var all = fields
+        if let l = r.language {
+            // The GPT's rows: the model first, then the CNN's fields, then its own.
+            all.insert(("model", quoted(c.model.rawValue)), at: 0)
+            all += [("steps", String(l.steps)), ("val_loss", number(l.validationLoss, 4)), ("bits_per_byte", number(l.bitsPerByte, 4)),
+                    ("unigram_loss", number(l.unigramLoss, 4)), ("widths", daf ? quoted(c.widths.rawValue) : "null")]
+        }
+        return "{" + all.map { quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
     }
 
     static func quoted(_ s: String) -> String { "\"" + s + "\"" } // our strings need no escapes

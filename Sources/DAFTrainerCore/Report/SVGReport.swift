@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // daf-train --report: a hand-written SVG with two plots. Left, the saved-activation bytes after
 // each save and release of one training step (forward rises, backward falls), per run; right,
-// test accuracy after each epoch, per run; below both, one legend with each run's peak and
-// final accuracy. No plotting library: a few lines, axes and labels.
+// test accuracy after each epoch (the GPT: validation loss along the steps), per run; below
+// both, one legend with each run's peak and final figure. No plotting library: a few lines,
+// axes and labels.
 import Glibc
 
 public enum SVGReport {
@@ -16,12 +17,17 @@ public enum SVGReport {
         let name: String, color: String, dashed: Bool
         let bytes: [Double]         // after each timeline event; empty if none was recorded
         let accuracy: [Double]      // percent, after each epoch; empty for the fp32 equivalent
+        var steps: [Double] = []    // the GPT: the step of each validation loss in `accuracy`
     }
 
     public static func render(_ runs: [RunResult]) -> String {
         var series = runs.enumerated().map { i, r in
-            Series(name: r.config.label, color: colors[i % colors.count], dashed: false,
-                   bytes: r.timeline.map { Double($0.bytes) }, accuracy: r.epochs.map { $0.testAccuracy * 100 })
+            guard let l = r.language else {
+                return Series(name: r.config.label, color: colors[i % colors.count], dashed: false,
+                              bytes: r.timeline.map { Double($0.bytes) }, accuracy: r.epochs.map { $0.testAccuracy * 100 })
+            }
+            return Series(name: r.config.label, color: colors[i % colors.count], dashed: false, bytes: r.timeline.map { Double($0.bytes) },
+                          accuracy: l.curve.map(\.validationLoss), steps: l.curve.map { Double($0.step) })
         }
         if !runs.contains(where: { $0.config.mode == .fp32 }), let r = runs.first(where: { !$0.timeline.isEmpty }) {
             series.insert(Series(name: "fp32 (same tensors)", color: colors[colors.count - 1], dashed: true,
@@ -34,8 +40,11 @@ public enum SVGReport {
         svg.add("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
         if let first = runs.first {
             let c = first.config
-            svg.text(x: width / 2, y: 26, "daf-train on Fashion-MNIST: \(first.trainExamples) examples x \(c.epochs) epochs, "
-                     + "batch \(c.batch), seed \(c.seed)", size: 16, anchor: "middle", weight: "bold")
+            let title = first.language == nil
+                ? "daf-train on Fashion-MNIST: \(first.trainExamples) examples x \(c.epochs) epochs, batch \(c.batch), seed \(c.seed)"
+                : "daf-train, byte-level GPT on the fortunes text: \(c.gpt.steps) steps x batch \(c.batch), context "
+                    + "\(c.gpt.shape.context), seed \(c.seed)"
+            svg.text(x: width / 2, y: 26, title, size: 16, anchor: "middle", weight: "bold")
         }
         let events = runs.first { !$0.timeline.isEmpty }?.timeline.map(\.event) ?? []
         timeline(series, events: events, into: &svg)
@@ -62,7 +71,9 @@ public enum SVGReport {
         }
         svg.text(x: f.x - 52, y: f.y + f.height / 2, "MiB", size: 12, anchor: "middle")
         axes(f, into: &svg)
-        for (i, event) in events.enumerated() {
+        // Every event's label while they fit (the CNN's 13); else about 14 of them, evenly spaced.
+        let labelEvery = max(1, (events.count + 13) / 14)
+        for (i, event) in events.enumerated() where i % labelEvery == 0 {
             let x = fmt(px(i)), y = fmt(f.y + f.height + 14)
             svg.line(px(i), f.y + f.height, px(i), f.y + f.height + 4, color: "#444")
             svg.add("<text x=\"\(x)\" y=\"\(y)\" font-size=\"10\" text-anchor=\"end\" transform=\"rotate(-40 \(x) \(y))\">"
@@ -79,35 +90,39 @@ public enum SVGReport {
         }
     }
 
+    /// Right plot: each series' accuracy per epoch, or (series with steps) validation loss per step.
     static func accuracy(_ series: [Series], into svg: inout Canvas) {
         let f = accuracyFrame, drawn = series.filter { !$0.accuracy.isEmpty }
-        let epochs = drawn.map(\.accuracy.count).max() ?? 0
-        guard epochs > 0 else { return }
+        let language = drawn.contains { !$0.steps.isEmpty }
+        func xs(_ s: Series) -> [Double] { language ? s.steps : s.accuracy.indices.map { Double($0 + 1) } }
+        let xMax = drawn.flatMap(xs).max() ?? 0, xMin = language ? 0 : 1.0
+        guard xMax > 0 else { return }
         let all = drawn.flatMap(\.accuracy)
-        let lo = ((all.min() ?? 0) - 1).rounded(.down), hi = ((all.max() ?? 100) + 1).rounded(.up)
-        func px(_ e: Int) -> Double { epochs == 1 ? f.x + f.width / 2 : f.x + Double(e - 1) / Double(epochs - 1) * f.width }
+        let pad = language ? 0.1 : 1
+        let lo = (((all.min() ?? 0) - pad) / pad).rounded(.down) * pad, hi = (((all.max() ?? 100) + pad) / pad).rounded(.up) * pad
+        func px(_ x: Double) -> Double { xMax == xMin ? f.x + f.width / 2 : f.x + (x - xMin) / (xMax - xMin) * f.width }
         func py(_ a: Double) -> Double { f.y + f.height - (a - lo) / (hi - lo) * f.height }
 
-        svg.text(x: f.x, y: f.y - 14, "Test accuracy after each epoch", size: 14, weight: "bold")
+        svg.text(x: f.x, y: f.y - 14, language ? "Validation loss along the steps" : "Test accuracy after each epoch", size: 14, weight: "bold")
         for t in niceTicks(from: lo, upTo: hi) where t <= hi {
             svg.line(f.x, py(t), f.x + f.width, py(t), color: "#e4e4e4")
-            svg.text(x: f.x - 6, y: py(t) + 4, fixed(t, 0), size: 11, anchor: "end")
+            svg.text(x: f.x - 6, y: py(t) + 4, fixed(t, language ? 1 : 0), size: 11, anchor: "end")
         }
-        svg.text(x: f.x - 44, y: f.y + f.height / 2, "%", size: 12, anchor: "middle")
+        svg.text(x: f.x - 44, y: f.y + f.height / 2, language ? "nats" : "%", size: 12, anchor: "middle")
         axes(f, into: &svg)
-        for e in 1...epochs {
-            svg.text(x: px(e), y: f.y + f.height + 18, String(e), size: 11, anchor: "middle")
+        for x in language ? niceTicks(from: 0, upTo: xMax).filter({ $0 <= xMax }) : (1...Int(xMax)).map(Double.init) {
+            svg.text(x: px(x), y: f.y + f.height + 18, fixed(x, 0), size: 11, anchor: "middle")
         }
-        svg.text(x: f.x + f.width / 2, y: f.y + f.height + 38, "epoch", size: 12, anchor: "middle")
+        svg.text(x: f.x + f.width / 2, y: f.y + f.height + 38, language ? "step" : "epoch", size: 12, anchor: "middle")
         for s in drawn {
-            let points = s.accuracy.enumerated().map { (px($0.offset + 1), py($0.element)) }
+            let points = zip(xs(s), s.accuracy).map { (px($0), py($1)) }
             svg.polyline(points, color: s.color, dashed: false)
             for p in points { svg.add("<circle cx=\"\(fmt(p.0))\" cy=\"\(fmt(p.1))\" r=\"3.5\" fill=\"\(s.color)\"/>") }
         }
     }
 
     /// One row per series: its saved-bytes peak (and how many times below the largest), and its
-    /// final test accuracy.
+    /// final test accuracy (or validation loss).
     static func legend(_ series: [Series], top: Double, into svg: inout Canvas) {
         let largest = series.flatMap(\.bytes).max() ?? 0
         for (k, s) in series.enumerated() {
@@ -118,7 +133,9 @@ public enum SVGReport {
                 text += ": saved-activation peak " + byteSize(Int(peak))
                 if largest / max(peak, 1) > 1.05 { text += " (\(fixed(largest / max(peak, 1), 1))x less)" }
             }
-            if let last = s.accuracy.last { text += ", test accuracy " + fixed(last, 2) + " %" }
+            if let last = s.accuracy.last {
+                text += s.steps.isEmpty ? ", test accuracy " + fixed(last, 2) + " %" : ", validation loss " + fixed(last, 4)
+            }
             svg.text(x: x + 34, y: y + 4, text, size: 12)
         }
     }

@@ -5,6 +5,7 @@ import CDAF
 
 public enum TrainerError: Error, CustomStringConvertible, Sendable {
     case dataMissing(path: String)
+    case textMissing(path: String)
     case dataCorrupt(path: String, reason: String)
     case libdaf(call: String, status: Int32, detail: String)
     case unavailable(String)
@@ -15,6 +16,9 @@ public enum TrainerError: Error, CustomStringConvertible, Sendable {
             return "Fashion-MNIST is not installed: \(path) does not exist. Install Debian's package "
                 + "dataset-fashion-mnist (apt-get install dataset-fashion-mnist), or pass --data-dir "
                 + "with the four gzipped IDX files."
+        case .textMissing(let path):
+            return "The fortunes text is not installed: \(path) holds no plain fortune files. Install Debian's "
+                + "package fortunes (apt-get install fortunes), or pass --data-dir with a folder of text files."
         case .dataCorrupt(let path, let reason):
             return "\(path) is not a usable gzipped IDX file: \(reason)"
         case .libdaf(let call, let status, let detail):

@@ -5,14 +5,36 @@
 import CDAF
 import Glibc
 
-/// Why a tensor is saved: its name, its depth in the network (1 = first layer), the fewest bits
-/// it may be saved with (0: no floor), and whether it is a ReLU output (>= 0) that libdaf mode
-/// may save as its square root (see Network.swift for both).
+/// Why a tensor is saved: its name (layer and role), its slot (a stable integer id of "this
+/// tensor of the step", the same every step), its depth in the network (1 = first saved), what
+/// kind of values it holds, the fewest bits it may be saved with (0: no floor), whether it is a
+/// ReLU output (>= 0) that libdaf mode may save as its square root (see Network.swift), and
+/// whether it is a bottleneck: a tensor whose backward every gradient of the network passes
+/// through, with no residual path around it (the GPT's final layer-norm input).
 public struct SaveRole: Sendable {
     public let name: String
+    public let slot: Int
     public let depth: Int
+    public let kind: SaveKind
     public let minimumBits: Int
     public let isReLUOutput: Bool
+    public let isBottleneck: Bool
+
+    init(name: String, slot: Int, depth: Int, kind: SaveKind = .generic, minimumBits: Int = 0, isReLUOutput: Bool = false,
+         isBottleneck: Bool = false) {
+        (self.name, self.slot, self.depth, self.kind) = (name, slot, depth, kind)
+        (self.minimumBits, self.isReLUOutput, self.isBottleneck) = (minimumBits, isReLUOutput, isBottleneck)
+    }
+}
+
+/// What a saved tensor's values are, as far as choosing its width goes.
+public enum SaveKind: String, Sendable {
+    /// Any float values.
+    case generic
+    /// Softmax rows: non-negative, summing to 1, most entries small.
+    case probabilities
+    /// Small non-negative integers stored as floats (argmax indices).
+    case integers
 }
 
 /// A tensor in a store: the kept buffer (fp32) or libdaf's handle.
@@ -102,13 +124,13 @@ final class LibdafStore: ActivationStore {
     static let osPageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
     var timeline: [TimelinePoint]? = nil
     private var ctx: OpaquePointer?
-    private let bits: Int
+    private let plan: WidthPlan
     private let squareRootReLU: Bool
     private var scratch = FloatBuffer(count: 0) // the square roots, only while daf_save reads them
 
-    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool,
+    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool, widths: Widths = .safe,
          budgetMiB: Double? = nil, policy: BudgetPolicy = .fail, degradeFloorBits: Int = 0) throws {
-        self.bits = bits
+        self.plan = WidthPlan(bits: bits, widths: widths)
         self.squareRootReLU = squareRootReLU
         var options = daf_options()
         try checkDAF(daf_options_init_sized(&options, MemoryLayout<daf_options>.size), "daf_options_init", nil)
@@ -136,10 +158,7 @@ final class LibdafStore: ActivationStore {
     deinit { daf_destroy(ctx) }
 
     func save(_ x: FloatBuffer, _ role: SaveRole) throws -> SavedTensor {
-        var params = daf_save_params()
-        try checkDAF(daf_save_params_init_sized(&params, MemoryLayout<daf_save_params>.size), "daf_save_params_init", nil)
-        params.bits = bits < role.minimumBits ? UInt32(role.minimumBits) : 0 // 0: the context's bits
-        params.importance = Float(role.depth)
+        var params = try plan.parameters(for: role)
         let t = SavedTensor(count: x.count, role: role)
         var source = UnsafePointer(x.pointer)
         if squareRootReLU && role.isReLUOutput {

@@ -34,12 +34,12 @@
 
 final class Network {
     static let roles = [
-        SaveRole(name: "conv1 input", depth: 1, minimumBits: 0, isReLUOutput: false),
-        SaveRole(name: "pool1 argmax", depth: 2, minimumBits: 2, isReLUOutput: false),
-        SaveRole(name: "conv2 input", depth: 3, minimumBits: 0, isReLUOutput: true),
-        SaveRole(name: "pool2 argmax", depth: 4, minimumBits: 2, isReLUOutput: false),
-        SaveRole(name: "fc1 input", depth: 5, minimumBits: 0, isReLUOutput: true),
-        SaveRole(name: "fc2 input", depth: 6, minimumBits: 4, isReLUOutput: true),
+        SaveRole(name: "conv1 input", slot: 0, depth: 1),
+        SaveRole(name: "pool1 argmax", slot: 1, depth: 2, kind: .integers, minimumBits: 2),
+        SaveRole(name: "conv2 input", slot: 2, depth: 3, isReLUOutput: true),
+        SaveRole(name: "pool2 argmax", slot: 3, depth: 4, kind: .integers, minimumBits: 2),
+        SaveRole(name: "fc1 input", slot: 4, depth: 5, isReLUOutput: true),
+        SaveRole(name: "fc2 input", slot: 5, depth: 6, minimumBits: 4, isReLUOutput: true),
     ]
     static let side = 28, pooledSide = 7, features = 64 * 7 * 7, classes = 10
 

@@ -14,8 +14,38 @@ public enum BudgetPolicy: String, Sendable, CaseIterable {
     case degrade, spill, fail
 }
 
+/// Which network daf-train trains.
+public enum Model: String, Sendable, CaseIterable {
+    /// The CNN on Fashion-MNIST (Network.swift).
+    case cnn
+    /// The byte-level GPT on the fortunes text (GPT.swift).
+    case gpt
+}
+
+/// The GPT run's own settings (the CNN ignores them).
+public struct GPTSettings: Sendable {
+    public var shape = GPTShape()
+    /// Optimizer steps (AdamW), each on `batch` random windows of the training text.
+    public var steps = 500
+    /// Validation loss every this many steps on `evalWindows` windows (the loss curve), and at
+    /// the end on up to `finalEvalWindows` (the reported figure).
+    public var evalEvery = 50
+    public var evalWindows = 64
+    public var finalEvalWindows = 256
+    public var weightDecay: Float = 0.1
+    public var clipNorm: Float = 1
+    /// Where the text is.
+    public var textDirectory = FortuneText.defaultDirectory
+
+    public init() {}
+}
+
 public struct TrainConfig: Sendable {
+    public var model: Model = .cnn
+    public var gpt = GPTSettings()
     public var mode: Mode = .daf
+    /// How --bits applies to each saved tensor (WidthPlan.swift).
+    public var widths: Widths = .safe
     /// libdaf's bits per saved value, 1...8 (daf mode only).
     public var bits = 2
     /// libdaf's group size (daf mode only).
@@ -52,7 +82,9 @@ public struct TrainConfig: Sendable {
     /// The run's label in tables and plots, e.g. "fp32" or "daf 2-bit".
     public var label: String {
         guard mode == .daf else { return "fp32" }
-        guard let budgetMiB else { return "daf \(bits)-bit" }
-        return "daf \(bits)-bit, \(budgetMiB) MiB \(policy.rawValue)"
+        // Which of the GPT's tensors keep 8 bits: say so.
+        let kept = model != .gpt || bits >= WidthPlan.keptBits ? "" : [Widths.safe: " (safe)", .probabilities: " (probs 8)", .uniform: " (uniform)"][widths]!
+        guard let budgetMiB else { return "daf \(bits)-bit" + kept }
+        return "daf \(bits)-bit\(kept), \(budgetMiB) MiB \(policy.rawValue)"
     }
 }

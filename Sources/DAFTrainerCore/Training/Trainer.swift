@@ -14,7 +14,7 @@ public struct Progress: Sendable {
     public let step: Int, stepsPerEpoch: Int
     public let runs: [RunProgress]
     /// True for the last event of an epoch, after the test set was evaluated.
-    public var epochDone: Bool { runs.allSatisfy { $0.testAccuracy != nil } }
+    public var epochDone: Bool { runs.allSatisfy { $0.testAccuracy != nil || $0.validationLoss != nil } }
 }
 
 public struct RunProgress: Sendable {
@@ -24,6 +24,8 @@ public struct RunProgress: Sendable {
     /// Examples per second of this run's own steps.
     public let examplesPerSecond: Double
     public let testAccuracy: Double?
+    /// The GPT's validation loss (nats per byte) at this point; nil for the CNN.
+    public var validationLoss: Double? = nil
 }
 
 public struct EpochResult: Sendable {
@@ -46,9 +48,13 @@ public struct RunResult: Sendable {
     public let stepMsMedian: Double
     /// Saved bytes after each save and release of the first training step.
     public let timeline: [TimelinePoint]
+    /// The GPT's losses; nil for the CNN.
+    public let language: LanguageModelFigures?
 
     public init(config: TrainConfig, trainExamples: Int, epochs: [EpochResult], savedPeakBytes: Int,
-                fp32EquivalentPeakBytes: Int, stepMsMedian: Double, timeline: [TimelinePoint]) {
+                fp32EquivalentPeakBytes: Int, stepMsMedian: Double, timeline: [TimelinePoint],
+                language: LanguageModelFigures? = nil) {
+        self.language = language
         self.config = config
         self.trainExamples = trainExamples
         self.epochs = epochs
@@ -78,12 +84,17 @@ final class RunState {
     init(_ config: TrainConfig) throws {
         self.config = config
         network = Network(seed: config.seed, parallel: Parallel(threads: config.threads))
-        store = config.mode == .fp32
-            ? PlainStore()
-            : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed,
-                              squareRootReLU: config.squareRootReLU, budgetMiB: config.budgetMiB, policy: config.policy,
-                              degradeFloorBits: config.degradeFloorBits)
+        store = try makeStore(config)
     }
+}
+
+/// The run's store: fp32 buffers, or a libdaf context with the run's bits, plan and budget.
+func makeStore(_ config: TrainConfig) throws -> ActivationStore {
+    config.mode == .fp32
+        ? PlainStore()
+        : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed,
+                          squareRootReLU: config.squareRootReLU, widths: config.widths, budgetMiB: config.budgetMiB,
+                          policy: config.policy, degradeFloorBits: config.degradeFloorBits)
 }
 
 public final class Trainer {
@@ -106,6 +117,7 @@ public final class Trainer {
             // Only what a saved tensor comes back as may differ between runs.
             var run = shared
             (run.mode, run.bits, run.group, run.rounding, run.squareRootReLU) = (c.mode, c.bits, c.group, c.rounding, c.squareRootReLU)
+            run.widths = c.widths
             return try RunState(run)
         }
         var order = Array(0..<train.count)

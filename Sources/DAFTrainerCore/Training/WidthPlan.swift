@@ -1,0 +1,52 @@
+// SPDX-License-Identifier: MIT
+// The one place that decides what a save asks libdaf for: a SaveRole in, daf_save_params out.
+// Today a fixed width per role; a planner that chooses widths per slot replaces parameters(for:)
+// and nothing else.
+import CDAF
+
+/// How the run's --bits applies to the saved tensors.
+public enum Widths: String, Sendable, CaseIterable {
+    /// --bits for every tensor except softmax probabilities and bottlenecks, which keep 8 bits.
+    /// Probabilities: a 256-value group is a softmax row (or two), and at 2-bit nearest its
+    /// many small probabilities all decode to the row's minimum, which biases the cross-entropy
+    /// and attention gradients. Bottlenecks (SaveRole.isBottleneck): an error in their backward
+    /// reaches every gradient; the GPT's final LN input at 2 bits alone made a small GPT's
+    /// validation loss climb while fp32's fell (the trainer's README).
+    case safe
+    /// --bits for every tensor except softmax probabilities, which keep 8 bits.
+    case probabilities
+    /// --bits for every tensor (still above each role's floor, e.g. exact argmaxes).
+    case uniform
+}
+
+struct WidthPlan {
+    /// The context's bits (daf_options.bits).
+    let bits: Int
+    let widths: Widths
+    /// The width of the tensors a plan keeps (probabilities, bottlenecks).
+    static let keptBits = 8
+
+    /// The width a role is saved with.
+    func bits(for role: SaveRole) -> Int {
+        var b = max(bits, role.minimumBits)
+        let keeps = switch widths {
+        case .safe: role.kind == .probabilities || role.isBottleneck
+        case .probabilities: role.kind == .probabilities
+        case .uniform: false
+        }
+        if keeps { b = max(b, Self.keptBits) }
+        return b
+    }
+
+    /// daf_save's parameters for one save of `role`: its width (0 when it is the context's own)
+    /// and its importance (deeper tensors higher: the backward pass needs them first, so under a
+    /// budget the shallow ones give way).
+    func parameters(for role: SaveRole) throws -> daf_save_params {
+        var params = daf_save_params()
+        try checkDAF(daf_save_params_init_sized(&params, MemoryLayout<daf_save_params>.size), "daf_save_params_init", nil)
+        let b = bits(for: role)
+        params.bits = b == bits ? 0 : UInt32(b)
+        params.importance = Float(role.depth)
+        return params
+    }
+}
