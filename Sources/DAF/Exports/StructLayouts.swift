@@ -12,6 +12,8 @@ enum StructLayouts {
     static let saveParams = VersionedLayout<daf_save_params>("daf_save_params", endingIn010: \.recompute_user)
     static let contextStats = VersionedLayout<daf_context_stats>("daf_context_stats", endingIn010: \.recompute_failures)
     static let entryInfo = VersionedLayout<daf_entry_info>("daf_entry_info", endingIn010: \.packed_bytes)
+    /// New in 0.2.0: its first released size is its whole current size.
+    static let slotPlanInfo = VersionedLayout<daf_slot_plan_info>("daf_slot_plan_info", endingIn010: \.sensitivity)
 }
 
 /// What every _init call does: `size` is the caller's sizeof (the _init_sized calls) or the
