@@ -747,7 +747,8 @@ typedef struct daf_context_stats {
     /* Since 0.2.0: the planner (see "Slots, kinds and automatic bits"). */
     uint64_t plans;               /**< plans computed (one per step boundary with slots) */
     uint64_t plan_changes;        /**< plans that changed some slot's width or group size */
-    uint64_t plan_nanoseconds;    /**< time spent planning, in total */
+    uint64_t plan_nanoseconds;    /**< time spent planning and reading saves' group ranges
+                                       for it, in total */
     uint64_t plan_target_bytes;   /**< bytes per step the current plan aims at (0 = none) */
     uint64_t plan_bytes;          /**< bytes per step the current plan predicts */
     uint64_t evictions_after_plan; /**< evictions (of any kind) and budget refusals that
@@ -841,7 +842,11 @@ const char *daf_last_error(const daf_context *ctx);
  *  - DAF_KIND_NONNEGATIVE: values mostly >= 0 whose small values matter, e.g. ReLU outputs
  *    and softmax probabilities. Stored companded: sqrt(x) (sign(x) * sqrt(|x|) for negative
  *    x) is quantized and the restore squares it back (y * |y|), so the step shrinks where the
- *    values are small. Bits, rounding and automatic bits apply as for floats.
+ *    values are small. In a group whose smallest value is 0, a positive value never comes back
+ *    as 0 (one too small for the first nonzero code gets that code), so a ReLU mask taken from
+ *    the restored tensor is exact (with stochastic rounding at 1 bit, all but a 2^-16 chance;
+ *    and until DAF_POLICY_DEGRADE re-quantizes it). Bits, rounding and automatic bits apply as
+ *    for floats.
  *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8, any nonzero byte counting as 1),
  *    stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
  *  - DAF_KIND_INTEGER: integers in [int_min, int_max] (int_max - int_min <= 255), e.g. max-pool

@@ -7,10 +7,11 @@
 #include <cstring>
 
 static_assert(sizeof(daf_quantize_params) == 24, "daf_quantize_params size as in C");
-static_assert(sizeof(daf_options) == 72, "daf_options size as in C");
-static_assert(sizeof(daf_save_params) == 32, "daf_save_params size as in C");
+static_assert(sizeof(daf_options) == 88, "daf_options size as in C");
+static_assert(sizeof(daf_save_params) == 48, "daf_save_params size as in C");
 static_assert(sizeof(daf_blob_info) == 56, "daf_blob_info size as in C");
-static_assert(sizeof(daf_context_stats) == 240, "daf_context_stats size as in C");
+static_assert(sizeof(daf_context_stats) == 288, "daf_context_stats size as in C");
+static_assert(sizeof(daf_slot_plan_info) == 64, "daf_slot_plan_info size as in C");
 static_assert(sizeof(daf_pool_options) == 32, "daf_pool_options size as in C");
 static_assert(sizeof(daf_pool_statistics) == 144, "daf_pool_statistics size as in C");
 static_assert(sizeof(daf_entry_info) == 40, "daf_entry_info size as in C");

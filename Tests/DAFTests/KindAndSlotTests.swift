@@ -143,6 +143,31 @@ struct KindAndSlotTests {
         #expect(part == Array(b[1000..<1100]))
     }
 
+    @Test("non-negative: a ReLU's zeros and non-zeros come back exactly at every width and rounding")
+    func reluMaskExact() {
+        for rounding in [DAF_ROUND_NEAREST, DAF_ROUND_STOCHASTIC] {
+            let context = PlanContext { $0.rounding = UInt32(rounding.rawValue) }
+            for seed in UInt64(1)...8 {
+                var rng = SeededGenerator(seed: seed)
+                let count = Int.random(in: 1...6000, using: &rng)
+                let values = DataShape.relu.values(count: count, rng: &rng).map { $0 * $0 * $0 } // many tiny positives
+                for bits in UInt32(1)...8 {
+                    let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) {
+                        $0.bits = bits; $0.kind = DAF_KIND_NONNEGATIVE.rawValue
+                    }
+                    let (s, back) = context.restore(handle, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                    #expect(status == 0 && s == 0)
+                    let flipped = values.indices.filter { (values[$0] > 0) != (back[$0] > 0) }
+                    // Stochastic rounding at 1 bit: the group's maximum is one step, and a
+                    // dither of exactly -1/2 rounds it down (a 2^-16 chance per value).
+                    let allowed = rounding == DAF_ROUND_STOCHASTIC && bits == 1 ? 2 : 0
+                    #expect(flipped.count <= allowed, "seed \(seed), \(bits) bits, rounding \(rounding.rawValue): \(flipped.count) masks flipped, first \(flipped.prefix(3).map { (values[$0], back[$0]) })")
+                    _ = daf_release(context.ctx, handle)
+                }
+            }
+        }
+    }
+
     @Test("kinds survive degrade and spill: exact kinds are not degraded, non-negative stays companded")
     func kindsUnderEviction() throws {
         for policy in [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL] {

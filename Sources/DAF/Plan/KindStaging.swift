@@ -1,7 +1,9 @@
 // SPDX-License-Identifier: MIT
 // Turning a kind's input into the floats the packer takes (stage) and the decoded floats back
 // into the caller's values (finish). Companding of DAF_KIND_NONNEGATIVE: sqrt on the way in,
-// the square on the way out, sign kept, non-finite values untouched (they are stored exactly).
+// the square on the way out, sign kept, non-finite values untouched (they are stored exactly);
+// in a group whose smallest value is 0, a positive value too small to get the first nonzero
+// code is raised to it, so zeros and non-zeros (a ReLU's mask) come back exactly.
 import CDAF
 
 enum KindStaging {
@@ -12,7 +14,8 @@ enum KindStaging {
     }
 
     /// Writes the packer's floats for src[0..<count] into out; checks exact kinds' values.
-    static func stage(_ src: UnsafeRawPointer, count: Int, dtype: ElementType, kind: SaveKind,
+    /// `spec` (how the values will be packed) is needed for DAF_KIND_NONNEGATIVE only.
+    static func stage(_ src: UnsafeRawPointer, count: Int, dtype: ElementType, kind: SaveKind, spec: QuantSpec?,
                       into out: UnsafeMutablePointer<Float>) throws(DAFError) {
         switch kind {
         case .float:
@@ -20,6 +23,7 @@ enum KindStaging {
         case .nonnegative:
             let x = src.assumingMemoryBound(to: Float.self)
             for i in 0..<count { out[i] = compand(x[i]) }
+            if let spec { keepNonzero(out, count: count, spec: spec) }
         case .mask:
             for i in 0..<count {
                 switch dtype {
@@ -79,6 +83,29 @@ enum KindStaging {
         }
     }
 
+    /// In each group whose smallest finite value is 0, raises positive values below the first
+    /// nonzero code's threshold to just past it: half a step (nearest rounding) or one step
+    /// and a bit (stochastic rounding moves a value by up to half a step more), at most the
+    /// group's maximum; none of them then comes back as 0 (with stochastic rounding at 1 bit,
+    /// where the maximum itself is one step, still with a chance of 2^-16).
+    static func keepNonzero(_ values: UnsafeMutablePointer<Float>, count: Int, spec: QuantSpec) {
+        let share: Float = spec.rounding == .nearest ? 0.51 : min(1.01, Float(spec.levels))
+        var first = 0
+        while first < count {
+            let end = min(first + spec.groupSize, count)
+            var low = Float.infinity, high = -Float.infinity
+            for i in first..<end where values[i].isFinite {
+                low = min(low, values[i])
+                high = max(high, values[i])
+            }
+            if low == 0, high > 0 {
+                let floor = high / Float(spec.levels) * share
+                for i in first..<end where values[i] > 0 && values[i] < floor { values[i] = floor }
+            }
+            first = end
+        }
+    }
+
     /// sign(x) * sqrt(|x|); non-finite values as they are.
     @inline(__always)
     static func compand(_ x: Float) -> Float {
@@ -104,13 +131,14 @@ struct StagedValues: @unchecked Sendable {
 
 extension KindStaging {
     /// The floats to pack for src[0..<count] of `dtype` saved as `kind`.
-    static func staged(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, kind: SaveKind) throws(DAFError) -> StagedValues {
+    static func staged(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, kind: SaveKind,
+                       spec: QuantSpec? = nil) throws(DAFError) -> StagedValues {
         guard needsStaging(kind, dtype), count > 0, let src else {
             return StagedValues(buffer: nil, values: src?.assumingMemoryBound(to: Float.self))
         }
         let buffer = try AlignedBytes(count: count * MemoryLayout<Float>.stride)
         let floats = buffer.base.bindMemory(to: Float.self, capacity: count)
-        try stage(src, count: count, dtype: dtype, kind: kind, into: floats)
+        try stage(src, count: count, dtype: dtype, kind: kind, spec: spec, into: floats)
         return StagedValues(buffer: buffer, values: UnsafePointer(floats))
     }
 }

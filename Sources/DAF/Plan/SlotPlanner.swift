@@ -58,9 +58,11 @@ struct SlotPlanner: Sendable {
         return plan[slot] ?? (settings.provisionalBits, settings.baseGroupSize)
     }
 
+    /// Notes a save of `slot`; `nanoseconds` is what measuring its ranges took.
     mutating func observe(slot: UInt32, count: Int, kind: SaveKind, automatic: Bool, bits: Int, groupSize: Int,
-                          importance: Float, probe: GroupRangeProbe?) {
+                          importance: Float, probe: GroupRangeProbe?, nanoseconds: UInt64 = 0) {
         guard slot != 0 else { return }
+        figures.nanoseconds += nanoseconds
         slots[slot, default: SlotStatistics()].observe(count: count, kind: kind, automatic: automatic, bits: bits,
                                                        groupSize: groupSize, importance: importance, probe: probe)
     }

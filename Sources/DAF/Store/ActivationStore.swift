@@ -72,12 +72,34 @@ final class ActivationStore: Sendable {
         return SavePlan(spec: spec, automatic: automatic, request: request)
     }
 
+    /// A slotted save's group ranges, read from its blob's group table before the lock is
+    /// taken, and the nanoseconds that took (counted as the planner's time).
+    private static func measure(_ plan: SavePlan, blob: UnsafeRawPointer, size: Int) -> (GroupRangeProbe?, UInt64) {
+        guard plan.request.slot != 0 else { return (nil, 0) }
+        let started = Clock.nanoseconds()
+        let probe = GroupRangeProbe(blob, size: size)
+        return (probe, Clock.nanoseconds() &- started)
+    }
+
+    /// The floats to pack and how. Values are checked before the planner sees the save (a
+    /// refused save leaves no trace in a slot's step); companding needs the spec first, and
+    /// has no values to refuse.
+    private func stagedAndPlanned(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType,
+                                  request: SaveRequest) throws(DAFError) -> (StagedValues, SavePlan) {
+        if request.kind == .nonnegative {
+            let plan = try savePlan(request)
+            return (try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, spec: plan.spec), plan)
+        }
+        let staged = try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind)
+        return (staged, try savePlan(request))
+    }
+
     /// Notes a save's group ranges for its slot's statistics (StoreState's lock held).
-    private static func observe(_ plan: SavePlan, count: Int, blob: UnsafeRawPointer, size: Int, in state: inout StoreState) {
+    private static func observe(_ plan: SavePlan, count: Int, _ measured: (GroupRangeProbe?, UInt64), in state: inout StoreState) {
         guard plan.request.slot != 0 else { return }
         state.planner.observe(slot: plan.request.slot, count: count, kind: plan.request.kind, automatic: plan.automatic,
                               bits: plan.spec.bits, groupSize: plan.spec.groupSize, importance: plan.request.importance,
-                              probe: GroupRangeProbe(blob, size: size))
+                              probe: measured.0, nanoseconds: measured.1)
     }
 
     /// Packs values and keeps the blob as `handle` (evicting under the policy if needed):
@@ -112,8 +134,9 @@ final class ActivationStore: Sendable {
             try withState { state throws(DAFError) in state.cancelReservation(reserved) }
             throw error
         }
+        let measured = ActivationStore.measure(plan, blob: reserved.base, size: written)
         try withState { state throws(DAFError) in
-            ActivationStore.observe(plan, count: count, blob: reserved.base, size: written, in: &state)
+            ActivationStore.observe(plan, count: count, measured, in: &state)
             try state.publish(reserved, size: written, handle: handle, count: count, bits: spec.bits,
                               importance: importance, recompute: plan.request.recompute, kind: plan.request.kind,
                               groupSize: spec.groupSize)
@@ -137,8 +160,9 @@ final class ActivationStore: Sendable {
             blob = larger
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
         }
+        let measured = ActivationStore.measure(plan, blob: blob.base, size: size)
         try withState { state throws(DAFError) in
-            ActivationStore.observe(plan, count: count, blob: blob.base, size: size, in: &state)
+            ActivationStore.observe(plan, count: count, measured, in: &state)
             try state.admit(handle: handle, blob: blob.base, size: size, count: count, bits: spec.bits,
                             importance: plan.request.importance, recompute: plan.request.recompute,
                             kind: plan.request.kind, groupSize: spec.groupSize, parallelism: parallelism)
@@ -154,8 +178,7 @@ final class ActivationStore: Sendable {
 
     /// Packs and keeps src[0..<count] (elements of `dtype`) as the request says.
     func save(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, request: SaveRequest) throws(DAFError) -> UInt64 {
-        let staged = try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind)
-        let plan = try savePlan(request)
+        let (staged, plan) = try stagedAndPlanned(src, count: count, dtype: dtype, request: request)
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         try packAndAdmit(staged.values, count: count, plan: plan, handle: handle, parallelism: parallelism)
         return handle
@@ -169,8 +192,8 @@ final class ActivationStore: Sendable {
     /// Registers the handle now and packs on a worker; values must stay valid until it is done
     /// (a kind that is staged is staged here, and the worker packs the staged copy).
     func saveAsync(_ values: UnsafePointer<Float>?, count: Int, request: SaveRequest) throws(DAFError) -> UInt64 {
-        let staged = try KindStaging.staged(values.map { UnsafeRawPointer($0) }, count: count, dtype: .float32, kind: request.kind)
-        let plan = try savePlan(request)
+        let (staged, plan) = try stagedAndPlanned(values.map { UnsafeRawPointer($0) }, count: count, dtype: .float32,
+                                                  request: request)
         _ = try PackedLayout(count: count, spec: plan.spec, nonfinite: 0) // size errors belong to the caller
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         let address = UInt(bitPattern: staged.values)
