@@ -303,7 +303,7 @@ int daf_unpack_dequantize(const void *src, size_t src_size, float *dst, size_t c
 int daf_unpack_dequantize_range(const void *src, size_t src_size, size_t first, size_t count,
                                 float *dst);
 
-/** What a packed blob holds (filled by daf_packed_info). Since 0.1.0, named daf_blob_info
+/** What a packed blob holds (filled by daf_packed_info). Since 0.1.0, named daf_packed_information
  *  until 0.2.0 (still a deprecated alias). */
 typedef struct daf_packed_information {
     uint32_t struct_size;    /**< set by the caller: sizeof(daf_packed_information) */
@@ -627,6 +627,14 @@ typedef struct daf_options {
     const char *spill_dir; /**< directory of the spill file; NULL (default) = $TMPDIR, else
                                 /tmp. Copied by daf_create; checked there when the policy
                                 includes DAF_POLICY_SPILL */
+    /* Since 0.2.0: automatic bits (see "Slots, kinds and automatic bits"). */
+    float avg_bits;       /**< the planner's target: average bits per saved value of the
+                               step, group tables and headers included (e.g. 2.0); 0 (default)
+                               = no average target (then the budget alone, if any, bounds the
+                               plan, else every automatic save gets max_bits) */
+    uint32_t min_bits;    /**< narrowest width the planner may choose, 1..8; default 1 */
+    uint32_t max_bits;    /**< widest width the planner may choose, min_bits..8; default 8 */
+    uint32_t plan_flags;  /**< an OR of daf_plan_flag; default DAF_PLAN_GROUP_SIZE */
 } daf_options;
 
 /** Fills *options with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
@@ -660,6 +668,12 @@ typedef struct daf_save_params {
     daf_recompute_fn recompute; /**< NULL (default), or how to rebuild this tensor if
                                      DAF_POLICY_RECOMPUTE drops it */
     void *recompute_user; /**< passed to recompute as is; libdaf never dereferences it */
+    /* Since 0.2.0 (see "Slots, kinds and automatic bits"). */
+    uint32_t slot;        /**< which tensor of the step this is (layer and role), a small
+                               stable id of the caller's choice; 0 (default) = none */
+    uint32_t kind;        /**< a daf_kind; default DAF_KIND_FLOAT */
+    int32_t int_min;      /**< DAF_KIND_INTEGER: smallest value the tensor may hold */
+    int32_t int_max;      /**< DAF_KIND_INTEGER: largest; int_max - int_min <= 255 */
 } daf_save_params;
 
 /** Fills *params with the defaults. DAF_OK or DAF_E_NULL_ARGUMENT. Since 0.1.0. */
@@ -789,6 +803,15 @@ typedef struct daf_context_statistics {
     uint64_t spill_restores;      /**< successful restores read from the spill file */
     uint64_t recompute_restores;  /**< successful restores rebuilt by a callback */
     uint64_t recompute_failures;  /**< callbacks that returned nonzero */
+    /* Since 0.2.0: the planner (see "Slots, kinds and automatic bits"). */
+    uint64_t plans;               /**< plans computed (one per step boundary with slots) */
+    uint64_t plan_changes;        /**< plans that changed some slot's width or group size */
+    uint64_t plan_nanoseconds;    /**< time spent planning and reading saves' group ranges
+                                       for it, in total */
+    uint64_t plan_target_bytes;   /**< bytes per step the current plan aims at (0 = none) */
+    uint64_t plan_bytes;          /**< bytes per step the current plan predicts */
+    uint64_t evictions_after_plan; /**< evictions (of any kind) and budget refusals that
+                                        happened while a plan was in effect */
 } daf_context_statistics;
 
 /** Copies the context's figures into *stats (one consistent snapshot). Errors:
@@ -835,6 +858,146 @@ int daf_handle_info(daf_context *ctx, daf_handle handle, daf_handle_information 
  *  calls, daf_create, the daf_pool_* calls, and calls given a NULL ctx). Never NULL; the text
  *  stays valid until the same thread's next failed libdaf call. Since 0.1.0. */
 const char *daf_last_error(const daf_context *ctx);
+
+/* ---------------------------------------------------------------------------------------------
+ * Slots, kinds and automatic bits (since 0.2.0)
+ *
+ * Slots. A save may name its slot (daf_save_params.slot, nonzero): a small stable id the caller
+ * chooses for "this tensor of the step", e.g. layer * 8 + role. The context keeps statistics
+ * per slot across steps. A new step begins when a save names a slot already saved since the
+ * last plan (or at daf_plan_update): the planner then plans every slot's width, before that
+ * save is packed.
+ *
+ * Automatic bits. A save with bits = DAF_BITS_AUTO (or bits 0 in a context created with
+ * options.bits = DAF_BITS_AUTO) gets the width, and with DAF_PLAN_GROUP_SIZE the group size,
+ * that the current plan gives its slot. The plan minimizes the predicted error of the gradients
+ * subject to the step's byte target: options.avg_bits * (values saved in the step) / 8 bytes,
+ * and with a budget also the budget's pages (15/16 of them, the rest left for fragmentation and
+ * saves outside the plan), less the bytes of slots saved at fixed widths. A save before its slot
+ * has been seen (and an automatic save without a slot) gets floor(avg_bits), clamped to
+ * min_bits..max_bits (without avg_bits: the default bits, clamped likewise).
+ *
+ * The model (after GACT, arXiv 2206.11357, and ActNN, arXiv 2104.14129): quantizing slot s at
+ * width b with groups of G values adds to the gradients an error of variance
+ *     err_s(b, G) = w_s * c * sum over groups g of n_g * (range_g / (2^b - 1))^2
+ * (n_g values in group g, range_g = its max - min; c = 1/12 for nearest rounding, the variance
+ * of an error uniform in half a step either side, and 1/6 for stochastic rounding, ActNN's
+ * bound for unbiased rounding). The ranges are the ones the packer finds anyway: after a save,
+ * the library reads them back from the blob's group table (8 bytes per group, not the data),
+ * for G and, merging neighbours exactly, for 2G..16G; each slot keeps a running mean (the
+ * newest save weighs 1/4). w_s is the slot's sensitivity: the running mean of what the caller
+ * reports with daf_slot_set_sensitivity (e.g. the squared norm of the gradient that the
+ * restored tensor multiplies in the backward pass, as GACT weighs each tensor by its effect on
+ * the gradient), else the importance of the slot's last save if positive, else 1. bytes_s(b, G)
+ * is the exact blob size. The planner keeps, per slot, the lower convex hull of (bytes, err)
+ * over the allowed widths and group sizes and upgrades greedily, largest error decrease per
+ * byte first, while the target allows (the classic bit allocation of Shoham and Gersho, 1988:
+ * optimal for the bytes it spends), then fills what is left with any upgrade that still fits.
+ * Ties break by slot id, so the same statistics give the same plan. Hysteresis: a new plan
+ * replaces the current one only when it predicts at least 2 % less error, or the current one
+ * no longer fits the target, so widths do not flip between steps on noise.
+ *
+ * Kinds. daf_save_params.kind says what a tensor is, so that it is stored right:
+ *  - DAF_KIND_FLOAT: any floats (the 0.1.0 behaviour).
+ *  - DAF_KIND_NONNEGATIVE: values mostly >= 0 whose small values matter, e.g. ReLU outputs
+ *    and softmax probabilities. Stored companded: sqrt(x) (sign(x) * sqrt(|x|) for negative
+ *    x) is quantized and the restore squares it back (y * |y|), so the step shrinks where the
+ *    values are small. In a group whose smallest value is 0, a positive value never comes back
+ *    as 0 (one too small for the first nonzero code gets that code), so a ReLU mask taken from
+ *    the restored tensor is exact (with stochastic rounding at 1 bit, all but a 2^-16 chance;
+ *    and until DAF_POLICY_DEGRADE re-quantizes it). Bits, rounding and automatic bits apply as
+ *    for floats.
+ *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8, any nonzero byte counting as 1),
+ *    stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
+ *  - DAF_KIND_INTEGER: integers in [int_min, int_max] (int_max - int_min <= 255), e.g. max-pool
+ *    argmax positions or class indices, stored exactly in the fewest bits that hold the range
+ *    (ceil(log2(int_max - int_min + 1)), at least 1). bits is ignored.
+ * Mask and integer entries always use nearest rounding, restore exactly, and are never
+ * degraded (DAF_POLICY_DEGRADE passes over them; spill and recompute apply as to any entry).
+ * A value outside a mask's or integer kind's set gives DAF_E_INVALID_ARGUMENT and saves nothing.
+ *
+ * Which tensors need care. At 1-2 bits with nearest rounding, a group's small values all come
+ * back as the group's minimum. That harms tensors whose small values carry the gradient: softmax
+ * probabilities (a group of 256 is one row of a 256-way softmax: the cross-entropy gradient
+ * p - y is biased), attention probabilities, and layer-norm inputs. Save probabilities and ReLU
+ * outputs as DAF_KIND_NONNEGATIVE with automatic bits (or at least 4 bits, or with stochastic
+ * rounding); save masks and indices by kind; give each tensor a slot and let the planner
+ * choose. The defaults of daf_options are unchanged from 0.1.0 (2 bits, nearest) so that
+ * existing programs behave as before.
+ * ------------------------------------------------------------------------------------------- */
+
+/** daf_save_params.bits or daf_options.bits: the planner chooses the width. Since 0.2.0. */
+#define DAF_BITS_AUTO 255u
+
+/** What a saved tensor is (daf_save_params.kind). Since 0.2.0. */
+typedef enum daf_kind {
+    DAF_KIND_FLOAT = 0,       /**< any floats */
+    DAF_KIND_NONNEGATIVE = 1, /**< mostly >= 0, small values matter: stored as sqrt, companded */
+    DAF_KIND_MASK = 2,        /**< exact 0/1 values, 1 bit each */
+    DAF_KIND_INTEGER = 3      /**< exact integers in [int_min, int_max] */
+} daf_kind;
+
+/** Element types of daf_save_typed and daf_restore_typed. Since 0.2.0. */
+typedef enum daf_dtype {
+    DAF_DTYPE_FLOAT32 = 0, /**< float, 4-byte aligned */
+    DAF_DTYPE_UINT8 = 1,   /**< uint8_t */
+    DAF_DTYPE_INT32 = 2    /**< int32_t, 4-byte aligned */
+} daf_dtype;
+
+/** daf_options.plan_flags. Since 0.2.0. */
+typedef enum daf_plan_flag {
+    DAF_PLAN_GROUP_SIZE = 1 /**< the plan may give a slot groups of 2, 4, 8 or 16 times the
+                                 context's group size (fewer group-table bytes at low widths) */
+} daf_plan_flag;
+
+/** Like daf_save, for a tensor of `count` elements of type `dtype` (a daf_dtype): float input
+ *  for any kind; uint8 and int32 input for DAF_KIND_MASK and DAF_KIND_INTEGER only. Errors: as
+ *  daf_save, and DAF_E_INVALID_ARGUMENT for an unknown dtype, a dtype the kind does not take,
+ *  an unknown kind, int_min > int_max or a range wider than 255, or a value outside the kind's
+ *  set; DAF_E_MISALIGNED for float or int32 input not aligned to 4 bytes. Thread-safe.
+ *  Since 0.2.0. */
+int daf_save_typed(daf_context *ctx, const void *src, size_t count, uint32_t dtype,
+                   const daf_save_params *params, daf_handle *out_handle);
+
+/** Like daf_restore, into `count` elements of type `dtype`: DAF_DTYPE_FLOAT32 for any entry;
+ *  DAF_DTYPE_UINT8 and DAF_DTYPE_INT32 for mask and integer entries (exact values). Errors: as
+ *  daf_restore, and DAF_E_INVALID_ARGUMENT for an unknown dtype or an integer dtype for a
+ *  float or non-negative entry. Thread-safe. Since 0.2.0. */
+int daf_restore_typed(daf_context *ctx, daf_handle handle, void *dst, size_t count, uint32_t dtype);
+
+/** Reports a slot's sensitivity for the planner: how much an error in this tensor moves the
+ *  gradients, e.g. the squared norm of the output gradient it is multiplied with in the
+ *  backward pass (cheap: computed next to that product). Finite and >= 0; kept as a running
+ *  mean (the newest report weighs 1/4), used from the next plan on. Call it any time (usually
+ *  right after restoring the slot's tensor). Errors: DAF_E_INVALID_CONTEXT,
+ *  DAF_E_INVALID_ARGUMENT (slot 0, a negative or non-finite sensitivity). Thread-safe.
+ *  Since 0.2.0. */
+int daf_slot_set_sensitivity(daf_context *ctx, uint32_t slot, float sensitivity);
+
+/** Plans at once from the statistics so far, as at a step boundary (with hysteresis). Not
+ *  needed in a loop that saves its slots in the same order every step. Errors:
+ *  DAF_E_INVALID_CONTEXT. Thread-safe. Since 0.2.0. */
+int daf_plan_update(daf_context *ctx);
+
+/** A slot's statistics and its place in the current plan (daf_slot_plan). Since 0.2.0. */
+typedef struct daf_slot_plan_information {
+    uint32_t struct_size;   /**< set by the caller: sizeof(daf_slot_plan_information) */
+    uint32_t slot;
+    uint32_t bits;          /**< width its next automatic save gets */
+    uint32_t group_size;    /**< group size its next automatic save gets */
+    uint32_t kind;          /**< the daf_kind of its last save */
+    uint32_t automatic;     /**< 1 if its last save asked for automatic bits, else 0 */
+    uint64_t count;         /**< values of its last save */
+    uint64_t bytes;         /**< packed bytes at bits and group_size (without NaN/Inf) */
+    uint64_t saves;         /**< saves of this slot so far */
+    double predicted_error; /**< err_s at bits and group_size (see the model above) */
+    double sensitivity;     /**< w_s, the weight used */
+} daf_slot_plan_information;
+
+/** Fills *info for `slot`. Errors: DAF_E_INVALID_CONTEXT, DAF_E_INVALID_ARGUMENT (slot 0, or a
+ *  slot no save has named yet), DAF_E_NULL_ARGUMENT, DAF_E_STRUCT_SIZE. Thread-safe.
+ *  Since 0.2.0. */
+int daf_slot_plan(daf_context *ctx, uint32_t slot, daf_slot_plan_information *info);
 
 /* ---------------------------------------------------------------------------------------------
  * 0.1 names

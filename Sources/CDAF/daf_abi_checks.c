@@ -34,7 +34,7 @@ DAF_ASSERT_OFFSET(daf_save_params, importance, 8);
 DAF_ASSERT_OFFSET(daf_save_params, reserved, 12);
 DAF_ASSERT_OFFSET(daf_save_params, recompute, 16);
 
-DAF_ASSERT_LAYOUT(daf_context_statistics, 240);
+DAF_ASSERT_OFFSET(daf_context_statistics, evictions_after_plan, 280);
 DAF_ASSERT_OFFSET(daf_context_statistics, live_entries, 8);
 DAF_ASSERT_OFFSET(daf_context_statistics, releases, 64);
 DAF_ASSERT_OFFSET(daf_context_statistics, budget_bytes, 72);
@@ -59,9 +59,15 @@ DAF_ASSERT_OFFSET(daf_handle_information, packed_bytes, 32);
 /* The structs that hold a pointer (spill_dir; the recompute callback and its user pointer)
  * end with it, so their earlier offsets are the same on 32-bit targets; only the sizes differ. */
 #if UINTPTR_MAX == 0xFFFFFFFFFFFFFFFFu
-DAF_ASSERT_LAYOUT(daf_options, 72);
-DAF_ASSERT_LAYOUT(daf_save_params, 32);
+DAF_ASSERT_OFFSET(daf_options, spill_dir, 64);
 DAF_ASSERT_OFFSET(daf_save_params, recompute_user, 24);
+/* Since 0.2.0: fields appended after the pointers. */
+DAF_ASSERT_OFFSET(daf_options, avg_bits, 72);
+DAF_ASSERT_OFFSET(daf_options, plan_flags, 84);
+DAF_ASSERT_LAYOUT(daf_options, 88);
+DAF_ASSERT_OFFSET(daf_save_params, slot, 32);
+DAF_ASSERT_OFFSET(daf_save_params, int_max, 44);
+DAF_ASSERT_LAYOUT(daf_save_params, 48);
 #endif
 
 /* Each struct's size in 0.1.0 (the end of its last 0.1.0 field, 64-bit targets): the table the
@@ -83,3 +89,8 @@ DAF_ASSERT_0_1_0_END(daf_handle_information, packed_bytes, 40);
 _Static_assert(sizeof(daf_handle) == 8, "daf_handle is 64 bits");
 _Static_assert(sizeof(float) == 4, "libdaf needs IEEE-754 binary32 floats");
 _Static_assert(DAF_LANES == 16, "the packed layout interleaves 16 lanes");
+
+/* Since 0.2.0: the grown stats struct, and the new struct. */
+DAF_ASSERT_LAYOUT(daf_context_statistics, 288);
+DAF_ASSERT_LAYOUT(daf_slot_plan_information, 64);
+DAF_ASSERT_OFFSET(daf_slot_plan_information, predicted_error, 48);

@@ -33,11 +33,13 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "Run only this mode (fp32 or daf); default: both, fp32 first.")
     var mode: Mode?
 
-    @Option(help: "libdaf bits per saved value, 1...8; a list such as 8,4,2,1 trains one libdaf run per entry.")
+    @Option(help: "libdaf bits per saved value, 1...8, or auto (libdaf's planner chooses each tensor's width); a list such as 4,2,1,auto trains one libdaf run per entry.")
     var bits = BitWidths([2])
 
     @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities and the final layer norm's input at 8 bits, probabilities only the probabilities, uniform none.")
     var widths = Widths.safe
+    @Option(name: .customLong("avg-bits"), help: "Target of --bits auto: average bits per saved value, group tables included; a list such as 1.75,2.5 trains one automatic run per entry.")
+    var avgBits = AverageBits([2])
 
     @Option(help: "libdaf group size: a multiple of 16 in 16...65536.")
     var group = 256
@@ -45,7 +47,7 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "libdaf rounding: nearest or stochastic.")
     var rounding: Rounding = TrainConfig().rounding
 
-    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs (cnn): sqrt (as square roots, squared back) or linear.")
+    @Option(name: .customLong("relu-codes"), help: "How libdaf mode saves ReLU outputs and probabilities: sqrt (DAF_KIND_NONNEGATIVE: libdaf stores square roots and squares them back) or linear (plain floats).")
     var reluCodes = ReLUCodes.sqrt
 
     @Option(name: .customLong("budget-mib"), help: "Memory budget of libdaf's pool in MiB (fractions allowed); none by default.")
@@ -97,7 +99,10 @@ struct DAFTrain: ParsableCommand {
     func validate() throws {
         if let budgetMiB, !(budgetMiB > 0 && budgetMiB.isFinite) { throw ValidationError("--budget-mib must be positive") }
         if policy != nil && budgetMiB == nil { throw ValidationError("--policy needs --budget-mib") }
-        guard bits.values.allSatisfy({ (1...8).contains($0) }) else { throw ValidationError("--bits must be 1...8 (or a list of them)") }
+        guard bits.values.allSatisfy({ $0 == BitWidths.auto || (1...8).contains($0) }) else {
+            throw ValidationError("--bits must be 1...8 or auto (or a list of them)")
+        }
+        guard avgBits.values.allSatisfy({ $0 > 0 && $0 <= 32 }) else { throw ValidationError("--avg-bits must be in (0, 32]") }
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
         guard (0...8).contains(degradeFloor) else { throw ValidationError("--degrade-floor must be 0...8") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -139,7 +144,11 @@ struct DAFTrain: ParsableCommand {
             if mode != .daf { config.mode = .fp32; configs.append(config) }
             if mode != .fp32 {
                 config.mode = .daf
-                for b in bits.values { config.bits = b; configs.append(config) }
+                for b in bits.values where b != BitWidths.auto { config.bits = b; configs.append(config) }
+                if bits.values.contains(BitWidths.auto) {
+                    config.automaticBits = true
+                    for target in avgBits.values { config.averageBits = target; configs.append(config) }
+                }
             }
             if model == .gpt {
                 runs = try GPTTrainer(text: FortuneText(directory: config.gpt.textDirectory), configs: configs).run(progress: printer.show)
@@ -160,16 +169,30 @@ struct DAFTrain: ParsableCommand {
     }
 }
 
-/// --bits: one width or a comma-separated list.
+/// --bits: one width or a comma-separated list; "auto" is BitWidths.auto.
 struct BitWidths: ExpressibleByArgument, CustomStringConvertible {
+    static let auto = 0
     let values: [Int]
     init(_ values: [Int]) { self.values = values }
     init?(argument: String) {
-        let parts = argument.split(separator: ",").map { Int($0) }
+        let parts = argument.split(separator: ",").map { $0 == "auto" ? BitWidths.auto : Int($0) }
         guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
         values = parts.map { $0! }
     }
-    var description: String { values.map(String.init).joined(separator: ",") }
+    var description: String { values.map { $0 == BitWidths.auto ? "auto" : String($0) }.joined(separator: ",") }
+    var defaultValueDescription: String { description }
+}
+
+/// --avg-bits: one target or a comma-separated list.
+struct AverageBits: ExpressibleByArgument, CustomStringConvertible {
+    let values: [Double]
+    init(_ values: [Double]) { self.values = values }
+    init?(argument: String) {
+        let parts = argument.split(separator: ",").map { Double($0) }
+        guard !parts.isEmpty, parts.allSatisfy({ $0 != nil }) else { return nil }
+        values = parts.map { $0! }
+    }
+    var description: String { values.map { String($0) }.joined(separator: ",") }
     var defaultValueDescription: String { description }
 }
 

@@ -8,10 +8,11 @@
 #include <cstring>
 
 static_assert(sizeof(daf_quantize_params) == 24, "daf_quantize_params size as in C");
-static_assert(sizeof(daf_options) == 72, "daf_options size as in C");
-static_assert(sizeof(daf_save_params) == 32, "daf_save_params size as in C");
+static_assert(sizeof(daf_options) == 88, "daf_options size as in C");
+static_assert(sizeof(daf_save_params) == 48, "daf_save_params size as in C");
 static_assert(sizeof(daf_packed_information) == 56, "daf_packed_information size as in C");
-static_assert(sizeof(daf_context_statistics) == 240, "daf_context_statistics size as in C");
+static_assert(sizeof(daf_context_statistics) == 288, "daf_context_statistics size as in C");
+static_assert(sizeof(daf_slot_plan_information) == 64, "daf_slot_plan_information size as in C");
 static_assert(sizeof(daf_pool_options) == 32, "daf_pool_options size as in C");
 static_assert(sizeof(daf_pool_statistics) == 144, "daf_pool_statistics size as in C");
 static_assert(sizeof(daf_handle_information) == 40, "daf_handle_information size as in C");

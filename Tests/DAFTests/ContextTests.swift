@@ -42,12 +42,15 @@ final class TestContext: @unchecked Sendable {
         return (status, out)
     }
 
-    var stats: daf_context_statistics {
-        var s = daf_context_statistics()
-        s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
-        precondition(daf_stats(ctx, &s) == 0)
-        return s
-    }
+    var stats: daf_context_statistics { contextStats(ctx) }
+}
+
+/// daf_stats of a live context, with this header's whole struct.
+func contextStats(_ ctx: OpaquePointer) -> daf_context_statistics {
+    var s = daf_context_statistics()
+    s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
+    precondition(daf_stats(ctx, &s) == 0)
+    return s
 }
 
 @Suite("Context save/restore")

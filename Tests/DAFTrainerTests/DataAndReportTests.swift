@@ -48,8 +48,9 @@ struct DataAndReportTests {
     @Test("--json: {\"runs\": [...]} with exactly the issue's fields, in its order")
     func json() {
         let text = RunJSON.render(Self.runs)
-        let fields = ["mode", "bits", "group", "rounding", "policy", "budget_mib", "epochs", "train_examples", "test_accuracy",
-                      "final_loss", "saved_peak_bytes", "fp32_equivalent_peak_bytes", "step_ms_median"]
+        let fields = ["mode", "bits", "avg_bits", "group", "rounding", "policy", "budget_mib", "epochs", "train_examples",
+                      "test_accuracy", "final_loss", "saved_peak_bytes", "fp32_equivalent_peak_bytes", "step_ms_median",
+                      "plan_ms_total", "evictions_after_plan", "plan"]
         #expect(text.hasPrefix("{\"runs\": [{") && text.hasSuffix("}]}"))
         let objects = text.dropFirst("{\"runs\": [".count).dropLast(2).split(separator: "}, {")
         #expect(objects.count == 2)
@@ -57,8 +58,9 @@ struct DataAndReportTests {
             let keys = object.split(separator: ", ").map { $0.split(separator: ":")[0].filter { $0.isLetter || $0 == "_" || $0.isNumber } }
             #expect(keys == fields, "\(object)")
         }
-        #expect(text.contains("\"mode\": \"fp32\", \"bits\": 32, \"group\": null, \"rounding\": null"))
-        #expect(text.contains("\"mode\": \"daf\", \"bits\": 2, \"group\": 256, \"rounding\": \"nearest\""))
+        #expect(text.contains("\"mode\": \"fp32\", \"bits\": 32, \"avg_bits\": null, \"group\": null, \"rounding\": null"))
+        #expect(text.contains("\"mode\": \"daf\", \"bits\": 2, \"avg_bits\": null, \"group\": 256, \"rounding\": \"nearest\""))
+        #expect(text.contains("\"plan\": null}") && text.contains("\"plan\": []}"))
         #expect(text.contains("\"test_accuracy\": 0.8500, \"final_loss\": 0.4000, \"saved_peak_bytes\": 100"))
     }
 

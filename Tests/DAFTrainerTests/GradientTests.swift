@@ -68,7 +68,7 @@ struct GradientTests {
             sgd.update(network.parameters, step: step)
         }
         // The mean cosine over four batches, per weight tensor (one batch alone can dip).
-        let daf = try LibdafStore(bits: 2, group: 256, rounding: .nearest, seed: 1, squareRootReLU: true)
+        let daf = try LibdafStore(bits: 2, group: 256, rounding: .nearest, seed: 1, companding: true)
         let weights = [(0, "conv1.w"), (2, "conv2.w"), (4, "fc1.w"), (6, "fc2.w")]
         var cosines = [Double](repeating: 0, count: weights.count)
         for batchNumber in 300..<304 {

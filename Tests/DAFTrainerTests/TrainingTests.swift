@@ -4,7 +4,7 @@
 // packed format says they must be for the six saved tensors, a ≥ 12x smaller peak than fp32.
 // Needs Debian's dataset-fashion-mnist: without it these tests fail and say so.
 import CDAF
-import DAFTrainerCore
+@testable import DAFTrainerCore
 import Glibc
 import Testing
 
@@ -34,6 +34,23 @@ func shortConfig(_ mode: Mode, bits: Int = 2) -> TrainConfig {
 
 @Suite("Training on Fashion-MNIST", .serialized)
 struct TrainingTests {
+    @Test("automatic bits learn, plan every float tensor under the average target, and show it in --json")
+    func automaticBits() throws {
+        var auto = shortConfig(.daf)
+        auto.automaticBits = true
+        auto.averageBits = 2
+        let r = try #require(try Trainer(data: fashionMNIST.get(), configs: [auto]).run().first)
+        #expect(r.testAccuracy > 0.65, "\(r.config.label): test accuracy \(r.testAccuracy)")
+        #expect(r.plan.map(\.tensor) == Network.roles.map(\.name))
+        let planned = r.plan.reduce(0) { $0 + $1.bytes }, values = r.fp32EquivalentPeakBytes / 4
+        #expect(planned * 8 <= 2 * values, "the plan takes \(planned) bytes for \(values) values")
+        #expect(r.plan.filter { $0.tensor.hasSuffix("argmax") }.allSatisfy { $0.bits == 2 }, "argmaxes are exact 2-bit integers")
+        #expect(r.widths.count == r.epochs.count * (r.trainExamples / r.config.batch) && r.planSeconds > 0)
+        let json = RunJSON.render([r])
+        #expect(json.contains("\"bits\": null, \"avg_bits\": 2.000") && json.contains("\"plan\": [{\"tensor\": \"conv1 input\""))
+        #expect(SVGReport.render([r]).contains("Width of each saved tensor"))
+    }
+
     @Test("fp32 and libdaf 2-bit both learn, on the same seed and data")
     func bothLearn() throws {
         let runs = try Trainer(data: fashionMNIST.get(), configs: [shortConfig(.fp32), shortConfig(.daf)]).run()

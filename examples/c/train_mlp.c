@@ -9,11 +9,14 @@
  * With --daf, the forward pass saves the two tensors the backward pass needs (the input x for
  * W1's gradient, the hidden layer h for W2's gradient and the ReLU mask) through libdaf, and
  * the backward pass restores and releases them. Every libdaf line is marked "libdaf"; without
- * --daf none of them runs.
+ * --daf none of them runs. With --auto (implies --daf) each save names its slot and kind (h is
+ * a ReLU output: DAF_KIND_NONNEGATIVE), asks for automatic bits, and the backward pass reports
+ * each slot's sensitivity; libdaf's planner then chooses both widths under --avg-bits A.
  *
  * Build: cc -std=c99 -O2 -fopenmp train_mlp.c -o train_mlp \
  *            $(pkg-config --cflags --libs daf) -lopenblas -lz -lm
- * Run:   ./train_mlp [--daf] [--bits B] [--steps N] [--batch B] [--threads T] [--data DIR]
+ * Run:   ./train_mlp [--daf] [--bits B] [--auto] [--avg-bits A] [--steps N] [--batch B] [--threads T]
+ *                    [--data DIR]
  * Data:  apt-get install dataset-fashion-mnist (gzipped IDX under /usr/share/datasets/fashion-mnist)
  */
 #include <daf.h> /* libdaf */
@@ -155,22 +158,31 @@ static float softmax_xent(const float *logits, const unsigned char *labels, cons
     return (float)(loss / batch);
 }
 
+static float sum_squares(const float *v, int n) {
+    double sum = 0;
+    for (int i = 0; i < n; i++) sum += (double)v[i] * v[i];
+    return (float)sum;
+}
+
 /* libdaf: stop on a failed call, with libdaf's own explanation */
 #define DAF(call) do { int s_ = (call); if (s_ != DAF_OK) { \
     fprintf(stderr, "%s: %s: %s\n", #call, daf_status_name(s_), daf_last_error(ctx)); exit(1); } } while (0)
 
 int main(int argc, char **argv) {
     const char *dir = "/usr/share/datasets/fashion-mnist";
-    int use_daf = 0, bits = 2, steps = 900, batch = 64, threads = 2;
+    int use_daf = 0, use_auto = 0, bits = 2, steps = 900, batch = 64, threads = 2;
+    float avg_bits = 2.0f; /* libdaf: --auto's target */
     for (int i = 1; i < argc; i++) {
         if (!strcmp(argv[i], "--daf")) use_daf = 1;
+        else if (!strcmp(argv[i], "--auto")) use_daf = use_auto = 1;
+        else if (!strcmp(argv[i], "--avg-bits") && i + 1 < argc) avg_bits = (float)atof(argv[++i]);
         else if (!strcmp(argv[i], "--bits") && i + 1 < argc) bits = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--steps") && i + 1 < argc) steps = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--batch") && i + 1 < argc) batch = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--threads") && i + 1 < argc) threads = atoi(argv[++i]);
         else if (!strcmp(argv[i], "--data") && i + 1 < argc) dir = argv[++i];
         else {
-            fprintf(stderr, "usage: %s [--daf] [--bits B] [--steps N] [--batch B] [--threads T] [--data DIR]\n", argv[0]);
+            fprintf(stderr, "usage: %s [--daf] [--bits B] [--auto] [--avg-bits A] [--steps N] [--batch B] [--threads T] [--data DIR]\n", argv[0]);
             return 2;
         }
     }
@@ -204,8 +216,12 @@ int main(int argc, char **argv) {
     int recent = 0, correct = 0, first = (int)n_train; /* first > n_train - batch: shuffle first */
 
     daf_context *ctx = NULL; /* libdaf: one context for the run (NULL: plain fp32) */
-    if (use_daf) { daf_options o; daf_options_init(&o); o.bits = (uint32_t)bits; DAF(daf_create(&o, &ctx)); } /* libdaf */
+    if (use_daf) { daf_options o; daf_options_init(&o); o.bits = (uint32_t)bits; /* libdaf */
+                   if (use_auto) { o.bits = DAF_BITS_AUTO; o.avg_bits = avg_bits; } /* libdaf: the planner's target */
+                   DAF(daf_create(&o, &ctx)); } /* libdaf */
     daf_handle saved_x = 0, saved_h = 0; /* libdaf */
+    daf_save_params px, ph; daf_save_params_init(&px); daf_save_params_init(&ph); /* libdaf: slots and kinds */
+    if (use_auto) { px.slot = 1; ph.slot = 2; ph.kind = DAF_KIND_NONNEGATIVE; } /* libdaf */
 
     printf("train_mlp: %s, %d-%d-%d MLP, batch %d, %d steps, %d threads\n",
            use_daf ? "libdaf" : "fp32", IN, HIDDEN, CLASSES, batch, steps, threads);
@@ -226,8 +242,8 @@ int main(int argc, char **argv) {
         for (int i = 0; i < batch * HIDDEN; i++) h[i] = h[i] > 0 ? h[i] : 0;
         layer_forward(&l2, h, logits, batch);
         /* libdaf: keep x and h packed; from here on their buffers could hold anything */
-        if (ctx) { DAF(daf_save(ctx, x, (size_t)batch * IN, NULL, &saved_x));
-                   DAF(daf_save(ctx, h, (size_t)batch * HIDDEN, NULL, &saved_h)); }
+        if (ctx) { DAF(daf_save(ctx, x, (size_t)batch * IN, &px, &saved_x));
+                   DAF(daf_save(ctx, h, (size_t)batch * HIDDEN, &ph, &saved_h)); }
         float loss = softmax_xent(logits, train_y, order, first, batch, dlogits, &correct);
 
         /* backward */
@@ -237,6 +253,9 @@ int main(int argc, char **argv) {
         layer_backward(&l2, h, dlogits, dh, batch);
         #pragma omp parallel for
         for (int i = 0; i < batch * HIDDEN; i++) if (!(h[i] > 0)) dh[i] = 0;
+        if (use_auto) { /* libdaf: each slot's sensitivity, |gradient it multiplies|^2 per example */
+            DAF(daf_slot_set_sensitivity(ctx, 2, sum_squares(dlogits, batch * CLASSES) / batch));
+            DAF(daf_slot_set_sensitivity(ctx, 1, sum_squares(dh, batch * HIDDEN) / batch)); }
         layer_backward(&l1, x, dh, NULL, batch);
         float rate = lr * 0.5f * (1.0f + cosf(3.14159265f * (step - 1) / steps)); /* cosine decay */
         layer_update(&l1, rate);
@@ -269,9 +288,15 @@ int main(int argc, char **argv) {
         memset(&s, 0, sizeof s);
         s.struct_size = sizeof s;
         DAF(daf_stats(ctx, &s));
-        printf("saved activations: peak %llu bytes in libdaf (%d-bit) vs %llu as fp32 (%.1fx smaller)\n",
-               (unsigned long long)s.peak_packed_bytes, bits, (unsigned long long)s.peak_fp32_bytes,
-               (double)s.peak_fp32_bytes / (double)s.peak_packed_bytes);
+        printf("saved activations: peak %llu bytes in libdaf (%s) vs %llu as fp32 (%.1fx smaller)\n",
+               (unsigned long long)s.peak_packed_bytes, use_auto ? "automatic bits" : "fixed bits",
+               (unsigned long long)s.peak_fp32_bytes, (double)s.peak_fp32_bytes / (double)s.peak_packed_bytes);
+        for (uint32_t slot = 1; use_auto && slot <= 2; slot++) { /* libdaf: the plan */
+            daf_slot_plan_information p; memset(&p, 0, sizeof p); p.struct_size = sizeof p;
+            DAF(daf_slot_plan(ctx, slot, &p));
+            printf("slot %u (%s): %u bits, groups of %u, %llu bytes\n", slot, slot == 1 ? "x" : "h", p.bits,
+                   p.group_size, (unsigned long long)p.bytes);
+        }
     }
     daf_destroy(ctx); /* libdaf */
     layer *layers[] = {&l1, &l2};

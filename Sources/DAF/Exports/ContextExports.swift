@@ -9,13 +9,14 @@ private var defaultOptions: daf_options {
         struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
         group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0,
         threads: 0, policy: UInt32(DAF_POLICY_FAIL.rawValue), budget_bytes: 0, chunk_bytes: UInt64(DAF_DEFAULT_CHUNK_BYTES),
-        page_size: UInt32(DAF_DEFAULT_PAGE_SIZE), degrade_floor_bits: 1, pool_flags: 0, reserved: 0, spill_dir: nil)
+        page_size: UInt32(DAF_DEFAULT_PAGE_SIZE), degrade_floor_bits: 1, pool_flags: 0, reserved: 0, spill_dir: nil,
+        avg_bits: 0, min_bits: UInt32(DAF_MIN_BITS), max_bits: UInt32(DAF_MAX_BITS), plan_flags: UInt32(DAF_PLAN_GROUP_SIZE.rawValue))
 }
 
-private var defaultSaveParams: daf_save_params {
+var defaultSaveParams: daf_save_params {
     daf_save_params(
         struct_size: UInt32(MemoryLayout<daf_save_params>.size), bits: 0, importance: 0, reserved: 0,
-        recompute: nil, recompute_user: nil)
+        recompute: nil, recompute_user: nil, slot: 0, kind: UInt32(DAF_KIND_FLOAT.rawValue), int_min: 0, int_max: 0)
 }
 
 @c @implementation
@@ -63,27 +64,34 @@ public func daf_destroy(_ ctx: OpaquePointer?) -> Int32 {
     }
 }
 
-/// What daf_save and daf_save_async check before any work, in the parameter order.
-private struct SaveArguments {
+/// What daf_save, daf_save_async and daf_save_typed check before any work, in the parameter order.
+struct SaveArguments {
     let out: UnsafeMutablePointer<daf_handle>
     let count: Int
-    let bits: UInt32
-    let importance: Float
-    let recompute: RecomputeHook?
+    let request: SaveRequest
 
-    init(_ src: UnsafePointer<Float>?, _ count: Int, _ params: UnsafePointer<daf_save_params>?,
+    init(_ src: UnsafeRawPointer?, _ count: Int, dtype: ElementType = .float32, _ params: UnsafePointer<daf_save_params>?,
          _ outHandle: UnsafeMutablePointer<daf_handle>?) throws(DAFError) {
-        self.count = try checkedFloats(src, count: count, "src")
+        if dtype == .uint8 {
+            if src == nil && count != 0 { throw .null("src") }
+            self.count = try checkedCount(count, "count")
+        } else {
+            self.count = try checkedFloats(src?.assumingMemoryBound(to: Float.self), count: count, "src")
+        }
         let p = try readOptional(params, defaults: defaultSaveParams, layout: StructLayouts.saveParams)
-        guard p.bits == 0 || QuantSpec.isValid(bits: p.bits) else {
-            throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default) or 1...8")
+        guard p.bits == 0 || p.bits == DAF_BITS_AUTO || QuantSpec.isValid(bits: p.bits) else {
+            throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default), 1...8 or DAF_BITS_AUTO (255)")
         }
         guard p.importance.isFinite else { throw .invalid("daf_save_params.importance is \(p.importance); must be finite") }
         guard p.reserved == 0 else { throw .invalid("daf_save_params.reserved is \(p.reserved); must be 0") }
+        let kind = try SaveKind(kind: p.kind, intMin: p.int_min, intMax: p.int_max)
+        guard kind.accepts(dtype) else {
+            throw .invalid("dtype \(dtype.rawValue) is an integer type; daf_save_params.kind \(p.kind) takes float input only")
+        }
         out = try required(outHandle, "out_handle")
-        bits = p.bits
-        importance = p.importance
-        recompute = p.recompute.map { RecomputeHook(function: $0, user: p.recompute_user) }
+        request = SaveRequest(bits: p.bits, importance: p.importance,
+                              recompute: p.recompute.map { RecomputeHook(function: $0, user: p.recompute_user) },
+                              slot: p.slot, kind: kind)
     }
 }
 
@@ -93,7 +101,7 @@ public func daf_save(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, _ coun
     outHandle?.pointee = 0 // 0 on every failure, a bad context included
     return withContext(ctx) { store throws(DAFError) in
         let a = try SaveArguments(src, count, params, outHandle)
-        a.out.pointee = try store.save(src, count: a.count, bits: a.bits, importance: a.importance, recompute: a.recompute)
+        a.out.pointee = try store.save(src, count: a.count, dtype: .float32, request: a.request)
     }
 }
 
@@ -103,7 +111,7 @@ public func daf_save_async(_ ctx: OpaquePointer?, _ src: UnsafePointer<Float>?, 
     outHandle?.pointee = 0
     return withContext(ctx) { store throws(DAFError) in
         let a = try SaveArguments(src, count, params, outHandle)
-        a.out.pointee = try store.saveAsync(src, count: a.count, bits: a.bits, importance: a.importance, recompute: a.recompute)
+        a.out.pointee = try store.saveAsync(src, count: a.count, request: a.request)
     }
 }
 
@@ -195,6 +203,7 @@ public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_c
     withContext(ctx) { store throws(DAFError) in
         let stats = try required(stats, "stats")
         let (f, pool, spillFileBytes) = store.snapshot
+        let plan = store.planSnapshot
         func n(_ value: Int) -> UInt64 { UInt64(clamping: value) }
         let value = daf_context_statistics(
             struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
@@ -208,7 +217,10 @@ public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_c
             evictions_recompute: n(f.evictionsRecompute), budget_refusals: n(f.budgetRefusals),
             degraded_entries: n(f.degradedEntries), spilled_entries: n(f.spilledEntries), spilled_bytes: n(f.spilledBytes),
             spill_file_bytes: n(spillFileBytes), dropped_entries: n(f.droppedEntries), spill_restores: n(f.spillRestores),
-            recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures))
+            recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures),
+            plans: n(plan.figures.plans), plan_changes: n(plan.figures.changes), plan_nanoseconds: plan.figures.nanoseconds,
+            plan_target_bytes: n(plan.figures.targetBytes), plan_bytes: n(plan.figures.plannedBytes),
+            evictions_after_plan: n(plan.reactionsAfterPlan))
         try StructLayouts.contextStats.write(value, to: UnsafeMutableRawPointer(stats))
     }
 }

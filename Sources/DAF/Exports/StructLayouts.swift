@@ -13,6 +13,8 @@ enum StructLayouts {
     static let saveParams = VersionedLayout<daf_save_params>("daf_save_params", endingIn010: \.recompute_user)
     static let contextStats = VersionedLayout<daf_context_statistics>("daf_context_statistics", endingIn010: \.recompute_failures)
     static let entryInfo = VersionedLayout<daf_handle_information>("daf_handle_information", endingIn010: \.packed_bytes)
+    /// New in 0.2.0: its first released size is its whole current size.
+    static let slotPlanInfo = VersionedLayout<daf_slot_plan_information>("daf_slot_plan_information", endingIn010: \.sensitivity)
 }
 
 /// What every _init call does: `size` is the caller's sizeof (the _init_sized calls) or the

@@ -14,6 +14,7 @@ import Synchronization
 
 final class ActivationStore: Sendable {
     let defaults: QuantSpec
+    let defaultIsAutomatic: Bool
     let threads: Int
     private let state: Locked<StoreState>
     private let saveNumber = Atomic<UInt64>(0)
@@ -31,6 +32,7 @@ final class ActivationStore: Sendable {
 
     init(_ config: StoreConfig) throws(DAFError) {
         defaults = config.defaults
+        defaultIsAutomatic = config.defaultIsAutomatic
         threads = config.threads
         state = Locked(try StoreState(config))
         guard let workers = WorkerPool(workers: max(config.threads - 1, 1)) else {
@@ -49,14 +51,37 @@ final class ActivationStore: Sendable {
         try state.withLock { (state: inout StoreState) throws(DAFError) -> Result in try body(&state) }
     }
 
-    /// The spec of the save numbered `number` (its seed is the context's seed + number).
-    private func spec(bits: UInt32, number: UInt64) throws(DAFError) -> QuantSpec {
-        try QuantSpec(bits: bits == 0 ? UInt32(defaults.bits) : bits, groupSize: UInt32(defaults.groupSize),
-                      rounding: UInt32(defaults.rounding.rawValue), seed: defaults.seed &+ number)
+    /// How a save is packed: an exact kind's width, the plan's for an automatic save (which
+    /// may start a new step), else the asked or default width.
+    private func savePlan(_ request: SaveRequest) throws(DAFError) -> SavePlan {
+        let automatic = !request.kind.isExact
+            && (request.bits == DAF_BITS_AUTO || (request.bits == 0 && defaultIsAutomatic))
+        var planned = (bits: defaults.bits, groupSize: defaults.groupSize)
+        if request.slot != 0 || automatic {
+            planned = try withState { state throws(DAFError) in state.beginSave(slot: request.slot) }
+        }
+        let bits: Int, groupSize: Int, rounding: Rounding
+        if let exact = request.kind.exactBits {
+            (bits, groupSize, rounding) = (exact, defaults.groupSize, .nearest)
+        } else if automatic {
+            (bits, groupSize, rounding) = (planned.bits, planned.groupSize, defaults.rounding)
+        } else {
+            (bits, groupSize, rounding) = (request.bits == 0 ? defaults.bits : Int(request.bits), defaults.groupSize, defaults.rounding)
+        }
+        let number = takeSaveNumber()
+        do throws(DAFError) {
+            let spec = try QuantSpec(bits: UInt32(bits), groupSize: UInt32(groupSize), rounding: UInt32(rounding.rawValue),
+                                     seed: defaults.seed &+ number)
+            return SavePlan(spec: spec, automatic: automatic, request: request, number: number)
+        } catch {
+            giveBack(number)
+            throw error
+        }
     }
 
-    /// Takes the next save number; `giveBack` returns it after a failed save unless another
-    /// save has taken one since, so that retrying a refused save does not shift the seeds.
+    /// Takes the next save number (its seed is the context's seed + number); `giveBack` returns
+    /// it after a failed save unless another save has taken one since, so that retrying a
+    /// refused save does not shift the seeds of the saves after it.
     /// Relaxed: the counter only makes each save's seed distinct (an indivisible add or
     /// exchange under any ordering, ARM's included); no other memory is published through it.
     private func takeSaveNumber() -> UInt64 { saveNumber.add(1, ordering: .relaxed).oldValue }
@@ -64,28 +89,58 @@ final class ActivationStore: Sendable {
         _ = saveNumber.compareExchange(expected: number &+ 1, desired: number, ordering: .relaxed)
     }
 
+    /// A slotted save's group ranges, read from its blob's group table before the lock is
+    /// taken, and the nanoseconds that took (counted as the planner's time).
+    private static func measure(_ plan: SavePlan, blob: UnsafeRawPointer, size: Int) -> (GroupRangeProbe?, UInt64) {
+        guard plan.request.slot != 0 else { return (nil, 0) }
+        let started = Clock.nanoseconds()
+        let probe = GroupRangeProbe(blob, size: size)
+        return (probe, Clock.nanoseconds() &- started)
+    }
+
+    /// The floats to pack and how. Values are checked before the planner sees the save (a
+    /// refused save leaves no trace in a slot's step); companding needs the spec first, and
+    /// has no values to refuse.
+    private func stagedAndPlanned(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType,
+                                  request: SaveRequest) throws(DAFError) -> (StagedValues, SavePlan) {
+        if request.kind == .nonnegative {
+            let plan = try savePlan(request)
+            return (try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, spec: plan.spec), plan)
+        }
+        let staged = try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind)
+        return (staged, try savePlan(request))
+    }
+
+    /// Notes a save's group ranges for its slot's statistics (StoreState's lock held).
+    private static func observe(_ plan: SavePlan, count: Int, _ measured: (GroupRangeProbe?, UInt64), in state: inout StoreState) {
+        guard plan.request.slot != 0 else { return }
+        state.planner.observe(slot: plan.request.slot, count: count, kind: plan.request.kind, automatic: plan.automatic,
+                              bits: plan.spec.bits, groupSize: plan.spec.groupSize, importance: plan.request.importance,
+                              probe: measured.0, nanoseconds: measured.1)
+    }
+
     /// Packs values and keeps the blob as `handle` (evicting under the policy if needed):
     /// in place when it can, else through a scratch buffer.
-    private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, importance: Float,
-                              recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) {
+    private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, handle: UInt64,
+                              parallelism: Parallelism) throws(DAFError) {
+        let spec = plan.spec
         // The finite-data size first; NaN/Inf values need a second, exact-size attempt.
         var size = try PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize
         do throws(DAFError) {
-            if try packInPlace(values, count: count, spec: spec, size: size, importance: importance,
-                               recompute: recompute, handle: handle, parallelism: parallelism) { return }
+            if try packInPlace(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism) { return }
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             size = error.needed
         }
-        try packCopyAndAdmit(values, count: count, spec: spec, size: size, importance: importance,
-                             recompute: recompute, handle: handle, parallelism: parallelism)
+        try packCopyAndAdmit(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism)
     }
 
     /// Packs straight into a pinned block of the pool and publishes it: no copy of the blob.
     /// False when no contiguous block of `size` bytes can be had without the entry's own last
     /// resort (nothing is left allocated then); DAF_E_DST_TOO_SMALL (with the size needed) when
     /// the values hold NaN/Inf.
-    private func packInPlace(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, size: Int, importance: Float,
-                             recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) -> Bool {
+    private func packInPlace(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, size: Int, handle: UInt64,
+                             parallelism: Parallelism) throws(DAFError) -> Bool {
+        let spec = plan.spec, importance = plan.request.importance
         guard let reserved = try withState({ state throws(DAFError) in
             state.reserveForPacking(handle: handle, size: size, importance: importance)
         }) else { return false }
@@ -96,17 +151,21 @@ final class ActivationStore: Sendable {
             try withState { state throws(DAFError) in state.cancelReservation(reserved) }
             throw error
         }
+        let measured = ActivationStore.measure(plan, blob: reserved.base, size: written)
         try withState { state throws(DAFError) in
+            ActivationStore.observe(plan, count: count, measured, in: &state)
             try state.publish(reserved, size: written, handle: handle, count: count, bits: spec.bits,
-                              importance: importance, recompute: recompute)
+                              importance: importance, recompute: plan.request.recompute, kind: plan.request.kind,
+                              groupSize: spec.groupSize)
         }
         return true
     }
 
     /// Packs into a scratch buffer (`size` bytes first, the exact size if that is short) and
     /// admits a copy of the blob.
-    private func packCopyAndAdmit(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec, size expected: Int, importance: Float,
-                                  recompute: RecomputeHook?, handle: UInt64, parallelism: Parallelism) throws(DAFError) {
+    private func packCopyAndAdmit(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, size expected: Int, handle: UInt64,
+                                  parallelism: Parallelism) throws(DAFError) {
+        let spec = plan.spec
         var blob = try scratch.take(atLeast: expected)
         defer { scratch.give(blob) }
         let size: Int
@@ -118,49 +177,61 @@ final class ActivationStore: Sendable {
             blob = larger
             size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
         }
+        let measured = ActivationStore.measure(plan, blob: blob.base, size: size)
         try withState { state throws(DAFError) in
+            ActivationStore.observe(plan, count: count, measured, in: &state)
             try state.admit(handle: handle, blob: blob.base, size: size, count: count, bits: spec.bits,
-                            importance: importance, recompute: recompute, parallelism: parallelism)
+                            importance: plan.request.importance, recompute: plan.request.recompute,
+                            kind: plan.request.kind, groupSize: spec.groupSize, parallelism: parallelism)
         }
     }
 
     /// Packs and keeps values[0..<count]; bits 0 means the context's default.
     func save(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
               recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
-        let number = takeSaveNumber()
-        do throws(DAFError) {
-            let spec = try spec(bits: bits, number: number)
-            // Relaxed: an indivisible add gives each handle once; the entry it names is
-            // published through the store's lock, not through the counter.
-            let handle = handleCounter.add(1, ordering: .relaxed).oldValue
-            try packAndAdmit(values, count: count, spec: spec, importance: importance, recompute: recompute,
-                             handle: handle, parallelism: parallelism)
-            return handle
-        } catch {
-            giveBack(number)
-            throw error
-        }
+        try save(values, count: count, dtype: .float32,
+                 request: SaveRequest(bits: bits, importance: importance, recompute: recompute))
     }
 
-    /// Registers the handle now and packs on a worker; values must stay valid until it is done.
+    /// Packs and keeps src[0..<count] (elements of `dtype`) as the request says.
+    func save(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, request: SaveRequest) throws(DAFError) -> UInt64 {
+        let (staged, plan) = try stagedAndPlanned(src, count: count, dtype: dtype, request: request)
+        // Relaxed: an indivisible add gives each handle once; the entry it names is published
+        // through the store's lock, not through the counter.
+        let handle = handleCounter.add(1, ordering: .relaxed).oldValue
+        do throws(DAFError) {
+            try packAndAdmit(staged.values, count: count, plan: plan, handle: handle, parallelism: parallelism)
+        } catch {
+            giveBack(plan.number)
+            throw error
+        }
+        return handle
+    }
+
     func saveAsync(_ values: UnsafePointer<Float>?, count: Int, bits: UInt32, importance: Float,
                    recompute: RecomputeHook? = nil) throws(DAFError) -> UInt64 {
-        let number = takeSaveNumber()
-        let spec: QuantSpec
+        try saveAsync(values, count: count, request: SaveRequest(bits: bits, importance: importance, recompute: recompute))
+    }
+
+    /// Registers the handle now and packs on a worker; values must stay valid until it is done
+    /// (a kind that is staged is staged here, and the worker packs the staged copy).
+    func saveAsync(_ values: UnsafePointer<Float>?, count: Int, request: SaveRequest) throws(DAFError) -> UInt64 {
+        let (staged, plan) = try stagedAndPlanned(values.map { UnsafeRawPointer($0) }, count: count, dtype: .float32,
+                                                  request: request)
         do throws(DAFError) {
-            spec = try self.spec(bits: bits, number: number)
-            _ = try PackedLayout(count: count, spec: spec, nonfinite: 0) // size errors belong to the caller
+            _ = try PackedLayout(count: count, spec: plan.spec, nonfinite: 0) // size errors belong to the caller
         } catch {
-            giveBack(number)
+            giveBack(plan.number)
             throw error
         }
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue // relaxed: as in save
-        let address = UInt(bitPattern: values)
+        let address = UInt(bitPattern: staged.values)
         let job = WorkerPool.Job { [self] in
             do throws(DAFError) {
+                defer { withExtendedLifetime(staged) {} }
                 // One thread per async save: the caller's other cores stay free for its compute.
-                try packAndAdmit(UnsafePointer<Float>(bitPattern: address), count: count, spec: spec, importance: importance,
-                                 recompute: recompute, handle: handle, parallelism: .serial)
+                try packAndAdmit(UnsafePointer<Float>(bitPattern: address), count: count, plan: plan,
+                                 handle: handle, parallelism: .serial)
                 // Admitted first, then no longer pending: a reader that misses it here finds it there.
                 pending.withLock { _ = $0.removeValue(forKey: handle) }
             } catch {
@@ -192,15 +263,25 @@ final class ActivationStore: Sendable {
         try withState { state throws(DAFError) in _ = try state.info(handle) }
     }
 
+    /// Writes the entry's values (its kind's floats) to dst[0..<count].
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
+        let decoded = try restoreStored(handle, into: dst, count: count)
+        if let decoded, let dst { KindStaging.finishFloats(dst, count: count, kind: decoded) }
+    }
+
+    /// Writes what the entry stores to dst[0..<count]: its decoded floats (then returns its
+    /// kind, whose finishing is the caller's), or its callback's values (then returns nil).
+    func restoreStored(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) -> SaveKind? {
         try settle(handle)
-        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism) }
+        let (source, kind) = try withState { state throws(DAFError) in
+            (try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism), state.entries[handle]?.kind ?? .float)
+        }
         switch source {
         case .pinned(let blob):
             try unpinning(blob) { () throws(DAFError) in
                 try Codec.unpack(blob.base, size: blob.size, into: dst, count: count, parallelism: parallelism)
             }
-            return
+            return kind
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
             try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism)
@@ -208,20 +289,35 @@ final class ActivationStore: Sendable {
             try rebuild(hook, handle, into: dst, count: count)
         }
         try withState { state throws(DAFError) in state.noteRestore(source) }
+        if case .recompute = source { return nil }
+        return kind
+    }
+
+    /// The kind of a saved entry (after its pending save, if any).
+    func kind(of handle: UInt64) throws(DAFError) -> SaveKind {
+        try settle(handle)
+        return try withState { state throws(DAFError) in
+            guard let entry = state.entries[handle] else { throw state.unknown(handle) }
+            return entry.kind
+        }
     }
 
     func restoreRange(_ handle: UInt64, first: Int, count: Int, into dst: UnsafeMutablePointer<Float>?) throws(DAFError) {
         try settle(handle)
-        let source = try withState { state throws(DAFError) in try state.fetch(handle, count: nil, scratch: scratch, parallelism: parallelism) }
+        let (source, kind) = try withState { state throws(DAFError) in
+            (try state.fetch(handle, count: nil, scratch: scratch, parallelism: parallelism), state.entries[handle]?.kind ?? .float)
+        }
         switch source {
         case .pinned(let blob):
             try unpinning(blob) { () throws(DAFError) in
                 try Codec.unpackRange(blob.base, size: blob.size, first: first, count: count, into: dst, parallelism: parallelism)
             }
+            if let dst { KindStaging.finishFloats(dst, count: count, kind: kind) }
             return
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
             try Codec.unpackRange(blob.base, size: size, first: first, count: count, into: dst, parallelism: parallelism)
+            if let dst { KindStaging.finishFloats(dst, count: count, kind: kind) }
         case .recompute(let hook, let total):
             try checkRange(first: first, count: count, total: total)
             // The callback rebuilds the whole tensor; the range is copied out of it.

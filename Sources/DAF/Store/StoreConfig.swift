@@ -27,8 +27,16 @@ struct StoreConfig {
 
     static let maximumThreads = 256
 
+    /// The planner's settings (automatic bits).
+    let plan: PlanSettings
+    /// options.bits was DAF_BITS_AUTO: saves with bits 0 are automatic.
+    let defaultIsAutomatic: Bool
+
     init(_ o: daf_options) throws(DAFError) {
-        defaults = try QuantSpec(bits: o.bits, groupSize: o.group_size, rounding: o.rounding, seed: o.seed)
+        defaultIsAutomatic = o.bits == DAF_BITS_AUTO
+        // Fields are checked in their order; the planner's come last.
+        let fixed = try QuantSpec(bits: defaultIsAutomatic ? UInt32(DAF_DEFAULT_BITS) : o.bits, groupSize: o.group_size,
+                                  rounding: o.rounding, seed: o.seed)
         guard o.threads <= UInt32(StoreConfig.maximumThreads) else {
             throw .invalid("daf_options.threads is \(o.threads); allowed 0 (one per online core) to \(StoreConfig.maximumThreads)")
         }
@@ -47,6 +55,34 @@ struct StoreConfig {
                               flags: o.pool_flags, prefix: "daf_options")
         spillDirectory = try StoreConfig.directory(o.spill_dir)
         if policy.contains(.spill) { try StoreConfig.checkWritableDirectory(spillDirectory) }
+        plan = try StoreConfig.planSettings(o)
+        defaults = defaultIsAutomatic
+            ? try QuantSpec(bits: UInt32(plan.provisionalBits), groupSize: o.group_size, rounding: o.rounding, seed: o.seed)
+            : fixed
+    }
+
+    /// avg_bits, min_bits, max_bits and plan_flags, checked (bits, group size and rounding are
+    /// checked with the defaults).
+    private static func planSettings(_ o: daf_options) throws(DAFError) -> PlanSettings {
+        guard o.avg_bits.isFinite, o.avg_bits >= 0, o.avg_bits <= 32 else {
+            throw .invalid("daf_options.avg_bits is \(o.avg_bits); allowed 0 (no target) or up to 32")
+        }
+        guard QuantSpec.isValid(bits: o.min_bits) else { throw .invalid("daf_options.min_bits is \(o.min_bits); allowed 1...8") }
+        guard QuantSpec.isValid(bits: o.max_bits), o.max_bits >= o.min_bits else {
+            throw .invalid("daf_options.max_bits is \(o.max_bits); allowed min_bits (\(o.min_bits)) ... 8")
+        }
+        guard o.plan_flags & ~UInt32(DAF_PLAN_GROUP_SIZE.rawValue) == 0 else {
+            throw .invalid("daf_options.plan_flags is \(o.plan_flags); allowed 0 or DAF_PLAN_GROUP_SIZE (1)")
+        }
+        var plan = PlanSettings()
+        plan.averageBits = Double(o.avg_bits)
+        plan.minBits = Int(o.min_bits)
+        plan.maxBits = Int(o.max_bits)
+        plan.choosesGroupSize = o.plan_flags & UInt32(DAF_PLAN_GROUP_SIZE.rawValue) != 0
+        plan.baseGroupSize = Int(o.group_size)
+        plan.defaultBits = o.bits == DAF_BITS_AUTO ? Int(DAF_DEFAULT_BITS) : Int(o.bits)
+        plan.stochastic = o.rounding == UInt32(DAF_ROUND_STOCHASTIC.rawValue)
+        return plan
     }
 
     /// spill_dir as given, or $TMPDIR, or /tmp.

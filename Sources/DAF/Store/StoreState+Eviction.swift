@@ -51,7 +51,8 @@ extension StoreState {
         if isPinned(block) { return .skipped }
         let handle = try pool.tag(of: block)
         guard var entry = entries[handle] else { throw DAFError(DAF_E_INTERNAL, "block \(block) belongs to no entry") }
-        if config.policy.contains(.degrade), let bits = degradedBits(count: entry.count, bits: entry.bits, size: entry.size) {
+        if config.policy.contains(.degrade), !entry.kind.isExact,
+           let bits = degradedBits(count: entry.count, bits: entry.bits, size: entry.size, groupSize: entry.groupSize) {
             try degrade(&entry, block: block, to: bits)
             entries[handle] = entry
             return .reduced
@@ -83,8 +84,8 @@ extension StoreState {
 
     /// The next width for a degrade step of a blob of `count` values, `bits` wide, `size` bytes
     /// (half, not below the floor), or nil when even the floor would not free a page.
-    func degradedBits(count: Int, bits: Int, size: Int) -> Int? {
-        let floor = config.floorBits, group = config.defaults.groupSize
+    func degradedBits(count: Int, bits: Int, size: Int, groupSize: Int) -> Int? {
+        let floor = config.floorBits, group = groupSize
         guard bits > floor,
               let finite = try? PackedLayout(count: count, bits: bits, groupSize: group, nonfinite: 0) else { return nil }
         let nonfinite = (size - finite.totalSize) / PackedLayout.nonfiniteEntryBytes

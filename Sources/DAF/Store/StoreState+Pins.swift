@@ -80,13 +80,15 @@ extension StoreState {
 
     /// Makes a reserved block, packed with `size` bytes, entry `handle`: counted as admit counts.
     mutating func publish(_ reserved: PinnedBlob, size: Int, handle: UInt64, count: Int, bits: Int,
-                          importance: Float, recompute: RecomputeHook?) throws(DAFError) {
+                          importance: Float, recompute: RecomputeHook?, kind: SaveKind = .float,
+                          groupSize: Int? = nil) throws(DAFError) {
         if size < reserved.size { try pool.truncate(reserved.block, toBytes: size) }
         pins[reserved.block] = nil
         inPlace.saves += 1
         figures.livePackedBytes += size
         record(handle, Entry(count: count, size: size, bits: bits, savedBits: bits, importance: importance,
-                             residence: .pool(block: reserved.block), recompute: recompute))
+                             residence: .pool(block: reserved.block), recompute: recompute, kind: kind,
+                             groupSize: groupSize ?? config.defaults.groupSize))
     }
 
     /// Whether a budget of `bytes` may evict or move pages (PagePool+Shrink): it must not

@@ -32,6 +32,10 @@ struct Entry {
     var importance: Float
     var residence: Residence
     let recompute: RecomputeHook?
+    /// What the tensor is (kinds change how it is staged and restored; exact ones never degrade).
+    var kind = SaveKind.float
+    /// Its blob's group size.
+    var groupSize = 0
 }
 
 /// What a restore needs, taken out of the lock.
@@ -49,6 +53,9 @@ struct Figures {
     var evictionsDegrade = 0, evictionsSpill = 0, evictionsRecompute = 0, budgetRefusals = 0
     var degradedEntries = 0, spilledEntries = 0, spilledBytes = 0, droppedEntries = 0
     var spillRestores = 0, recomputeRestores = 0, recomputeFailures = 0
+
+    /// Evictions of any kind and budget refusals so far.
+    var reactions: Int { evictionsDegrade + evictionsSpill + evictionsRecompute + budgetRefusals }
 }
 
 struct StoreState: ~Copyable {
@@ -62,9 +69,13 @@ struct StoreState: ~Copyable {
     /// Lowerings of the budget waiting for the pins to end: no new pin is taken meanwhile.
     var pinsBarred = 0
     var inPlace = InPlaceAccess()
+    var planner: SlotPlanner
+    /// Figures.reactions when the first plan was made (nil before).
+    var reactionsAtFirstPlan: Int? = nil
 
     init(_ config: StoreConfig) throws(DAFError) {
         self.config = config
+        planner = SlotPlanner(config.plan)
         pool = try PagePool(config.pool)
         spill = SpillFile(directory: config.spillDirectory)
     }
@@ -79,12 +90,13 @@ struct StoreState: ~Copyable {
     /// written straight to the spill file. Only then is the save refused.
     /// `parallelism` copies a large blob into the pool's pages.
     mutating func admit(handle: UInt64, blob: UnsafeMutableRawPointer, size: Int, count: Int, bits: Int,
-                        importance: Float, recompute: RecomputeHook?, parallelism: Parallelism = .serial) throws(DAFError) {
+                        importance: Float, recompute: RecomputeHook?, kind: SaveKind = .float, groupSize: Int? = nil,
+                        parallelism: Parallelism = .serial) throws(DAFError) {
         var size = size, bits = bits
-        let savedBits = bits
+        let savedBits = bits, groupSize = groupSize ?? config.defaults.groupSize
         func entry(_ residence: Residence) -> Entry {
             Entry(count: count, size: size, bits: bits, savedBits: savedBits, importance: importance,
-                  residence: residence, recompute: recompute)
+                  residence: residence, recompute: recompute, kind: kind, groupSize: groupSize)
         }
         while true {
             let failure: DAFError
@@ -97,7 +109,8 @@ struct StoreState: ~Copyable {
             } catch where error.status == DAF_E_BUDGET_EXCEEDED.code || error.status == DAF_E_IO.code {
                 failure = error
             }
-            if config.policy.contains(.degrade), let lower = degradedBits(count: count, bits: bits, size: size) {
+            if config.policy.contains(.degrade), !kind.isExact,
+               let lower = degradedBits(count: count, bits: bits, size: size, groupSize: groupSize) {
                 size = try StoreState.requantize(blob, size: size, count: count, to: lower)
                 bits = lower
                 figures.evictionsDegrade += 1

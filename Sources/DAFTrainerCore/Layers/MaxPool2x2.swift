@@ -1,11 +1,9 @@
 // SPDX-License-Identifier: MIT
 // 2x2 max pooling with stride 2, forward and backward side by side. The backward pass needs
 // only which of the four inputs won each window: forward returns that argmax as a float
-// tensor of 0...3 (dy * 2 + dx), which the caller saves like any activation. Such small
-// integers come back from libdaf exactly at 2 bits or more with nearest rounding, and after
-// the rounding below also with stochastic rounding (2 bits: a group spanning 0...2 has scale
-// 2/3, and a code off by one still rounds back to the right integer, except when t lands a
-// float ulp below 3 and u < 2^-22).
+// tensor of 0...3 (dy * 2 + dx), which libdaf mode saves as exact integers (DAF_KIND_INTEGER,
+// 2 bits); the rounding below keeps the routing right for any tensor that comes back within
+// half a unit of those integers.
 
 enum MaxPool2x2 {
     /// input (planes, H, W) with H and W even -> (output, argmax), both (planes, H/2, W/2).

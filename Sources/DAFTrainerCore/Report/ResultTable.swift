@@ -25,6 +25,11 @@ public enum ResultTable {
             let ratio = fp32Step.map { r.config.mode == .daf ? " (" + fixed(r.stepMsMedian / $0, 2) + "x)" : "" } ?? ""
             return fixed(r.stepMsMedian, 1) + " ms" + ratio
         }
+        row("planner per step") { r in
+            guard r.config.mode == .daf, !r.widths.isEmpty else { return "-" }
+            let perStep = r.planSeconds * 1000 / Double(r.widths.count)
+            return fixed(perStep * 1000, 1) + " us (" + fixed(perStep / r.stepMsMedian * 100, 3) + " %)"
+        }
         row("pool budget, policy") { r in
             guard r.config.mode == .daf, let budget = r.config.budgetMiB else { return "-" }
             return "\(budget) MiB, \(r.config.policy.rawValue)"

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // daf-train --json: one object {"runs": [...]}, one row per run with the fields below in their
 // order. Fields that do not apply (group and rounding of an fp32 run; policy and budget of a run
-// without a budget; the GPT's test accuracy) are null. GPT rows add "model" first and the
-// language-model figures last.
+// without a budget; bits of an automatic run, avg_bits of a fixed one; the plan of an fp32 run;
+// the GPT's test accuracy) are null. GPT rows add "model" first and the language-model figures
+// last.
 
 public enum RunJSON {
     public static func render(_ runs: [RunResult]) -> String {
@@ -13,7 +14,8 @@ public enum RunJSON {
         let c = r.config, daf = c.mode == .daf
         let fields: [(String, String)] = [
             ("mode", quoted(c.mode.rawValue)),
-            ("bits", daf ? String(c.bits) : "32"),
+            ("bits", daf ? (c.automaticBits ? "null" : String(c.bits)) : "32"),
+            ("avg_bits", daf && c.automaticBits ? c.averageBits.map { number($0, 3) } ?? "null" : "null"),
             ("group", daf ? String(c.group) : "null"),
             ("rounding", daf ? quoted(c.rounding.rawValue) : "null"),
             ("policy", daf && c.budgetMiB != nil ? quoted(c.policy.rawValue) : "null"),
@@ -25,6 +27,9 @@ public enum RunJSON {
             ("saved_peak_bytes", String(r.savedPeakBytes)),
             ("fp32_equivalent_peak_bytes", String(r.fp32EquivalentPeakBytes)),
             ("step_ms_median", number(r.stepMsMedian, 3)),
+            ("plan_ms_total", daf ? number(r.planSeconds * 1000, 3) : "null"),
+            ("evictions_after_plan", daf ? String(r.evictionsAfterPlan) : "null"),
+            ("plan", daf ? "[" + r.plan.map(planObject).joined(separator: ", ") + "]" : "null"),
         ]
         var all = fields
         if let l = r.language {
@@ -34,6 +39,10 @@ public enum RunJSON {
                     ("unigram_loss", number(l.unigramLoss, 4)), ("widths", daf ? quoted(c.widths.rawValue) : "null")]
         }
         return "{" + all.map { quoted($0.0) + ": " + $0.1 }.joined(separator: ", ") + "}"
+    }
+
+    static func planObject(_ p: PlanEntry) -> String {
+        "{\"tensor\": \(quoted(p.tensor)), \"bits\": \(p.bits), \"group\": \(p.group), \"bytes\": \(p.bytes)}"
     }
 
     static func quoted(_ s: String) -> String { "\"" + s + "\"" } // our strings need no escapes

@@ -2,8 +2,9 @@
 // daf-train --report: a hand-written SVG with two plots. Left, the saved-activation bytes after
 // each save and release of one training step (forward rises, backward falls), per run; right,
 // test accuracy after each epoch (the GPT: validation loss along the steps), per run; below
-// both, one legend with each run's peak and final figure. No plotting library: a few lines,
-// axes and labels.
+// both, one legend with each run's peak and final figure; with an automatic-bits run, below
+// that each tensor's width over the steps (SVGReport+Widths). No plotting library: a few
+// lines, axes and labels.
 import Glibc
 
 public enum SVGReport {
@@ -34,7 +35,9 @@ public enum SVGReport {
                                  bytes: r.timeline.map { Double($0.fp32Bytes) }, accuracy: []), at: 0)
         }
         let legendTop = bytesFrame.y + bytesFrame.height + 110
-        let height = legendTop + Double(series.count) * 20 + 10
+        let widthsRun = runs.first { $0.config.automaticBits && !$0.widths.isEmpty }
+        let widthsTop = legendTop + Double(series.count) * 20 + 50
+        let height = widthsRun == nil ? legendTop + Double(series.count) * 20 + 10 : widthsTop + widthsHeight + 90
 
         var svg = Canvas()
         svg.add("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")
@@ -50,6 +53,7 @@ public enum SVGReport {
         timeline(series, events: events, into: &svg)
         accuracy(series, into: &svg)
         legend(series, top: legendTop, into: &svg)
+        if let widthsRun { widths(widthsRun, top: widthsTop, into: &svg) }
         return "<svg xmlns=\"http://www.w3.org/2000/svg\" width=\"\(Int(width))\" height=\"\(Int(height))\" "
             + "viewBox=\"0 0 \(Int(width)) \(Int(height))\" font-family=\"sans-serif\">\n" + svg.body + "</svg>\n"
     }

@@ -5,36 +5,45 @@
 import CDAF
 import Glibc
 
+/// What a saved tensor holds, as far as storing it goes (libdaf's kinds; WidthPlan.swift).
+public enum SaveKind: Sendable, Equatable {
+    /// Any floats.
+    case float
+    /// ReLU outputs (>= 0): libdaf companding (DAF_KIND_NONNEGATIVE) unless --relu-codes linear.
+    case reluOutput
+    /// Softmax rows: non-negative, summing to 1, most entries small (companded like ReLU
+    /// outputs; the safe fixed-width plan keeps them at 8 bits).
+    case probabilities
+    /// Exact integers 0...maximum (DAF_KIND_INTEGER), e.g. max-pool argmax positions.
+    case integer(maximum: Int32)
+}
+
 /// Why a tensor is saved: its name (layer and role), its slot (a stable integer id of "this
-/// tensor of the step", the same every step), its depth in the network (1 = first saved), what
-/// kind of values it holds, the fewest bits it may be saved with (0: no floor), whether it is a
-/// ReLU output (>= 0) that libdaf mode may save as its square root (see Network.swift), and
-/// whether it is a bottleneck: a tensor whose backward every gradient of the network passes
-/// through, with no residual path around it (the GPT's final layer-norm input).
+/// tensor of the step", the same every step; libdaf's slot is slot + 1), its depth in the
+/// network (1 = first saved; also its importance), its kind, the fewest bits a fixed-width run
+/// gives it (0: no floor; automatic bits ignore it), and whether it is a bottleneck: a tensor
+/// whose backward every gradient of the network passes through, with no residual path around
+/// it (the GPT's final layer-norm input).
 public struct SaveRole: Sendable {
     public let name: String
     public let slot: Int
     public let depth: Int
     public let kind: SaveKind
     public let minimumBits: Int
-    public let isReLUOutput: Bool
     public let isBottleneck: Bool
 
-    init(name: String, slot: Int, depth: Int, kind: SaveKind = .generic, minimumBits: Int = 0, isReLUOutput: Bool = false,
-         isBottleneck: Bool = false) {
+    init(name: String, slot: Int, depth: Int, kind: SaveKind = .float, minimumBits: Int = 0, isBottleneck: Bool = false) {
         (self.name, self.slot, self.depth, self.kind) = (name, slot, depth, kind)
-        (self.minimumBits, self.isReLUOutput, self.isBottleneck) = (minimumBits, isReLUOutput, isBottleneck)
+        (self.minimumBits, self.isBottleneck) = (minimumBits, isBottleneck)
     }
 }
 
-/// What a saved tensor's values are, as far as choosing its width goes.
-public enum SaveKind: String, Sendable {
-    /// Any float values.
-    case generic
-    /// Softmax rows: non-negative, summing to 1, most entries small.
-    case probabilities
-    /// Small non-negative integers stored as floats (argmax indices).
-    case integers
+/// One slot of a libdaf run's plan at the end of training (daf_slot_plan).
+public struct PlanEntry: Sendable {
+    public let tensor: String
+    public let bits: Int
+    public let group: Int
+    public let bytes: Int
 }
 
 /// A tensor in a store: the kept buffer (fp32) or libdaf's handle.
@@ -76,6 +85,22 @@ protocol ActivationStore: AnyObject {
     func restore(_ t: SavedTensor) throws -> FloatBuffer
     func release(_ t: SavedTensor) throws
     func usage() throws -> StoreUsage
+    /// Tells the store how much an error in `t` moves the gradients (libdaf's planner uses it).
+    func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws
+}
+
+extension ActivationStore {
+    /// The sensitivity of a tensor multiplied with `dOutput` in a weight gradient: each weight
+    /// sums `positions` products (B for a dense layer, B·H·W for a convolution) and each saved
+    /// value meets `taps` weights per output channel (1, or 9 for a 3x3 kernel). An error of
+    /// variance v per saved value then adds about (sum of v) · taps · |dOutput|² / positions to
+    /// the squared error of the weight gradient, which is the scale libdaf's model expects.
+    func reportGradient(_ t: SavedTensor, dOutput: FloatBuffer, positions: Int, taps: Int) throws {
+        var squares = 0.0
+        let p = dOutput.pointer
+        for i in 0..<dOutput.count { squares += Double(p[i]) * Double(p[i]) }
+        try reportSensitivity(t, squares * Double(taps) / Double(max(positions, 1)))
+    }
 }
 
 extension ActivationStore {
@@ -113,31 +138,34 @@ final class PlainStore: ActivationStore {
         StoreUsage(liveBytes: current.liveBytes, peakBytes: current.peakBytes,
                    liveFP32Bytes: current.liveBytes, peakFP32Bytes: current.peakBytes)
     }
+
+    func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws {}
 }
 
 /// libdaf mode: daf_save in forward (the buffer may be dropped right after), daf_restore +
 /// daf_release in backward. Bytes come from daf_stats. Deeper tensors get higher importance:
 /// the backward pass needs them first, so under a budget the shallow ones should give way.
-/// With `squareRootReLU`, ReLU outputs are saved as their square roots and squared on restore.
+/// Each role is a slot; its kind goes with every save (argmax positions as exact integers,
+/// ReLU outputs companded by libdaf unless `companding` is off). With `automatic`, float saves
+/// ask for DAF_BITS_AUTO and libdaf's planner chooses their widths under `averageBits`.
 final class LibdafStore: ActivationStore {
     /// The OS page size (sysconf), the smallest pool page libdaf accepts on this kernel.
     static let osPageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
     var timeline: [TimelinePoint]? = nil
     private var ctx: OpaquePointer?
     private let plan: WidthPlan
-    private let squareRootReLU: Bool
-    private var scratch = FloatBuffer(count: 0) // the square roots, only while daf_save reads them
 
-    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, squareRootReLU: Bool, widths: Widths = .safe,
-         budgetMiB: Double? = nil, policy: BudgetPolicy = .fail, degradeFloorBits: Int = 0) throws {
-        self.plan = WidthPlan(bits: bits, widths: widths)
-        self.squareRootReLU = squareRootReLU
+    init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, companding: Bool, automatic: Bool = false,
+         averageBits: Double? = nil, widths: Widths = .safe, budgetMiB: Double? = nil, policy: BudgetPolicy = .fail,
+         degradeFloorBits: Int = 0) throws {
+        self.plan = WidthPlan(bits: bits, widths: widths, companding: companding, automatic: automatic)
         var options = daf_options()
         try checkDAF(daf_options_init_sized(&options, MemoryLayout<daf_options>.size), "daf_options_init", nil)
         options.bits = UInt32(bits)
         options.group_size = UInt32(group)
         options.rounding = rounding == .stochastic ? UInt32(DAF_ROUND_STOCHASTIC.rawValue) : UInt32(DAF_ROUND_NEAREST.rawValue)
         options.seed = seed
+        options.avg_bits = Float(averageBits ?? 0)
         if let budgetMiB {
             options.budget_bytes = UInt64(budgetMiB * 1_048_576)
             // This network's tensors are tens of KiB packed: the OS page (the pool's smallest
@@ -160,14 +188,7 @@ final class LibdafStore: ActivationStore {
     func save(_ x: FloatBuffer, _ role: SaveRole) throws -> SavedTensor {
         var params = try plan.parameters(for: role)
         let t = SavedTensor(count: x.count, role: role)
-        var source = UnsafePointer(x.pointer)
-        if squareRootReLU && role.isReLUOutput {
-            if scratch.count < x.count { scratch = FloatBuffer(count: x.count, zeroed: false) }
-            let from = x.pointer, to = scratch.pointer
-            for i in 0..<x.count { to[i] = from[i].squareRoot() }
-            source = UnsafePointer(to)
-        }
-        try checkDAF(daf_save(ctx, source, x.count, &params, &t.handle), "daf_save (\(role.name))", ctx)
+        try checkDAF(daf_save(ctx, x.pointer, x.count, &params, &t.handle), "daf_save (\(role.name))", ctx)
         try record("save \(role.name)")
         return t
     }
@@ -175,10 +196,6 @@ final class LibdafStore: ActivationStore {
     func restore(_ t: SavedTensor) throws -> FloatBuffer {
         let out = FloatBuffer(count: t.count, zeroed: false)
         try checkDAF(daf_restore(ctx, t.handle, out.pointer, t.count), "daf_restore (\(t.role.name))", ctx)
-        if squareRootReLU && t.role.isReLUOutput {
-            let p = out.pointer
-            for i in 0..<t.count { p[i] *= p[i] }
-        }
         return out
     }
 
@@ -188,11 +205,36 @@ final class LibdafStore: ActivationStore {
         try record("release \(t.role.name)")
     }
 
+    func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws {
+        guard sensitivity.isFinite else { return } // a diverged step tells the planner nothing
+        try checkDAF(daf_slot_set_sensitivity(ctx, WidthPlan.slot(of: t.role), Float(min(sensitivity, Double(Float.greatestFiniteMagnitude)))),
+                     "daf_slot_set_sensitivity (\(t.role.name))", ctx)
+    }
+
+    var statistics: daf_context_statistics {
+        get throws {
+            var s = daf_context_statistics()
+            s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
+            try checkDAF(daf_stats(ctx, &s), "daf_stats", ctx)
+            return s
+        }
+    }
+
     func usage() throws -> StoreUsage {
-        var s = daf_context_statistics()
-        s.struct_size = UInt32(MemoryLayout<daf_context_statistics>.size)
-        try checkDAF(daf_stats(ctx, &s), "daf_stats", ctx)
+        let s = try statistics
         return StoreUsage(liveBytes: Int(s.live_packed_bytes), peakBytes: Int(s.peak_packed_bytes),
                           liveFP32Bytes: Int(s.live_fp32_bytes), peakFP32Bytes: Int(s.peak_fp32_bytes))
+    }
+
+    /// Each role's slot in libdaf's plan now (roles not saved yet are left out).
+    func plan(_ roles: [SaveRole]) throws -> [PlanEntry] {
+        try roles.compactMap { role in
+            var info = daf_slot_plan_information()
+            info.struct_size = UInt32(MemoryLayout<daf_slot_plan_information>.size)
+            let status = daf_slot_plan(ctx, WidthPlan.slot(of: role), &info)
+            if status == DAF_E_INVALID_ARGUMENT.rawValue { return nil }
+            try checkDAF(status, "daf_slot_plan (\(role.name))", ctx)
+            return PlanEntry(tensor: role.name, bits: Int(info.bits), group: Int(info.group_size), bytes: Int(info.bytes))
+        }
     }
 }

@@ -31,8 +31,8 @@ final class GPTBlock {
         ln2 = LayerNorm(width: c, random: &random)
         fc1 = Dense(inputs: c, outputs: 4 * c, std: 0.02, random: &random)
         fc2 = Dense(inputs: 4 * c, outputs: c, std: residualStd, random: &random)
-        let names: [(String, SaveKind)] = [("ln1 input", .generic), ("qkv", .generic), ("att probs", .probabilities),
-                                           ("att output", .generic), ("ln2 input", .generic), ("gelu input", .generic)]
+        let names: [(String, SaveKind)] = [("ln1 input", .float), ("qkv", .float), ("att probs", .probabilities),
+                                           ("att output", .float), ("ln2 input", .float), ("gelu input", .float)]
         roles = names.enumerated().map { k, role in
             SaveRole(name: "block\(index) \(role.0)", slot: index * 16 + k, depth: index * Self.rolesPerBlock + k + 1, kind: role.1)
         }

@@ -14,32 +14,33 @@
 // Nothing else is kept: im2col matrices are rebuilt in backward, and the loss gradient is
 // computed in forward.
 //
-// In libdaf mode two choices keep 2-bit gradients close to fp32's. Measured as the cosine
-// between each weight gradient with libdaf 2-bit and with fp32 saves, mean over 4 batches of
-// a network trained 300 steps in fp32 (conv1.w, conv2.w, fc1.w, fc2.w):
+// In libdaf mode each tensor is saved by kind, in its own slot (its depth). Measured as the
+// cosine between each weight gradient with libdaf 2-bit and with fp32 saves, mean over 4
+// batches of a network trained 300 steps in fp32 (conv1.w, conv2.w, fc1.w, fc2.w):
 //   every tensor at 2 bits, linear codes              0.602  0.732  0.719  0.955
 //   + classifier input at 4 bits                      0.658  0.798  0.904  0.998
 //   + ReLU outputs saved as square roots (default)    0.911  0.940  0.963  0.998
-// - ReLU outputs (conv2, fc1 and fc2 inputs) are saved as their square roots and squared back:
-//   2-bit codes then stand for {0, 1/9, 4/9, 1} x the group's maximum instead of
-//   {0, 1/3, 2/3, 1}, denser where ReLU outputs crowd, and only values below 1/36 of the
-//   maximum (not 1/6) come back as 0, which would also switch off their ReLU mask in backward.
-//   A companding quantizer, as in G.711's mu-law or the log quantizers of Miyashita, Lee,
-//   Murmann, "Convolutional neural networks using logarithmic data representation", 2016.
-// - Per-save bits (daf_save_params.bits) set floors: the argmaxes need 2 bits to come back
-//   exact (MaxPool2x2.swift); the classifier's input keeps 4: it is 1.6 % of the saved bytes,
-//   and at 2 bits it alone cost a point of test accuracy (85.9 % against 87.1 % with it kept
-//   exact, everything else at 2 bits, in a 20000 x 2 run of an earlier version), much as ActNN
-//   (Chen et al., ICML 2021, §4) gives sensitive layers more bits.
+// - ReLU outputs (conv2, fc1 and fc2 inputs) are DAF_KIND_NONNEGATIVE: libdaf stores their
+//   square roots and squares them back, so 2-bit codes stand for {0, 1/9, 4/9, 1} x the
+//   group's maximum instead of {0, 1/3, 2/3, 1}, denser where ReLU outputs crowd, and only
+//   values below 1/36 of the maximum (not 1/6) come back as 0, which would also switch off
+//   their ReLU mask in backward (a companding quantizer, as in G.711's mu-law).
+// - The argmaxes are DAF_KIND_INTEGER in 0...3: exact in 2 bits whatever the run's width.
+// - Fixed-width runs give the classifier's input at least 4 bits: it is 1.6 % of the saved
+//   bytes, and at 2 bits it alone cost a point of test accuracy (85.9 % against 87.1 % with it
+//   kept exact, everything else at 2 bits, in a 20000 x 2 run of an earlier version), much as
+//   ActNN (Chen et al., ICML 2021, §4) gives sensitive layers more bits. With automatic bits
+//   there is no floor: libdaf's planner chooses every float tensor's width from its measured
+//   ranges and the sensitivity the backward pass reports (reportGradient).
 
 final class Network {
     static let roles = [
-        SaveRole(name: "conv1 input", slot: 0, depth: 1),
-        SaveRole(name: "pool1 argmax", slot: 1, depth: 2, kind: .integers, minimumBits: 2),
-        SaveRole(name: "conv2 input", slot: 2, depth: 3, isReLUOutput: true),
-        SaveRole(name: "pool2 argmax", slot: 3, depth: 4, kind: .integers, minimumBits: 2),
-        SaveRole(name: "fc1 input", slot: 4, depth: 5, isReLUOutput: true),
-        SaveRole(name: "fc2 input", slot: 5, depth: 6, minimumBits: 4, isReLUOutput: true),
+        SaveRole(name: "conv1 input", slot: 0, depth: 1, kind: .float),
+        SaveRole(name: "pool1 argmax", slot: 1, depth: 2, kind: .integer(maximum: 3)),
+        SaveRole(name: "conv2 input", slot: 2, depth: 3, kind: .reluOutput),
+        SaveRole(name: "pool2 argmax", slot: 3, depth: 4, kind: .integer(maximum: 3)),
+        SaveRole(name: "fc1 input", slot: 4, depth: 5, kind: .reluOutput),
+        SaveRole(name: "fc2 input", slot: 5, depth: 6, kind: .reluOutput, minimumBits: 4),
     ]
     static let side = 28, pooledSide = 7, features = 64 * 7 * 7, classes = 10
 
@@ -92,11 +93,13 @@ final class Network {
     func backward(_ tape: Tape, dLogits: FloatBuffer, batch: Int, store: ActivationStore) throws {
         precondition(tape.count == Self.roles.count)
         let h = try store.restore(tape[5])
+        try store.reportGradient(tape[5], dOutput: dLogits, positions: batch, taps: 1)
         let dh = fc2.backward(input: h, dOutput: dLogits, batch: batch) // (B, 128)
         ReLU.backward(dh, output: h, parallel: parallel)
         try store.release(tape[5])
 
         let f = try store.restore(tape[4])
+        try store.reportGradient(tape[4], dOutput: dh, positions: batch, taps: 1)
         let df = fc1.backward(input: f, dOutput: dh, batch: batch) // (B, 3136)
         ReLU.backward(df, output: f, parallel: parallel)
         try store.release(tape[4])
@@ -107,6 +110,7 @@ final class Network {
         try store.release(tape[3])
 
         let r1 = try store.restore(tape[2])
+        try store.reportGradient(tape[2], dOutput: da2, positions: batch * 14 * 14, taps: 9)
         let dr1 = conv2.backward(input: r1, dOutput: da2, batch: batch, height: 14, width: 14, inputGradient: true)!
         ReLU.backward(dr1, output: r1, parallel: parallel)
         try store.release(tape[2])
@@ -116,6 +120,7 @@ final class Network {
         try store.release(tape[1])
 
         let images = try store.restore(tape[0])
+        try store.reportGradient(tape[0], dOutput: da1, positions: batch * 28 * 28, taps: 9)
         _ = conv1.backward(input: images, dOutput: da1, batch: batch, height: 28, width: 28, inputGradient: false)
         try store.release(tape[0])
     }

@@ -44,10 +44,15 @@ public struct TrainConfig: Sendable {
     public var model: Model = .cnn
     public var gpt = GPTSettings()
     public var mode: Mode = .daf
-    /// How --bits applies to each saved tensor (WidthPlan.swift).
+    /// How a fixed --bits applies to each saved tensor (WidthPlan.swift).
     public var widths: Widths = .safe
-    /// libdaf's bits per saved value, 1...8 (daf mode only).
+    /// libdaf's bits per saved value, 1...8 (daf mode only; the planner's start with automatic bits).
     public var bits = 2
+    /// libdaf chooses each float tensor's width (DAF_BITS_AUTO) under `averageBits`.
+    public var automaticBits = false
+    /// The planner's target in average bits per saved value, group tables included (automatic
+    /// bits only; nil: the budget alone).
+    public var averageBits: Double? = nil
     /// libdaf's group size (daf mode only).
     public var group = 256
     public var rounding: Rounding = .nearest
@@ -58,7 +63,8 @@ public struct TrainConfig: Sendable {
     /// How far the degrade policy may go, 0...8 bits (0: each group's midpoint only); 0 lets a
     /// budget below what 1 bit needs still hold every tensor.
     public var degradeFloorBits = 0
-    /// Save ReLU outputs as square roots in libdaf mode (Network.swift says why).
+    /// Save ReLU outputs as DAF_KIND_NONNEGATIVE (companded by libdaf) in libdaf mode
+    /// (Network.swift says why); false: as plain floats.
     public var squareRootReLU = true
     public var epochs = 2
     public var batch = 64
@@ -82,9 +88,11 @@ public struct TrainConfig: Sendable {
     /// The run's label in tables and plots, e.g. "fp32" or "daf 2-bit".
     public var label: String {
         guard mode == .daf else { return "fp32" }
-        // Which of the GPT's tensors keep 8 bits: say so.
-        let kept = model != .gpt || bits >= WidthPlan.keptBits ? "" : [Widths.safe: " (safe)", .probabilities: " (probs 8)", .uniform: " (uniform)"][widths]!
-        guard let budgetMiB else { return "daf \(bits)-bit" + kept }
-        return "daf \(bits)-bit\(kept), \(budgetMiB) MiB \(policy.rawValue)"
+        // Which of the GPT's tensors keep 8 bits in a fixed-width run: say so.
+        let kept = model != .gpt || automaticBits || bits >= WidthPlan.keptBits ? ""
+            : [Widths.safe: " (safe)", .probabilities: " (probs 8)", .uniform: " (uniform)"][widths]!
+        let width = automaticBits ? "auto" + (averageBits.map { " \(fixed($0, 2))" } ?? "") : "\(bits)-bit" + kept
+        guard let budgetMiB else { return "daf \(width)" }
+        return "daf \(width), \(budgetMiB) MiB \(policy.rawValue)"
     }
 }

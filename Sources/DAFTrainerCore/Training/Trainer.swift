@@ -50,6 +50,13 @@ public struct RunResult: Sendable {
     public let timeline: [TimelinePoint]
     /// The GPT's losses; nil for the CNN.
     public let language: LanguageModelFigures?
+    /// libdaf runs: each slot's width, group and bytes at the end of training (else empty).
+    public var plan: [PlanEntry] = []
+    /// libdaf runs: each role's width (Network.roles order) after each step (else empty).
+    public var widths: [[Int]] = []
+    /// libdaf runs: time libdaf's planner took in total, and evictions after its first plan.
+    public var planSeconds = 0.0
+    public var evictionsAfterPlan = 0
 
     public init(config: TrainConfig, trainExamples: Int, epochs: [EpochResult], savedPeakBytes: Int,
                 fp32EquivalentPeakBytes: Int, stepMsMedian: Double, timeline: [TimelinePoint],
@@ -80,11 +87,35 @@ final class RunState {
     var lossSum = 0.0
     var epochs: [EpochResult] = []
     var timeline: [TimelinePoint] = []
+    var widths: [[Int]] = []
 
     init(_ config: TrainConfig) throws {
         self.config = config
         network = Network(seed: config.seed, parallel: Parallel(threads: config.threads))
         store = try makeStore(config)
+    }
+
+    /// Each role's width in libdaf's plan now (0 for a role not saved yet).
+    func recordWidths() throws {
+        guard let store = store as? LibdafStore else { return }
+        let plan = try store.plan(Network.roles)
+        widths.append(Network.roles.map { role in plan.first { $0.tensor == role.name }?.bits ?? 0 })
+    }
+
+    /// The run's figures at the end of training.
+    func result(trainExamples: Int) throws -> RunResult {
+        let usage = try store.usage()
+        var result = RunResult(config: config, trainExamples: trainExamples, epochs: epochs, savedPeakBytes: usage.peakBytes,
+                               fp32EquivalentPeakBytes: usage.peakFP32Bytes, stepMsMedian: median(stepSeconds) * 1000,
+                               timeline: timeline)
+        if let store = store as? LibdafStore {
+            let s = try store.statistics
+            result.plan = try store.plan(Network.roles)
+            result.widths = widths
+            result.planSeconds = Double(s.plan_nanoseconds) * 1e-9
+            result.evictionsAfterPlan = Int(s.evictions_after_plan)
+        }
+        return result
     }
 }
 
@@ -93,7 +124,8 @@ func makeStore(_ config: TrainConfig) throws -> ActivationStore {
     config.mode == .fp32
         ? PlainStore()
         : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed,
-                          squareRootReLU: config.squareRootReLU, widths: config.widths, budgetMiB: config.budgetMiB,
+                          companding: config.squareRootReLU, automatic: config.automaticBits,
+                          averageBits: config.averageBits, widths: config.widths, budgetMiB: config.budgetMiB,
                           policy: config.policy, degradeFloorBits: config.degradeFloorBits)
 }
 
@@ -103,7 +135,8 @@ public final class Trainer {
     let configs: [TrainConfig]
     var shared: TrainConfig { configs[0] }
 
-    /// The configs may differ in mode, bits, group, rounding and ReLU codes; the rest is the first's.
+    /// The configs may differ in mode, bits (automatic or not, and the target), group, rounding
+    /// and ReLU codes; the rest is the first's.
     public init(data: FashionMNIST, configs: [TrainConfig]) {
         precondition(!configs.isEmpty)
         self.configs = configs
@@ -118,6 +151,7 @@ public final class Trainer {
             var run = shared
             (run.mode, run.bits, run.group, run.rounding, run.squareRootReLU) = (c.mode, c.bits, c.group, c.rounding, c.squareRootReLU)
             run.widths = c.widths
+            (run.automaticBits, run.averageBits) = (c.automaticBits, c.averageBits)
             return try RunState(run)
         }
         var order = Array(0..<train.count)
@@ -150,6 +184,7 @@ public final class Trainer {
                     if record { r.timeline = r.store.timeline ?? []; r.store.timeline = nil }
                     r.stepSeconds.append(seconds)
                     r.epochSeconds += seconds
+                    try r.recordWidths()
                 }
                 report(epoch: epoch, step: step + 1, done: false)
             }
@@ -158,12 +193,7 @@ public final class Trainer {
             }
             report(epoch: epoch, step: stepsPerEpoch, done: true)
         }
-        return try runs.map { r in
-            let usage = try r.store.usage()
-            return RunResult(config: r.config, trainExamples: min(train.count, stepsPerEpoch * shared.batch), epochs: r.epochs,
-                             savedPeakBytes: usage.peakBytes, fp32EquivalentPeakBytes: usage.peakFP32Bytes,
-                             stepMsMedian: median(r.stepSeconds) * 1000, timeline: r.timeline)
-        }
+        return try runs.map { try $0.result(trainExamples: min(train.count, stepsPerEpoch * shared.batch)) }
     }
 
     /// One step of one run; returns its seconds (the batch is already filled).

@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
-// The one place that decides what a save asks libdaf for: a SaveRole in, daf_save_params out.
-// Today a fixed width per role; a planner that chooses widths per slot replaces parameters(for:)
-// and nothing else.
+// The one place that decides what a save asks libdaf for: a SaveRole in, daf_save_params out
+// (its slot, its kind, and its width: fixed per role, or DAF_BITS_AUTO for libdaf's planner).
 import CDAF
 
-/// How the run's --bits applies to the saved tensors.
+/// How a fixed --bits applies to the saved tensors.
 public enum Widths: String, Sendable, CaseIterable {
     /// --bits for every tensor except softmax probabilities and bottlenecks, which keep 8 bits.
     /// Probabilities: a 256-value group is a softmax row (or two), and at 2-bit nearest its
@@ -15,7 +14,7 @@ public enum Widths: String, Sendable, CaseIterable {
     case safe
     /// --bits for every tensor except softmax probabilities, which keep 8 bits.
     case probabilities
-    /// --bits for every tensor (still above each role's floor, e.g. exact argmaxes).
+    /// --bits for every tensor (still above each role's floor).
     case uniform
 }
 
@@ -23,10 +22,17 @@ struct WidthPlan {
     /// The context's bits (daf_options.bits).
     let bits: Int
     let widths: Widths
-    /// The width of the tensors a plan keeps (probabilities, bottlenecks).
+    /// Non-negative tensors (ReLU outputs, probabilities) companded by libdaf.
+    var companding = true
+    /// Float saves ask for DAF_BITS_AUTO: libdaf's planner chooses their widths.
+    var automatic = false
+    /// The width of the tensors a fixed plan keeps (probabilities, bottlenecks).
     static let keptBits = 8
 
-    /// The width a role is saved with.
+    /// libdaf's slot of a role (0 means "no slot" there).
+    static func slot(of role: SaveRole) -> UInt32 { UInt32(role.slot + 1) }
+
+    /// The width a role is saved with in a fixed-width run.
     func bits(for role: SaveRole) -> Int {
         var b = max(bits, role.minimumBits)
         let keeps = switch widths {
@@ -38,15 +44,29 @@ struct WidthPlan {
         return b
     }
 
-    /// daf_save's parameters for one save of `role`: its width (0 when it is the context's own)
-    /// and its importance (deeper tensors higher: the backward pass needs them first, so under a
-    /// budget the shallow ones give way).
+    /// daf_save's parameters for one save of `role`: its slot and kind, its width (0 when it is
+    /// the context's own; DAF_BITS_AUTO when the planner chooses) and its importance (deeper
+    /// tensors higher: the backward pass needs them first, so under a budget the shallow ones
+    /// give way).
     func parameters(for role: SaveRole) throws -> daf_save_params {
         var params = daf_save_params()
         try checkDAF(daf_save_params_init_sized(&params, MemoryLayout<daf_save_params>.size), "daf_save_params_init", nil)
-        let b = bits(for: role)
-        params.bits = b == bits ? 0 : UInt32(b)
+        params.slot = Self.slot(of: role)
         params.importance = Float(role.depth)
+        switch role.kind {
+        case .float: params.kind = UInt32(DAF_KIND_FLOAT.rawValue)
+        case .reluOutput, .probabilities:
+            params.kind = UInt32((companding ? DAF_KIND_NONNEGATIVE : DAF_KIND_FLOAT).rawValue)
+        case .integer(let maximum):
+            params.kind = UInt32(DAF_KIND_INTEGER.rawValue)
+            params.int_max = maximum
+        }
+        if automatic {
+            params.bits = DAF_BITS_AUTO
+        } else {
+            let b = bits(for: role)
+            params.bits = b == bits ? 0 : UInt32(b)
+        }
         return params
     }
 }

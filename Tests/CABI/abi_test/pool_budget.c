@@ -320,7 +320,7 @@ void budget_calls_check_arguments(void) {
     CHECK_STATUS(daf_save(ctx, x, 64, &params, &handle), DAF_E_INVALID_ARGUMENT);
     CHECK(handle == 0);
     CHECK_STATUS(daf_save(ctx, x, 64, NULL, &handle), DAF_OK);
-    daf_entry_info info;
+    daf_handle_information info;
     memset(&info, 0xEE, sizeof info);
     CHECK_STATUS(daf_handle_info(ctx, handle, NULL), DAF_E_NULL_ARGUMENT);
     info.struct_size = 4;
@@ -368,7 +368,7 @@ void budget_fail_policy_refuses(void) {
     while (saved < N && (status = daf_save(ctx, x, count, NULL, &handles[saved])) == DAF_OK) saved++;
     CHECK_STATUS(status, DAF_E_BUDGET_EXCEEDED);
     CHECK(saved > 0 && saved < N && handles[saved] == 0);
-    daf_context_stats s = stats_of(ctx);
+    daf_context_statistics s = stats_of(ctx);
     CHECK_SIZE(s.budget_refusals, 1);
     CHECK(s.pool_capacity_bytes <= s.budget_bytes && s.budget_bytes == 8 * page);
     CHECK_SIZE(s.evictions_degrade + s.evictions_spill + s.evictions_recompute, 0);
@@ -392,7 +392,7 @@ void budget_spill_roundtrip(void) {
     daf_context *reference = new_context(8, 256, DAF_ROUND_NEAREST);
     daf_handle handles[N];
     for (int i = 0; i < N; i++) CHECK_STATUS(daf_save(ctx, x + count * i, count, NULL, &handles[i]), DAF_OK);
-    daf_context_stats s = stats_of(ctx);
+    daf_context_statistics s = stats_of(ctx);
     CHECK(s.spilled_entries > 0 && s.spill_file_bytes > 0 && s.evictions_spill == s.spilled_entries);
     CHECK(s.pool_peak_capacity_bytes <= 10 * page);
     for (int i = 0; i < N; i++) {
@@ -457,7 +457,7 @@ void budget_recompute_callback(void) {
     recompute_data data[N];
     daf_handle handles[N];
     save_recomputable(ctx, x, count, N, recompute_copy, data, handles);
-    daf_entry_info info;
+    daf_handle_information info;
     info.struct_size = sizeof info;
     CHECK_STATUS(daf_handle_info(ctx, handles[0], &info), DAF_OK);
     CHECK(info.state == DAF_ENTRY_DROPPED); /* the least important went first */
@@ -465,7 +465,7 @@ void budget_recompute_callback(void) {
     CHECK(memcmp(back, x, count * sizeof(float)) == 0 && data[0].calls == 1);
     data[0].fail = 1;
     CHECK_STATUS(daf_restore(ctx, handles[0], back, count), DAF_E_RECOMPUTE_FAILED);
-    daf_context_stats s = stats_of(ctx);
+    daf_context_statistics s = stats_of(ctx);
     CHECK(s.evictions_recompute == s.dropped_entries && s.dropped_entries > 0);
     CHECK(s.recompute_restores == 1 && s.recompute_failures == 1);
     CHECK_STATUS(daf_destroy(ctx), DAF_OK);
