@@ -202,25 +202,8 @@ public func daf_set_importance(_ ctx: OpaquePointer?, _ handle: daf_handle, _ im
 public func daf_stats(_ ctx: OpaquePointer?, _ stats: UnsafeMutablePointer<daf_context_statistics>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
         let stats = try required(stats, "stats")
-        let (f, pool, spillFileBytes) = store.snapshot
-        let plan = store.planSnapshot
-        func n(_ value: Int) -> UInt64 { UInt64(clamping: value) }
-        let value = daf_context_statistics(
-            struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
-            live_fp32_bytes: n(f.liveFP32Bytes), peak_packed_bytes: n(f.peakPackedBytes),
-            peak_fp32_bytes: n(f.peakFP32Bytes), saves: n(f.saves), restores: n(f.restores), releases: n(f.releases),
-            budget_bytes: pool.budgetBytes, pool_capacity_bytes: n(pool.capacityBytes),
-            pool_peak_capacity_bytes: n(pool.peakCapacityBytes), pool_page_size: n(pool.pageSize),
-            pool_pages_total: n(pool.pagesTotal), pool_pages_free: n(pool.pagesFree),
-            pool_fragmentation_bytes: n(pool.fragmentationBytes), pool_chunks_mapped: n(pool.chunksMapped),
-            pool_trims: n(pool.trims), evictions_degrade: n(f.evictionsDegrade), evictions_spill: n(f.evictionsSpill),
-            evictions_recompute: n(f.evictionsRecompute), budget_refusals: n(f.budgetRefusals),
-            degraded_entries: n(f.degradedEntries), spilled_entries: n(f.spilledEntries), spilled_bytes: n(f.spilledBytes),
-            spill_file_bytes: n(spillFileBytes), dropped_entries: n(f.droppedEntries), spill_restores: n(f.spillRestores),
-            recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures),
-            plans: n(plan.figures.plans), plan_changes: n(plan.figures.changes), plan_nanoseconds: plan.figures.nanoseconds,
-            plan_target_bytes: n(plan.figures.targetBytes), plan_bytes: n(plan.figures.plannedBytes),
-            evictions_after_plan: n(plan.reactionsAfterPlan))
+        let (figures, pool, spillFileBytes) = store.snapshot
+        let value = daf_context_statistics(figures, pool: pool, spillFileBytes: spillFileBytes, plan: store.planSnapshot)
         try StructLayouts.contextStats.write(value, to: UnsafeMutableRawPointer(stats))
     }
 }
@@ -233,7 +216,7 @@ public func daf_set_budget(_ ctx: OpaquePointer?, _ budgetBytes: UInt64) -> Int3
 @c @implementation
 public func daf_handle_info(_ ctx: OpaquePointer?, _ handle: daf_handle, _ info: UnsafeMutablePointer<daf_handle_information>?) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
-        let value = try store.info(handle)
+        let value = daf_handle_information(try store.entry(handle))
         try StructLayouts.entryInfo.write(value, to: UnsafeMutableRawPointer(try required(info, "info")))
     }
 }

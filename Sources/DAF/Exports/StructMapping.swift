@@ -30,3 +30,36 @@ extension QuantSpec {
         try self.init(bits: params.bits, groupSize: params.group_size, rounding: params.rounding, seed: params.seed)
     }
 }
+
+extension daf_context_statistics {
+    init(_ f: Figures, pool: PoolFigures, spillFileBytes: Int, plan: (figures: PlanFigures, reactionsAfterPlan: Int)) {
+        self.init(
+            struct_size: 0, reserved: 0, live_entries: n(f.liveEntries), live_packed_bytes: n(f.livePackedBytes),
+            live_fp32_bytes: n(f.liveFP32Bytes), peak_packed_bytes: n(f.peakPackedBytes),
+            peak_fp32_bytes: n(f.peakFP32Bytes), saves: n(f.saves), restores: n(f.restores), releases: n(f.releases),
+            budget_bytes: pool.budgetBytes, pool_capacity_bytes: n(pool.capacityBytes),
+            pool_peak_capacity_bytes: n(pool.peakCapacityBytes), pool_page_size: n(pool.pageSize),
+            pool_pages_total: n(pool.pagesTotal), pool_pages_free: n(pool.pagesFree),
+            pool_fragmentation_bytes: n(pool.fragmentationBytes), pool_chunks_mapped: n(pool.chunksMapped),
+            pool_trims: n(pool.trims), evictions_degrade: n(f.evictionsDegrade), evictions_spill: n(f.evictionsSpill),
+            evictions_recompute: n(f.evictionsRecompute), budget_refusals: n(f.budgetRefusals),
+            degraded_entries: n(f.degradedEntries), spilled_entries: n(f.spilledEntries), spilled_bytes: n(f.spilledBytes),
+            spill_file_bytes: n(spillFileBytes), dropped_entries: n(f.droppedEntries), spill_restores: n(f.spillRestores),
+            recompute_restores: n(f.recomputeRestores), recompute_failures: n(f.recomputeFailures),
+            plans: n(plan.figures.plans), plan_changes: n(plan.figures.changes), plan_nanoseconds: plan.figures.nanoseconds,
+            plan_target_bytes: n(plan.figures.targetBytes), plan_bytes: n(plan.figures.plannedBytes),
+            evictions_after_plan: n(plan.reactionsAfterPlan))
+    }
+}
+
+extension daf_handle_information {
+    init(_ entry: Entry) {
+        let state: daf_entry_state = switch entry.residence {
+        case .pool: DAF_ENTRY_IN_POOL
+        case .spilled: DAF_ENTRY_SPILLED
+        case .dropped: DAF_ENTRY_DROPPED
+        }
+        self.init(struct_size: 0, state: state.rawValue, bits: UInt32(entry.bits), saved_bits: UInt32(entry.savedBits),
+                  importance: entry.importance, reserved: 0, count: UInt64(entry.count), packed_bytes: UInt64(entry.size))
+    }
+}

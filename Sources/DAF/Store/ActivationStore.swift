@@ -260,7 +260,7 @@ final class ActivationStore: Sendable {
     /// daf_wait: the save's status.
     func wait(_ handle: UInt64) throws(DAFError) {
         try settle(handle)
-        try withState { state throws(DAFError) in _ = try state.info(handle) }
+        try withState { state throws(DAFError) in _ = try state.entry(handle) }
     }
 
     /// Writes the entry's values (its kind's floats) to dst[0..<count].
@@ -431,9 +431,9 @@ final class ActivationStore: Sendable {
         }
     }
 
-    func info(_ handle: UInt64) throws(DAFError) -> daf_handle_information {
+    func entry(_ handle: UInt64) throws(DAFError) -> Entry {
         try settle(handle)
-        return try withState { state throws(DAFError) in try state.info(handle) }
+        return try withState { state throws(DAFError) in try state.entry(handle) }
     }
 
     /// The figures, the pool's and the spill file's size, in one snapshot.

@@ -231,16 +231,9 @@ struct StoreState: ~Copyable {
         try pool.setBudget(bytes)
     }
 
-    func info(_ handle: UInt64) throws(DAFError) -> daf_handle_information {
+    /// A live entry (daf_handle_info describes it).
+    func entry(_ handle: UInt64) throws(DAFError) -> Entry {
         guard let entry = entries[handle] else { throw unknown(handle) }
-        let state: daf_entry_state
-        switch entry.residence {
-        case .pool: state = DAF_ENTRY_IN_POOL
-        case .spilled: state = DAF_ENTRY_SPILLED
-        case .dropped: state = DAF_ENTRY_DROPPED
-        }
-        return daf_handle_information(struct_size: 0, state: state.rawValue, bits: UInt32(entry.bits),
-                              saved_bits: UInt32(entry.savedBits), importance: entry.importance, reserved: 0,
-                              count: UInt64(entry.count), packed_bytes: UInt64(entry.size))
+        return entry
     }
 }
