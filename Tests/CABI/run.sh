@@ -12,16 +12,8 @@ prefix="$root/.build-release/prefix"
 out="$root/.build-release/cabi"
 here="$root/Tests/CABI"
 
-passed=0
-failed=0
-pass() { printf 'PASS %s\n' "$1"; passed=$((passed + 1)); }
-fail() {
-    printf 'FAIL %s\n' "$1"
-    shift
-    [ $# -gt 0 ] && printf '     %s\n' "$@"
-    failed=$((failed + 1))
-}
-indent() { sed 's/^/    /'; }
+# shellcheck source=Tests/CABI/checks.sh
+. "$here/checks.sh" # pass, fail, indent and the checks shared with .scripts/aarch64-check.sh
 summary() {
     printf '%d passed, %d failed\n' "$passed" "$failed"
     [ "$failed" -eq 0 ]
@@ -175,22 +167,7 @@ fi
 
 # --- what the library is -------------------------------------------------------------------------
 echo "== the installed library"
-declared="$(grep -oE '\bdaf_[a-z0-9_]+\s*\(' "$prefix/include/daf.h" | sed -E 's/\s*\($//' | sort -u)"
-exported="$(nm -D --defined-only "$lib" 2>/dev/null | awk '$2 ~ /^[TWi]$/ { sub(/@.*/, "", $3); print $3 }' | sort -u)"
-missing="$(comm -23 <(printf '%s\n' "$declared") <(printf '%s\n' "$exported"))"
-extra="$(comm -13 <(printf '%s\n' "$declared") <(printf '%s\n' "$exported"))"
-if [ -n "$declared" ] && [ -z "$missing" ] && [ -z "$extra" ]; then
-    pass "exported functions are exactly the $(printf '%s\n' "$declared" | wc -l) declared in daf.h"
-else
-    fail "exported functions are exactly those declared in daf.h" \
-        "declared but not exported: $(printf '%s ' $missing)" "exported but not declared: $(printf '%s ' $extra)"
-fi
-others="$(nm -D --defined-only "$lib" 2>/dev/null | awk '{ print $NF }' | grep -v '^daf_' | head -n 20)"
-if [ -z "$others" ]; then
-    pass "no other defined dynamic symbol (no Swift or C++ runtime symbols leak)"
-else
-    fail "no other defined dynamic symbol" "found: $(printf '%s ' $others)"
-fi
+check_exports "$lib" "$prefix/include/daf.h" nm
 ldd_out="$(ldd "$lib" 2>&1)"
 if printf '%s\n' "$ldd_out" | grep -qiE 'libswift|libFoundation|libdispatch|libBlocksRuntime|not found'; then
     fail "ldd: no Swift runtime library and nothing missing" "$(printf '%s\n' "$ldd_out" | tr '\n' ';')"
@@ -199,18 +176,8 @@ else
 fi
 needed="$(readelf -d "$lib" | sed -n 's/.*(NEEDED).*\[\(.*\)\]/\1/p' | tr '\n' ' ')"
 echo "    NEEDED: $needed"
-soname="$(readelf -d "$lib" | sed -n 's/.*(SONAME).*\[\(.*\)\]/\1/p')"
-if [ "$soname" = "libdaf.so.0" ]; then
-    pass "SONAME is libdaf.so.0"
-else
-    fail "SONAME is libdaf.so.0" "got: '$soname'"
-fi
-rpath="$(readelf -d "$lib" | sed -n 's/.*(R[UN]*PATH).*\[\(.*\)\]/\1/p')"
-if printf '%s' "$rpath" | grep -q '/'; then
-    fail "no RPATH/RUNPATH into a build machine's folders" "got: $rpath"
-else
-    pass "no RPATH/RUNPATH into a build machine's folders${rpath:+ (has: $rpath)}"
-fi
+check_soname "$lib"
+check_runpath "$lib"
 
 # --- the quick-start examples --------------------------------------------------------------------
 echo "== examples"
@@ -254,16 +221,7 @@ elif [ -x "$out/train_mlp" ]; then
     daf_log="$(OMP_WAIT_POLICY=passive "$out/train_mlp" --steps 300 --threads 1 --daf 2>&1)"
     daf_status=$?
     printf '%s\n%s\n' "$fp32_log" "$daf_log" | indent
-    fp32_loss="$(printf '%s\n' "$fp32_log" | awk '$1 == "final:" { print $3 }')"
-    daf_loss="$(printf '%s\n' "$daf_log" | awk '$1 == "final:" { print $3 }')"
-    # Chance is ln 10 = 2.30: both must be far below it, and libdaf's loss close to fp32's.
-    if [ "$fp32_status" -eq 0 ] && [ "$daf_status" -eq 0 ] && [ -n "$fp32_loss" ] && [ -n "$daf_loss" ] &&
-        awk -v f="$fp32_loss" -v d="$daf_loss" 'BEGIN { exit !(f < 0.8 && d < 0.8 && d < f + 0.1) }'; then
-        pass "examples/c/train_mlp learns; libdaf's loss $daf_loss follows fp32's $fp32_loss"
-    else
-        fail "examples/c/train_mlp learns; libdaf's loss follows fp32's" \
-            "exit $fp32_status/$daf_status, final loss fp32 '$fp32_loss', libdaf '$daf_loss' (want both < 0.8, libdaf < fp32 + 0.1)"
-    fi
+    check_training examples/c/train_mlp "$fp32_status" "$fp32_log" "$daf_status" "$daf_log"
 else
     fail "examples/c/train_mlp trains on Fashion-MNIST" "not built"
 fi
