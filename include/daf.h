@@ -907,8 +907,8 @@ const char *daf_last_error(const daf_context *ctx);
  *    the restored tensor is exact (with stochastic rounding at 1 bit, all but a 2^-16 chance;
  *    and until DAF_POLICY_DEGRADE re-quantizes it). Bits, rounding and automatic bits apply as
  *    for floats.
- *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8, any nonzero byte counting as 1),
- *    stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
+ *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8 or int32, any nonzero one counting
+ *    as 1), stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
  *  - DAF_KIND_INTEGER: integers in [int_min, int_max] (int_max - int_min <= 255), e.g. max-pool
  *    argmax positions or class indices, stored exactly in the fewest bits that hold the range
  *    (ceil(log2(int_max - int_min + 1)), at least 1). bits is ignored.

@@ -90,16 +90,24 @@ protocol ActivationStore: AnyObject {
 }
 
 extension ActivationStore {
-    /// The sensitivity of a tensor multiplied with `dOutput` in a weight gradient: each weight
+    /// The sensitivity of a tensor multiplied with `dOutput` into `weightGradient`: each weight
     /// sums `positions` products (B for a dense layer, B·H·W for a convolution) and each saved
     /// value meets `taps` weights per output channel (1, or 9 for a 3x3 kernel). An error of
     /// variance v per saved value then adds about (sum of v) · taps · |dOutput|² / positions to
-    /// the squared error of the weight gradient, which is the scale libdaf's model expects.
-    func reportGradient(_ t: SavedTensor, dOutput: FloatBuffer, positions: Int, taps: Int) throws {
+    /// the squared error of the weight gradient (libdaf's model supplies the sum of v);
+    /// divided by |weightGradient|², what is weighed is the error relative to the gradient, so
+    /// that a layer with small gradients is not starved of bits.
+    func reportGradient(_ t: SavedTensor, dOutput: FloatBuffer, positions: Int, taps: Int,
+                        weightGradient: FloatBuffer) throws {
+        let error = sumOfSquares(dOutput) * Double(taps) / Double(max(positions, 1))
+        try reportSensitivity(t, error / max(sumOfSquares(weightGradient), 1e-30))
+    }
+
+    private func sumOfSquares(_ x: FloatBuffer) -> Double {
         var squares = 0.0
-        let p = dOutput.pointer
-        for i in 0..<dOutput.count { squares += Double(p[i]) * Double(p[i]) }
-        try reportSensitivity(t, squares * Double(taps) / Double(max(positions, 1)))
+        let p = x.pointer
+        for i in 0..<x.count { squares += Double(p[i]) * Double(p[i]) }
+        return squares
     }
 }
 

@@ -31,7 +31,8 @@
 //   kept exact, everything else at 2 bits, in a 20000 x 2 run of an earlier version), much as
 //   ActNN (Chen et al., ICML 2021, §4) gives sensitive layers more bits. With automatic bits
 //   there is no floor: libdaf's planner chooses every float tensor's width from its measured
-//   ranges and the sensitivity the backward pass reports (reportGradient).
+//   ranges and the sensitivity the backward pass reports (reportGradient: the error it adds to
+//   the layer's weight gradient relative to that gradient's own size).
 
 final class Network {
     static let roles = [
@@ -93,14 +94,14 @@ final class Network {
     func backward(_ tape: Tape, dLogits: FloatBuffer, batch: Int, store: ActivationStore) throws {
         precondition(tape.count == Self.roles.count)
         let h = try store.restore(tape[5])
-        try store.reportGradient(tape[5], dOutput: dLogits, positions: batch, taps: 1)
         let dh = fc2.backward(input: h, dOutput: dLogits, batch: batch) // (B, 128)
+        try store.reportGradient(tape[5], dOutput: dLogits, positions: batch, taps: 1, weightGradient: fc2.weight.gradient)
         ReLU.backward(dh, output: h, parallel: parallel)
         try store.release(tape[5])
 
         let f = try store.restore(tape[4])
-        try store.reportGradient(tape[4], dOutput: dh, positions: batch, taps: 1)
         let df = fc1.backward(input: f, dOutput: dh, batch: batch) // (B, 3136)
+        try store.reportGradient(tape[4], dOutput: dh, positions: batch, taps: 1, weightGradient: fc1.weight.gradient)
         ReLU.backward(df, output: f, parallel: parallel)
         try store.release(tape[4])
 
@@ -110,8 +111,8 @@ final class Network {
         try store.release(tape[3])
 
         let r1 = try store.restore(tape[2])
-        try store.reportGradient(tape[2], dOutput: da2, positions: batch * 14 * 14, taps: 9)
         let dr1 = conv2.backward(input: r1, dOutput: da2, batch: batch, height: 14, width: 14, inputGradient: true)!
+        try store.reportGradient(tape[2], dOutput: da2, positions: batch * 14 * 14, taps: 9, weightGradient: conv2.weight.gradient)
         ReLU.backward(dr1, output: r1, parallel: parallel)
         try store.release(tape[2])
 
@@ -120,8 +121,8 @@ final class Network {
         try store.release(tape[1])
 
         let images = try store.restore(tape[0])
-        try store.reportGradient(tape[0], dOutput: da1, positions: batch * 28 * 28, taps: 9)
         _ = conv1.backward(input: images, dOutput: da1, batch: batch, height: 28, width: 28, inputGradient: false)
+        try store.reportGradient(tape[0], dOutput: da1, positions: batch * 28 * 28, taps: 9, weightGradient: conv1.weight.gradient)
         try store.release(tape[0])
     }
 
