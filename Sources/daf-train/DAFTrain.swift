@@ -24,7 +24,8 @@ struct DAFTrain: ParsableCommand {
         discussion: """
             With no options: an fp32 run and a libdaf 2-bit run on the same seed and data, then a \
             side-by-side table. Progress goes to standard error; the table (or --json) to standard output. \
-            --model gpt trains the GPT instead (--steps, --context; --widths says which tensors keep 8 bits).
+            --model gpt trains the GPT instead (--steps, --context; --widths says which tensors keep 8 bits \
+            at a fixed --bits); with no other option it runs fp32 and libdaf with automatic bits.
             """)
 
     @Option(help: "Which network: cnn (Fashion-MNIST) or gpt (byte-level, the fortunes text).")
@@ -33,13 +34,13 @@ struct DAFTrain: ParsableCommand {
     @Option(help: "Run only this mode (fp32 or daf); default: both, fp32 first.")
     var mode: Mode?
 
-    @Option(help: "libdaf bits per saved value, 1...8, or auto (libdaf's planner chooses each tensor's width); a list such as 4,2,1,auto trains one libdaf run per entry.")
-    var bits = BitWidths([2])
+    @Option(help: "libdaf bits per saved value, 1...8, or auto (libdaf's planner chooses each tensor's width); a list such as 4,2,1,auto trains one libdaf run per entry. Default: cnn 2, gpt auto.")
+    var bits: BitWidths?
 
     @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities and the final layer norm's input at 8 bits, probabilities only the probabilities, uniform none.")
     var widths = Widths.safe
-    @Option(name: .customLong("avg-bits"), help: "Target of --bits auto: average bits per saved value, group tables included; a list such as 1.75,2.5 trains one automatic run per entry.")
-    var avgBits = AverageBits([2])
+    @Option(name: .customLong("avg-bits"), help: "Target of --bits auto: average bits per saved value, group tables included; a list such as 1.75,2.5 trains one automatic run per entry. Default: cnn 2, gpt \(GPTSettings.defaultAverageBits).")
+    var avgBits: AverageBits?
 
     @Option(help: "libdaf group size: a multiple of 16 in 16...65536.")
     var group = 256
@@ -99,10 +100,10 @@ struct DAFTrain: ParsableCommand {
     func validate() throws {
         if let budgetMiB, !(budgetMiB > 0 && budgetMiB.isFinite) { throw ValidationError("--budget-mib must be positive") }
         if policy != nil && budgetMiB == nil { throw ValidationError("--policy needs --budget-mib") }
-        guard bits.values.allSatisfy({ $0 == BitWidths.auto || (1...8).contains($0) }) else {
+        guard widthList.values.allSatisfy({ $0 == BitWidths.auto || (1...8).contains($0) }) else {
             throw ValidationError("--bits must be 1...8 or auto (or a list of them)")
         }
-        guard avgBits.values.allSatisfy({ $0 > 0 && $0 <= 32 }) else { throw ValidationError("--avg-bits must be in (0, 32]") }
+        guard targetList.values.allSatisfy({ $0 > 0 && $0 <= 32 }) else { throw ValidationError("--avg-bits must be in (0, 32]") }
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
         guard (0...8).contains(degradeFloor) else { throw ValidationError("--degrade-floor must be 0...8") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
@@ -114,6 +115,11 @@ struct DAFTrain: ParsableCommand {
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be positive") }
         if let clipNorm, !(clipNorm >= 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be 0 (off) or positive") }
     }
+
+    /// --bits, or the model's default: cnn 2 bits, gpt automatic bits.
+    var widthList: BitWidths { bits ?? BitWidths([model == .gpt ? BitWidths.auto : 2]) }
+    /// --avg-bits, or the model's default target.
+    var targetList: AverageBits { avgBits ?? AverageBits([model == .gpt ? GPTSettings.defaultAverageBits : 2]) }
 
     func run() throws {
         var config = TrainConfig()
@@ -144,10 +150,10 @@ struct DAFTrain: ParsableCommand {
             if mode != .daf { config.mode = .fp32; configs.append(config) }
             if mode != .fp32 {
                 config.mode = .daf
-                for b in bits.values where b != BitWidths.auto { config.bits = b; configs.append(config) }
-                if bits.values.contains(BitWidths.auto) {
+                for b in widthList.values where b != BitWidths.auto { config.bits = b; configs.append(config) }
+                if widthList.values.contains(BitWidths.auto) {
                     config.automaticBits = true
-                    for target in avgBits.values { config.averageBits = target; configs.append(config) }
+                    for target in targetList.values { config.averageBits = target; configs.append(config) }
                 }
             }
             if model == .gpt {

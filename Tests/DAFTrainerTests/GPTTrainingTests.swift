@@ -2,7 +2,8 @@
 // A short real GPT training on the fortunes text through DAFTrainerCore: fp32 and libdaf 2-bit
 // under the safe plan (probabilities and the final LN input at 8) learn, in lockstep, to nearly
 // the same loss, while 2-bit with only the probabilities kept falls clearly behind; libdaf's
-// saved bytes are exactly the packed sizes of the step's tensors at the widths WidthPlan gives. Needs Debian's fortunes
+// saved bytes are exactly the packed sizes of the step's tensors at the widths WidthPlan gives;
+// with automatic bits every tensor reports its sensitivity and the plan holds its target. Needs Debian's fortunes
 // package: without it these tests fail and say so.
 import CDAF
 @testable import DAFTrainerCore
@@ -16,8 +17,9 @@ let fortunes: Result<FortuneText, TrainerError> = {
 
 /// A tiny GPT (2 layers, width 32, context 16, batch 4) for `steps` steps: small, because
 /// `swift test` runs libdaf's codec unoptimized.
-func shortGPTConfig(_ mode: Mode, bits: Int = 2, widths: Widths = .safe, steps: Int = 100) -> TrainConfig {
+func shortGPTConfig(_ mode: Mode, bits: Int = 2, widths: Widths = .safe, steps: Int = 100, averageBits: Double? = nil) -> TrainConfig {
     var c = TrainConfig()
+    (c.automaticBits, c.averageBits) = (averageBits != nil, averageBits)
     c.model = .gpt
     c.mode = mode
     c.bits = bits
@@ -70,7 +72,7 @@ struct GPTTrainingTests {
         #expect(roles.count == counts.count && roles.filter { $0.kind == .probabilities }.count == 3)
         let fp32Bytes = counts.reduce(0) { $0 + $1 * 4 }
         var packed = 0
-        for (count, role) in zip(counts, roles) { packed += daf_packed_bound(count, UInt32(plan.bits(for: role)), 256) }
+        for (count, role) in zip(counts, roles) { packed += daf_packed_bound_finite(count, UInt32(plan.bits(for: role)), 256) }
         #expect(runs[0].savedPeakBytes == fp32Bytes && runs[1].fp32EquivalentPeakBytes == fp32Bytes)
         #expect(runs[1].savedPeakBytes == packed, "libdaf peak \(runs[1].savedPeakBytes), packed sizes \(packed)")
         for r in runs {
@@ -92,6 +94,30 @@ struct GPTTrainingTests {
             #expect(try WidthPlan(bits: 2, widths: .safe).parameters(for: role).bits == (kept ? 8 : 0))
         }
         #expect(Set(model.allRoles.map(\.slot)) == Set([0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21, 32, 33]))
+    }
+
+    @Test("automatic bits: every tensor reports its sensitivity and gets a planned width; learns as fp32 within the target's bytes")
+    func automatic() throws {
+        let steps = 60, target = 3.0
+        let runs = try GPTTrainer(text: fortunes.get(), configs: [shortGPTConfig(.fp32, steps: steps),
+                                                                  shortGPTConfig(.daf, steps: steps, averageBits: target)]).run()
+        let (fp32, auto) = (runs[0], runs[1])
+        let roles = GPT(shape: shortGPTConfig(.daf).gpt.shape, seed: 1, parallel: Parallel(threads: 1)).allRoles
+        #expect(auto.tensors == roles.map(\.name) && auto.plan.map(\.tensor) == roles.map(\.name))
+        #expect(auto.widths.count == steps && auto.widths.allSatisfy { $0.count == roles.count && $0.allSatisfy((1...8).contains) })
+        for (entry, role) in zip(auto.plan, roles) {
+            // Without a report the planner would weigh the slot by its importance (the depth).
+            #expect(entry.sensitivity != Double(role.depth) && entry.sensitivity.isFinite, "\(entry.tensor): \(entry.sensitivity)")
+        }
+        #expect(Set(auto.plan.map(\.bits)).count > 1, "one width for every tensor: \(auto.plan.map(\.bits))")
+        let (l32, lauto) = (fp32.language!.validationLoss, auto.language!.validationLoss)
+        #expect(abs(lauto - l32) < 0.1, "auto \(target): \(lauto), fp32 \(l32)")
+        // The plan's bytes (group tables and headers included) hold the target; the first step,
+        // before any plan, saves every tensor at floor(target) bits.
+        let planned = auto.plan.reduce(0) { $0 + $1.bytes }
+        #expect(Double(planned) <= Double(fp32.savedPeakBytes) * target / 32, "plan \(planned) bytes, fp32 \(fp32.savedPeakBytes)")
+        #expect(auto.savedPeakBytes < fp32.savedPeakBytes / 8, "auto peak \(auto.savedPeakBytes), fp32 \(fp32.savedPeakBytes)")
+        #expect(fp32.plan.isEmpty && fp32.widths.isEmpty)
     }
 
     @Test("a budget of a quarter of the peak with --policy spill trains exactly as without one")

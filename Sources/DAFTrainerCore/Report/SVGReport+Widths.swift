@@ -3,10 +3,13 @@
 // step of an automatic-bits run (one line per tensor, a step function). Not the other plots.
 
 extension SVGReport {
-    static let widthsHeight = 180.0
+    /// The panel's height: room for one legend line per tensor (the GPT saves 26).
+    static func widthsHeight(_ run: RunResult) -> Double { max(180, Double(tensorNames(run).count) * 18 + 10) }
+
+    static func tensorNames(_ run: RunResult) -> [String] { run.tensors.isEmpty ? Network.roles.map(\.name) : run.tensors }
 
     static func widths(_ run: RunResult, top: Double, into svg: inout Canvas) {
-        let f = Frame(x: bytesFrame.x, y: top, width: width - bytesFrame.x - 220, height: widthsHeight)
+        let f = Frame(x: bytesFrame.x, y: top, width: width - bytesFrame.x - 220, height: widthsHeight(run))
         let steps = run.widths.count, maxBits = 8.0
         guard steps > 0 else { return }
         func px(_ step: Int) -> Double { f.x + Double(step) / Double(max(steps - 1, 1)) * f.width }
@@ -20,15 +23,17 @@ extension SVGReport {
         svg.text(x: f.x - 44, y: f.y + f.height / 2, "bits", size: 12, anchor: "middle")
         axes(f, into: &svg)
         svg.text(x: f.x + f.width / 2, y: f.y + f.height + 22, "step (of \(steps))", size: 12, anchor: "middle")
-        let tensors = Network.roles.map(\.name)
+        let tensors = tensorNames(run)
+        // Lines of equal widths would hide each other: each tensor sits a little apart, all of
+        // them within 0.8 of a bit.
+        let spread = min(2, f.height / maxBits * 0.8 / Double(max(tensors.count, 1)))
         for (k, name) in tensors.enumerated() {
             let color = colors[k % colors.count]
             // Only the steps where the width changes, and the last: a step function stays short.
             var points: [(Double, Double)] = []
             var previous: Int? = nil
             for (step, row) in run.widths.enumerated() where k < row.count {
-                // Lines of equal widths would hide each other: each tensor sits a little apart.
-                let y = py(Double(row[k])) - Double(k) * 2
+                let y = py(Double(row[k])) - Double(k) * spread
                 if let previous, previous != row[k] { points.append((px(step), points.last?.1 ?? y)) }
                 if previous != row[k] || step == steps - 1 { points.append((px(step), y)) }
                 previous = row[k]

@@ -37,7 +37,7 @@ public enum SVGReport {
         let legendTop = bytesFrame.y + bytesFrame.height + 110
         let widthsRun = runs.first { $0.config.automaticBits && !$0.widths.isEmpty }
         let widthsTop = legendTop + Double(series.count) * 20 + 50
-        let height = widthsRun == nil ? legendTop + Double(series.count) * 20 + 10 : widthsTop + widthsHeight + 90
+        let height = widthsRun.map { widthsTop + widthsHeight($0) + 90 } ?? legendTop + Double(series.count) * 20 + 10
 
         var svg = Canvas()
         svg.add("<rect width=\"100%\" height=\"100%\" fill=\"white\"/>")

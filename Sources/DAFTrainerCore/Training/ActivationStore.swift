@@ -44,6 +44,8 @@ public struct PlanEntry: Sendable {
     public let bits: Int
     public let group: Int
     public let bytes: Int
+    /// The planner's weight for the slot (what the backward pass reported, else the importance).
+    public var sensitivity = 0.0
 }
 
 /// A tensor in a store: the kept buffer (fp32) or libdaf's handle.
@@ -87,6 +89,8 @@ protocol ActivationStore: AnyObject {
     func usage() throws -> StoreUsage
     /// Tells the store how much an error in `t` moves the gradients (libdaf's planner uses it).
     func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws
+    /// Whether reportSensitivity is used (automatic bits); else the callers skip measuring it.
+    var usesSensitivity: Bool { get }
 }
 
 extension ActivationStore {
@@ -94,21 +98,39 @@ extension ActivationStore {
     /// sums `positions` products (B for a dense layer, B·H·W for a convolution) and each saved
     /// value meets `taps` weights per output channel (1, or 9 for a 3x3 kernel). An error of
     /// variance v per saved value then adds about (sum of v) · taps · |dOutput|² / positions to
-    /// the squared error of the weight gradient (libdaf's model supplies the sum of v);
-    /// divided by |weightGradient|², what is weighed is the error relative to the gradient, so
-    /// that a layer with small gradients is not starved of bits.
-    func reportGradient(_ t: SavedTensor, dOutput: FloatBuffer, positions: Int, taps: Int,
-                        weightGradient: FloatBuffer) throws {
-        let error = sumOfSquares(dOutput) * Double(taps) / Double(max(positions, 1))
-        try reportSensitivity(t, error / max(sumOfSquares(weightGradient), 1e-30))
+    /// the squared error of the weight gradient (libdaf's model supplies the sum of v), times
+    /// `scale`. With `weightGradient` (the CNN), it is divided by |weightGradient|²: what is
+    /// weighed is the error relative to the gradient, so that a layer with small gradients is
+    /// not starved of bits.
+    func reportGradient(_ t: SavedTensor, dOutput: FloatBuffer, positions: Int, taps: Int, scale: Double = 1,
+                        weightGradient: FloatBuffer? = nil) throws {
+        guard usesSensitivity else { return }
+        var error = squaredNorm(dOutput) * Double(taps) / Double(max(positions, 1)) * scale
+        if let weightGradient { error /= max(squaredNorm(weightGradient), 1e-30) }
+        try reportSensitivity(t, error)
     }
 
-    private func sumOfSquares(_ x: FloatBuffer) -> Double {
-        var squares = 0.0
-        let p = x.pointer
-        for i in 0..<x.count { squares += Double(p[i]) * Double(p[i]) }
-        return squares
+    /// A layer norm's input x (rows of `width`): an error e in x moves the normalized output by
+    /// about e / std of its row, so the sensitivity of the product that output meets (dOutput,
+    /// `positions` rows) is scaled by the mean 1 / variance of x's rows.
+    func reportLayerNormInput(_ t: SavedTensor, input x: FloatBuffer, width: Int, dOutput: FloatBuffer, positions: Int) throws {
+        guard usesSensitivity else { return }
+        let rows = x.count / width
+        var inverseVariance = 0.0
+        for r in 0..<rows {
+            let rstd = Double(LayerNorm.statistics(x.pointer + r * width, width).rstd)
+            inverseVariance += rstd * rstd
+        }
+        try reportGradient(t, dOutput: dOutput, positions: positions, taps: 1, scale: inverseVariance / Double(max(rows, 1)))
     }
+}
+
+/// The sum of squares of a buffer's values.
+func squaredNorm(_ x: FloatBuffer) -> Double {
+    var squares = 0.0
+    let p = x.pointer
+    for i in 0..<x.count { squares += Double(p[i]) * Double(p[i]) }
+    return squares
 }
 
 extension ActivationStore {
@@ -148,6 +170,7 @@ final class PlainStore: ActivationStore {
     }
 
     func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws {}
+    var usesSensitivity: Bool { false }
 }
 
 /// libdaf mode: daf_save in forward (the buffer may be dropped right after), daf_restore +
@@ -213,6 +236,8 @@ final class LibdafStore: ActivationStore {
         try record("release \(t.role.name)")
     }
 
+    var usesSensitivity: Bool { plan.automatic }
+
     func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws {
         guard sensitivity.isFinite else { return } // a diverged step tells the planner nothing
         try checkDAF(daf_slot_set_sensitivity(ctx, WidthPlan.slot(of: t.role), Float(min(sensitivity, Double(Float.greatestFiniteMagnitude)))),
@@ -242,7 +267,8 @@ final class LibdafStore: ActivationStore {
             let status = daf_slot_plan(ctx, WidthPlan.slot(of: role), &info)
             if status == DAF_E_INVALID_ARGUMENT.rawValue { return nil }
             try checkDAF(status, "daf_slot_plan (\(role.name))", ctx)
-            return PlanEntry(tensor: role.name, bits: Int(info.bits), group: Int(info.group_size), bytes: Int(info.bytes))
+            return PlanEntry(tensor: role.name, bits: Int(info.bits), group: Int(info.group_size), bytes: Int(info.bytes),
+                             sensitivity: info.sensitivity)
         }
     }
 }

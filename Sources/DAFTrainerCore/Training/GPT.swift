@@ -8,6 +8,9 @@
 //                                  LN's backward, with no residual path around it
 //   1 LM probs        (B, T, 256)  the loss gradient (probs - onehot) / N
 // Token ids and targets are the batch itself, held by the trainer like the CNN's labels.
+// Sensitivities (automatic bits; GPTBlock.swift): the final LN input meets the loss gradient in
+// the head's weight gradient (scaled by 1/variance); an error e in the probabilities is an
+// error e / N in that loss gradient, which meets the head's input (N rows): |input|² / N³.
 
 /// The GPT's size.
 public struct GPTShape: Sendable, Equatable {
@@ -82,7 +85,10 @@ final class GPT {
         try store.release(tape[blockTensors + 1])
 
         let xf = try store.restore(tape[blockTensors]) // (B, T, C)
-        let dy = head.backward(input: lnFinal.forward(xf, rows: n, parallel: parallel), dOutput: dLogits, batch: n)
+        let headInput = lnFinal.forward(xf, rows: n, parallel: parallel) // (B, T, C)
+        try store.reportGradient(tape[blockTensors + 1], dOutput: headInput, positions: n, taps: 1, scale: 1 / Double(n * n))
+        try store.reportLayerNormInput(tape[blockTensors], input: xf, width: shape.width, dOutput: dLogits, positions: n)
+        let dy = head.backward(input: headInput, dOutput: dLogits, batch: n)
         var dx = lnFinal.backward(input: xf, dOutput: dy, rows: n)
         try store.release(tape[blockTensors])
 

@@ -10,6 +10,12 @@
 //   4 ln2 input   (B, T, C)     LN2's backward; LN2's output (the MLP's input) is recomputed
 //   5 gelu input  (B, T, 4C)    GELU's backward; its output (fc2's input) is recomputed
 // Residual additions need nothing; layer-norm means and 1/std are recomputed from the inputs.
+// Backward reports each restored tensor's sensitivity (automatic bits): the squared norm of the
+// gradient it meets in a product, per position (ActivationStore.reportGradient): the GELU
+// input fc2's dy, the LN inputs the gradient at fc1's and QKV's outputs (scaled by 1/variance,
+// reportLayerNormInput), the attention output the projection's dy, and the probabilities and
+// QKV the attention output's gradient, over T positions (each value of P and of V meets T rows
+// of it in dV = Pᵀ dO and dP = dO Vᵀ).
 
 final class GPTBlock {
     static let rolesPerBlock = 6
@@ -74,28 +80,34 @@ final class GPTBlock {
         precondition(tape.count == Self.rolesPerBlock)
         let saved = Array(tape), n = batch * steps
         let h = try store.restore(saved[5]) // (B, T, 4C)
+        try store.reportGradient(saved[5], dOutput: dy, positions: n, taps: 1)
         let dg = fc2.backward(input: GELU.forward(h, parallel: parallel), dOutput: dy, batch: n)
         let dh = GELU.backward(input: h, dOutput: dg, parallel: parallel)
         try store.release(saved[5])
 
         let x2 = try store.restore(saved[4]) // (B, T, C)
         let db = fc1.backward(input: ln2.forward(x2, rows: n, parallel: parallel), dOutput: dh, batch: n)
+        try store.reportLayerNormInput(saved[4], input: x2, width: width, dOutput: dh, positions: n)
         let dx2 = ln2.backward(input: x2, dOutput: db, rows: n)
         add(dy, into: dx2) // the residual path
         try store.release(saved[4])
 
         let o = try store.restore(saved[3]) // (B, T, C)
         let dO = projection.backward(input: o, dOutput: dx2, batch: n)
+        try store.reportGradient(saved[3], dOutput: dx2, positions: n, taps: 1)
         try store.release(saved[3])
 
         let p = CausalSelfAttention.fullMatrices(try store.restore(saved[2]), matrices: batch * attention.heads, steps: steps)
         let q = try store.restore(saved[1])
+        try store.reportGradient(saved[2], dOutput: dO, positions: steps, taps: 1)
+        try store.reportGradient(saved[1], dOutput: dO, positions: steps, taps: 1)
         let dq = attention.backward(qkv: q, probabilities: p, dOutput: dO, batch: batch, steps: steps) // (B, T, 3C)
         try store.release(saved[2])
         try store.release(saved[1])
 
         let x = try store.restore(saved[0]) // (B, T, C)
         let da = qkv.backward(input: ln1.forward(x, rows: n, parallel: parallel), dOutput: dq, batch: n)
+        try store.reportLayerNormInput(saved[0], input: x, width: width, dOutput: dq, positions: n)
         let dx = ln1.backward(input: x, dOutput: da, rows: n)
         add(dx2, into: dx)
         try store.release(saved[0])

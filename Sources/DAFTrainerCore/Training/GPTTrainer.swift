@@ -43,6 +43,7 @@ final class GPTRun {
     var lossSum = 0.0, lossCount = 0
     var curve: [CurvePoint] = []
     var timeline: [TimelinePoint] = []
+    var widths: [[Int]] = []
 
     init(_ config: TrainConfig) throws {
         self.config = config
@@ -98,6 +99,7 @@ public final class GPTTrainer {
                 try r.model.backward(tape, ids: ids, targets: targets, batch: batch, steps: t, store: r.store)
                 r.optimizer.update(step: step)
                 r.stepSeconds.append(now() - start)
+                if let row = try r.store.widths(of: r.model.allRoles) { r.widths.append(row) }
                 if record { r.timeline = r.store.timeline ?? []; r.store.timeline = nil }
                 (r.lossSum, r.lossCount) = (r.lossSum + loss, r.lossCount + 1)
             }
@@ -118,12 +120,14 @@ public final class GPTTrainer {
         return try runs.map { r in
             let usage = try r.store.usage()
             let final = r.curve.last
-            return RunResult(config: r.config, trainExamples: g.steps * batch,
+            var result = RunResult(config: r.config, trainExamples: g.steps * batch,
                              epochs: [EpochResult(trainLoss: final?.trainLoss ?? .nan, testAccuracy: .nan)],
                              savedPeakBytes: usage.peakBytes, fp32EquivalentPeakBytes: usage.peakFP32Bytes,
                              stepMsMedian: median(r.stepSeconds) * 1000, timeline: r.timeline,
                              language: LanguageModelFigures(validationLoss: final?.validationLoss ?? .nan, unigramLoss: unigram,
                                                             steps: g.steps, curve: r.curve))
+            try result.addPlan(of: r.store, roles: r.model.allRoles, widths: r.widths)
+            return result
         }
     }
 

@@ -52,8 +52,10 @@ public struct RunResult: Sendable {
     public let language: LanguageModelFigures?
     /// libdaf runs: each slot's width, group and bytes at the end of training (else empty).
     public var plan: [PlanEntry] = []
-    /// libdaf runs: each role's width (Network.roles order) after each step (else empty).
+    /// libdaf runs: each role's width (`tensors` order) after each step (else empty).
     public var widths: [[Int]] = []
+    /// The names of the network's saved tensors in forward order (the columns of `widths`).
+    public var tensors: [String] = []
     /// libdaf runs: time libdaf's planner took in total, and evictions after its first plan.
     public var planSeconds = 0.0
     public var evictionsAfterPlan = 0
@@ -97,9 +99,7 @@ final class RunState {
 
     /// Each role's width in libdaf's plan now (0 for a role not saved yet).
     func recordWidths() throws {
-        guard let store = store as? LibdafStore else { return }
-        let plan = try store.plan(Network.roles)
-        widths.append(Network.roles.map { role in plan.first { $0.tensor == role.name }?.bits ?? 0 })
+        if let row = try store.widths(of: Network.roles) { widths.append(row) }
     }
 
     /// The run's figures at the end of training.
@@ -108,14 +108,31 @@ final class RunState {
         var result = RunResult(config: config, trainExamples: trainExamples, epochs: epochs, savedPeakBytes: usage.peakBytes,
                                fp32EquivalentPeakBytes: usage.peakFP32Bytes, stepMsMedian: median(stepSeconds) * 1000,
                                timeline: timeline)
-        if let store = store as? LibdafStore {
-            let s = try store.statistics
-            result.plan = try store.plan(Network.roles)
-            result.widths = widths
-            result.planSeconds = Double(s.plan_nanoseconds) * 1e-9
-            result.evictionsAfterPlan = Int(s.evictions_after_plan)
-        }
+        try result.addPlan(of: store, roles: Network.roles, widths: widths)
         return result
+    }
+}
+
+extension ActivationStore {
+    /// Each role's width in libdaf's plan now (0 for a role not saved yet); nil for fp32.
+    func widths(of roles: [SaveRole]) throws -> [Int]? {
+        guard let store = self as? LibdafStore else { return nil }
+        let plan = try store.plan(roles)
+        return roles.map { role in plan.first { $0.tensor == role.name }?.bits ?? 0 }
+    }
+}
+
+extension RunResult {
+    /// A libdaf run's plan at the end, its widths along the steps, and its planner's figures
+    /// (nothing for fp32).
+    mutating func addPlan(of store: ActivationStore, roles: [SaveRole], widths: [[Int]]) throws {
+        tensors = roles.map(\.name)
+        guard let store = store as? LibdafStore else { return }
+        let s = try store.statistics
+        plan = try store.plan(roles)
+        self.widths = widths
+        planSeconds = Double(s.plan_nanoseconds) * 1e-9
+        evictionsAfterPlan = Int(s.evictions_after_plan)
     }
 }
 
