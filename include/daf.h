@@ -50,6 +50,9 @@
  *  - Arguments are checked strictly in parameter order (see below); chunk_bytes 0 means the
  *    default; a subnormal group step rounds up so codes never clamp far from their value; a
  *    failed save gives its stochastic seed number back.
+ *  - Slots, kinds and automatic bits (a section of their own, below): daf_save_typed,
+ *    daf_restore_typed, daf_slot_set_sensitivity, daf_plan_update, daf_slot_plan, and fields
+ *    appended to daf_options, daf_save_params and daf_context_statistics.
  *  - New calls: daf_restore_release, daf_release_all, daf_wait_all. Renamed types (old names
  *    kept as deprecated aliases, see the end): daf_packed_information, daf_context_statistics,
  *    daf_handle_information; pool flags are an enum (daf_pool_flag).

@@ -16,7 +16,7 @@ private struct GrownStruct {
     var d: UInt32 = 0
 }
 
-private let layout = VersionedLayout<GrownStruct>("grown", endingIn010: \.b)
+private let layout = VersionedLayout<GrownStruct>("grown", firstReleasedEndingAt: \.b)
 private let defaults = GrownStruct(struct_size: 24, a: 1, b: 2, c: 3, d: 4)
 
 /// A caller's struct of `size` bytes inside a buffer whose other bytes are a canary.
@@ -41,6 +41,8 @@ struct VersionedStructTests {
         #expect(StructLayouts.entryInfo.oldest == 40)
         #expect(StructLayouts.poolStatistics.oldest == 144)
         #expect(StructLayouts.quantizeParams.oldest == 24)
+        #expect(StructLayouts.options.released == [72, MemoryLayout<daf_options>.size])
+        #expect(layout.releasedAgain(endingAt: \.d).released == [16, 24])
     }
 
     @Test func anOldInputStructGetsDefaultsForTheFieldsItPredates() throws {

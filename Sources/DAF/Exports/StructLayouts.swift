@@ -5,16 +5,25 @@
 import CDAF
 
 enum StructLayouts {
-    static let quantizeParams = VersionedLayout<daf_quantize_params>("daf_quantize_params", endingIn010: \.seed)
-    static let blobInfo = VersionedLayout<daf_packed_information>("daf_packed_information", endingIn010: \.packed_size)
-    static let poolOptions = VersionedLayout<daf_pool_options>("daf_pool_options", endingIn010: \.reserved)
-    static let poolStatistics = VersionedLayout<daf_pool_statistics>("daf_pool_statistics", endingIn010: \.budget_refusals)
-    static let options = VersionedLayout<daf_options>("daf_options", endingIn010: \.spill_dir)
-    static let saveParams = VersionedLayout<daf_save_params>("daf_save_params", endingIn010: \.recompute_user)
-    static let contextStats = VersionedLayout<daf_context_statistics>("daf_context_statistics", endingIn010: \.recompute_failures)
-    static let entryInfo = VersionedLayout<daf_handle_information>("daf_handle_information", endingIn010: \.packed_bytes)
-    /// New in 0.2.0: its first released size is its whole current size.
-    static let slotPlanInfo = VersionedLayout<daf_slot_plan_information>("daf_slot_plan_information", endingIn010: \.sensitivity)
+    static let quantizeParams = VersionedLayout<daf_quantize_params>("daf_quantize_params", firstReleasedEndingAt: \.seed)
+    static let blobInfo = VersionedLayout<daf_packed_information>("daf_packed_information",
+                                                                  firstReleasedEndingAt: \.packed_size)
+    static let poolOptions = VersionedLayout<daf_pool_options>("daf_pool_options", firstReleasedEndingAt: \.reserved)
+    static let poolStatistics = VersionedLayout<daf_pool_statistics>("daf_pool_statistics",
+                                                                     firstReleasedEndingAt: \.budget_refusals)
+    // Grown in 0.2.0: both releases' sizes are accepted.
+    static let options = VersionedLayout<daf_options>("daf_options", firstReleasedEndingAt: \.spill_dir)
+        .releasedAgain(endingAt: \.plan_flags)
+    static let saveParams = VersionedLayout<daf_save_params>("daf_save_params", firstReleasedEndingAt: \.recompute_user)
+        .releasedAgain(endingAt: \.int_max)
+    static let contextStats = VersionedLayout<daf_context_statistics>("daf_context_statistics",
+                                                                      firstReleasedEndingAt: \.recompute_failures)
+        .releasedAgain(endingAt: \.evictions_after_plan)
+    static let entryInfo = VersionedLayout<daf_handle_information>("daf_handle_information",
+                                                                   firstReleasedEndingAt: \.packed_bytes)
+    // New in 0.2.0.
+    static let slotPlanInfo = VersionedLayout<daf_slot_plan_information>("daf_slot_plan_information",
+                                                                         firstReleasedEndingAt: \.sensitivity)
 }
 
 /// What every _init call does: `size` is the caller's sizeof (the _init_sized calls) or the

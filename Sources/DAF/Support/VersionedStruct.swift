@@ -13,15 +13,27 @@ let versionedStructSizeLimit = 4096
 /// never half read. When a version that appended fields ships, its size joins `released`.
 struct VersionedLayout<T> {
     let name: String
-    let released: [Int]
+    private(set) var released: [Int]
 
-    /// The struct as 0.1.0 declared it: everything up to and including `lastField`, rounded up
-    /// to the struct's alignment. The offsets are frozen, so this stays true after appends.
-    init<Field>(_ name: String, endingIn010 lastField: KeyPath<T, Field>) {
+    /// A struct first released with everything up to and including `lastField` (its size is
+    /// that field's end rounded up to the struct's alignment). Offsets are frozen, so this
+    /// stays true after appends.
+    init<Field>(_ name: String, firstReleasedEndingAt lastField: KeyPath<T, Field>) {
+        self.name = name
+        self.released = [Self.size(endingAt: lastField)]
+    }
+
+    /// The same struct with a later release that ended at `lastField`.
+    func releasedAgain<Field>(endingAt lastField: KeyPath<T, Field>) -> Self {
+        var later = self
+        later.released.append(Self.size(endingAt: lastField))
+        return later
+    }
+
+    private static func size<Field>(endingAt lastField: KeyPath<T, Field>) -> Int {
         let end = MemoryLayout<T>.offset(of: lastField)! + MemoryLayout<Field>.size
         let align = MemoryLayout<T>.alignment
-        self.name = name
-        self.released = [(end + align - 1) / align * align]
+        return (end + align - 1) / align * align
     }
 
     var known: Int { MemoryLayout<T>.size }
