@@ -26,6 +26,21 @@ def _is_parameter_like(t):
     return base is not None and base.is_leaf and base.requires_grad
 
 
+def _two_valued_scale(t):
+    """c if every value of t is 0 or c > 0 (a scaled mask), else None."""
+    lo, hi = torch.aminmax(t)
+    if lo.item() != 0 or not hi.item() > 0:
+        return None
+    return hi.item() if bool(((t == 0) | (t == hi)).all()) else None
+
+
+def _as_is(t):
+    """t kept by torch. A non-leaf comes back detached (same storage and version counter): an
+    output returned as it is would hold its own node through grad_fn, a cycle through C++ that
+    never frees the graph."""
+    return t.detach() if t.grad_fn is not None else t
+
+
 def _producer(t):
     node = t.grad_fn
     return type(node).__name__ if node is not None else "leaf"
@@ -137,18 +152,27 @@ class SavedActivations:
             if self._backward_seen or self._live == 0:
                 self._new_step()
             if _is_parameter_like(t) or t.layout != torch.strided or t.device.type != "cpu":
-                result = t
+                result = _as_is(t)
             else:
                 result = self._pack_activation(t)
-                self._count(t, kept=result is t)
+                kept = not isinstance(result, _Saved)
+                self._count(t, kept)
+                if kept:
+                    result = _as_is(result)
         self.pack_seconds += time.perf_counter() - start
         return result
 
     def _pack_activation(self, t):
         if t.numel() < self.min_numel:
             return t
-        if self.floats and (t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS):
-            return self._pack_float(t)
+        if t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS:
+            if self.kinds and t.grad_fn is None and not t.requires_grad:
+                scale = _two_valued_scale(t)
+                if scale is not None:  # e.g. a dropout mask, 0 or 1/(1-p): exact in 1 bit
+                    dtype = t.dtype  # (the decoder must not hold t itself)
+                    return self._pack_copy(t, t != 0, "mask", DTYPE_UINT8, dtype,
+                                           decode=lambda r: r.to(dtype) * scale)
+            return self._pack_float(t) if self.floats else t
         if t.dtype == torch.bool and self.kinds:
             return self._pack_storage(t, "mask", DTYPE_UINT8, None)
         if t.dtype == torch.int64 and self.kinds:
@@ -215,7 +239,7 @@ class SavedActivations:
             return t
         narrow = delta.to(torch.int32)
         return self._pack_copy(t, narrow, "integer", DTYPE_INT32, torch.int64,
-                               decode=base, int_range=(0, top))
+                               decode=lambda r: r.to(torch.int64) + base, int_range=(0, top))
 
     def _save(self, pointer, count, daf_dtype, slot, kind, int_range=(0, 0)):
         self.stored_tensors += 1
@@ -247,7 +271,7 @@ class SavedActivations:
         else:
             result = flat.as_strided(shape, stride, offset)
         if entry.decode is not None:
-            result = result.to(torch.int64) + entry.decode
+            result = entry.decode(result)
         elif result.dtype != entry.dtype:
             result = result.to(entry.dtype)
         self.unpack_seconds += time.perf_counter() - start
@@ -255,7 +279,7 @@ class SavedActivations:
 
     def _restore(self, entry):
         self.restores += 1
-        dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: entry.dtype, DTYPE_INT32: torch.int32}
+        dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
         flat = torch.empty(entry.count, dtype=dtype[entry.kind])
         self.ctx.restore_pointer(entry.handle, flat.data_ptr(), entry.count, entry.kind)
         return flat
@@ -300,7 +324,7 @@ class count_saved:
             if key not in self._seen:
                 self._seen[key] = storage
                 self.step_saved_bytes += storage.nbytes()
-        return t
+        return _as_is(t)
 
     def __enter__(self):
         self._hooks.__enter__()

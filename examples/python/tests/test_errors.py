@@ -46,7 +46,8 @@ def test_bad_saves_and_handles():
     with daf.Context(bits=4) as ctx:
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, x, bits=9)
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, x, importance=float("inf"))
-        expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([0, 1, 2], dtype=np.uint8), kind="mask")
+        # float masks hold exactly 0 and 1 (uint8 masks count any nonzero byte as 1)
+        expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([0, 1, 2], dtype=np.float32), kind="mask")
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([0, 300], dtype=np.int32),
                kind="integer", int_range=(0, 300))
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([5], dtype=np.int32), kind="integer",

@@ -109,11 +109,12 @@ def exact_hooks():
 def test_views_come_back_exactly_with_their_strides():
     hooks = exact_hooks()
     base = (torch.arange(64 * 48) % 256).float().reshape(64, 48)
-    four = (torch.arange(2 * 8 * 16 * 12) % 256).float().reshape(2, 8, 16, 12)
+    nhwc = (torch.arange(2 * 8 * 16 * 12) % 256).float().reshape(2, 16, 12, 8)
     views = [base, base.t(), base[:, 1:], base.reshape(8, 8, 48).transpose(0, 2),
-             four.contiguous(memory_format=torch.channels_last), four.permute(0, 2, 3, 1),
-             base[::3],  # a small part of its storage: saved as a copy of the view
-             base.view(-1)[5:200]]
+             nhwc.permute(0, 3, 1, 2),  # an NCHW tensor in channels-last memory
+             nhwc, nhwc[:, 1:, :, :].transpose(1, 2),
+             base.view(-1)[::3],  # a third of its storage: saved as a copy of the view
+             base.view(-1)[256:512]]
     for v in views:
         back = hooks._unpack(hooks._pack(v))
         assert torch.equal(back, v), v.shape
