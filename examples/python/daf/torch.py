@@ -7,7 +7,7 @@ import time
 import torch
 from torch.multiprocessing.reductions import StorageWeakRef
 
-from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context
+from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
 
 # Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
 NONNEGATIVE_PRODUCERS = frozenset({
@@ -24,14 +24,6 @@ def _is_parameter_like(t):
         return True
     base = t._base
     return base is not None and base.is_leaf and base.requires_grad
-
-
-def _two_valued_scale(t):
-    """c if every value of t is 0 or c > 0 (a scaled mask), else None."""
-    lo, hi = torch.aminmax(t)
-    if lo.item() != 0 or not hi.item() > 0:
-        return None
-    return hi.item() if bool(((t == 0) | (t == hi)).all()) else None
 
 
 def _as_is(t):
@@ -83,10 +75,12 @@ class SavedActivations:
     context: a daf.Context, or a dict of daf.Context options (default: automatic bits at
     avg_bits=2, one libdaf thread so that torch keeps its own). min_numel: smaller tensors stay
     in torch. kinds: bool masks and small-range int64 indices go to libdaf exactly. floats=False
-    stores only those lossless kinds (gradients then equal plain autograd's). Use it as
+    stores only those lossless kinds (gradients then equal plain autograd's). nonnegative: ReLU,
+    softmax and sigmoid outputs saved companded (DAF_KIND_NONNEGATIVE). Use it as
     `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop)."""
 
-    def __init__(self, context=None, min_numel=4096, kinds=True, floats=True, view_fraction=0.5):
+    def __init__(self, context=None, min_numel=4096, kinds=True, floats=True, nonnegative=True,
+                 view_fraction=0.5):
         if context is None:
             context = {}
         if isinstance(context, dict):
@@ -97,6 +91,7 @@ class SavedActivations:
         self.min_numel = int(min_numel)
         self.kinds = bool(kinds)
         self.floats = bool(floats)
+        self.nonnegative = bool(nonnegative)
         self.view_fraction = float(view_fraction)
         self._lock = threading.RLock()
         self._entries = {}
@@ -167,11 +162,9 @@ class SavedActivations:
             return t
         if t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS:
             if self.kinds and t.grad_fn is None and not t.requires_grad:
-                scale = _two_valued_scale(t)
-                if scale is not None:  # e.g. a dropout mask, 0 or 1/(1-p): exact in 1 bit
-                    dtype = t.dtype  # (the decoder must not hold t itself)
-                    return self._pack_copy(t, t != 0, "mask", DTYPE_UINT8, dtype,
-                                           decode=lambda r: r.to(dtype) * scale)
+                saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
+                if saved is not None:
+                    return saved
             return self._pack_float(t) if self.floats else t
         if t.dtype == torch.bool and self.kinds:
             return self._pack_storage(t, "mask", DTYPE_UINT8, None)
@@ -190,7 +183,7 @@ class SavedActivations:
 
     def _pack_float(self, t):
         kind = "float"
-        if self.kinds and _producer(t) in NONNEGATIVE_PRODUCERS:
+        if self.nonnegative and _producer(t) in NONNEGATIVE_PRODUCERS:
             kind = "nonnegative"
         if t.dtype != torch.float32:
             return self._pack_copy(t, t.to(torch.float32), kind, DTYPE_FLOAT32, t.dtype)
@@ -216,7 +209,8 @@ class SavedActivations:
         return _Saved(self, entry, (tuple(t.shape), t.stride(), t.storage_offset()))
 
     def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0)):
-        """Saves a dense copy of one view (a part of a larger storage, a converted dtype)."""
+        """Saves a dense copy of one view (a part of a larger storage, a converted dtype). Its
+        entry has one user and is never cached, so decode may change the restored buffer."""
         dense = dense.contiguous()
         slot = self._slot(t)
         handle = self._save(dense.data_ptr(), dense.numel(), daf_dtype, slot, kind, int_range)
@@ -225,21 +219,46 @@ class SavedActivations:
         self._live += 1
         return _Saved(self, entry, (tuple(t.shape), None, 0))
 
+    def _pack_scaled_mask(self, t):
+        """A constant whose values are all 0 or one c >= 1 (dropout's 0 or 1/(1-p)), saved as a
+        1-bit mask and c; None (nothing saved) otherwise. c is the largest of the first values,
+        and libdaf checks that t / c holds only 0 and 1 while it packs, so no pass over t is
+        spent on checking c. (t / c is exactly 1 only where t == c; it is 0 where
+        t == 0, and also for a subnormal t below c * 2^-150, the one value not kept exactly.)"""
+        flat = t.reshape(-1)
+        scale = float(flat[:4096].amax())
+        if scale == 0:  # all the first values are 0: one pass finds c
+            scale = float(flat.amax())
+        if not 1.0 <= scale < float("inf"):
+            return None
+        unit = t.to(torch.float32) / scale
+        try:
+            return self._pack_copy(t, unit, "mask", DTYPE_FLOAT32, t.dtype,
+                                   decode=lambda r: r.mul_(scale))
+        except Error as error:
+            if error.name != "DAF_E_INVALID_ARGUMENT":
+                raise
+            self.stored_tensors -= 1
+            return None
+
     def _pack_indices(self, t):
         """int64 indices (e.g. max-pool argmax positions) kept exactly: each value minus the
         smallest value at the same position over the leading dimensions (a small int64 tensor
         kept aside) must span at most 256 values; else t stays as it is."""
-        lead = tuple(range(t.dim() - 2)) if t.dim() > 2 else (0,) if t.dim() == 2 else ()
-        base = t.amin(dim=lead, keepdim=True) if lead else t.amin().reshape(())
-        if base.numel() * 16 > t.numel():
+        rows = t.dim() - 2 if t.dim() > 2 else 1 if t.dim() == 2 else 0
+        lead = 1
+        for n in t.shape[:rows]:
+            lead *= n
+        if lead < 16:
             return t
-        delta = t - base
-        top = int(delta.max())
-        if top > 255:
+        lo, hi = torch.aminmax(t.reshape(lead, -1), dim=0)  # one pass over t
+        top, low, high = int((hi - lo).max()), int(lo.min()), int(hi.max())
+        if top > 255 or low < -2 ** 31 or high >= 2 ** 31:  # then int32 holds every value
             return t
-        narrow = delta.to(torch.int32)
-        return self._pack_copy(t, narrow, "integer", DTYPE_INT32, torch.int64,
-                               decode=lambda r: r.to(torch.int64) + base, int_range=(0, top))
+        base = lo.view((1,) * rows + tuple(t.shape[rows:]))
+        delta = t.to(torch.int32).sub_(base.to(torch.int32))
+        return self._pack_copy(t, delta, "integer", DTYPE_INT32, torch.int64,
+                               decode=lambda r: torch.add(r, base), int_range=(0, top))
 
     def _save(self, pointer, count, daf_dtype, slot, kind, int_range=(0, 0)):
         self.stored_tensors += 1
@@ -272,7 +291,7 @@ class SavedActivations:
             result = flat.as_strided(shape, stride, offset)
         if entry.decode is not None:
             result = entry.decode(result)
-        elif result.dtype != entry.dtype:
+        if result.dtype != entry.dtype:
             result = result.to(entry.dtype)
         self.unpack_seconds += time.perf_counter() - start
         return result
@@ -280,7 +299,7 @@ class SavedActivations:
     def _restore(self, entry):
         self.restores += 1
         dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
-        flat = torch.empty(entry.count, dtype=dtype[entry.kind])
+        flat = torch.empty(entry.count, dtype=dtype[entry.kind])  # a mask as bool, or as 0.0/1.0
         self.ctx.restore_pointer(entry.handle, flat.data_ptr(), entry.count, entry.kind)
         return flat
 

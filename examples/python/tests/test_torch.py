@@ -150,12 +150,20 @@ def test_masks_indices_and_other_dtypes():
     indices = torch.arange(100).reshape(10, 10) * 4 + torch.randint(0, 4, (8, 4, 10, 10))
     wide = torch.randint(-10 ** 12, 10 ** 12, (5000,))
     half = torch.randn(3000, dtype=torch.float16)
-    for t in (mask, indices, wide):
+    dropout = (torch.rand(6000) < 0.7).float() / 0.7  # 0 or 1/0.7, as dropout's mask
+    dropout[:4096] = 0  # the scale is not among the first values: a pass finds it
+    dropout[4096] = 1 / 0.7
+    for t in (mask, indices, wide, dropout):
         back = hooks._unpack(hooks._pack(t))
         assert back.dtype == t.dtype and torch.equal(back, t)
     back = hooks._unpack(hooks._pack(half))
     assert back.dtype == torch.float16 and torch.allclose(back, half, atol=float(half.max() - half.min()) / 200)
-    assert hooks.stored_tensors == 3  # mask, indices (as small deltas), half; wide stayed as it is
+    not_a_mask = dropout.clone()
+    not_a_mask[-1] = 0.5  # one value off: saved as floats instead (within 8-bit error)
+    back = hooks._unpack(hooks._pack(not_a_mask))
+    assert torch.allclose(back, not_a_mask, atol=1.5 / 255)
+    # mask, indices (as small deltas), dropout's mask, half, the near-mask as floats; wide stayed
+    assert hooks.stored_tensors == 5
 
 
 def live(hooks):
