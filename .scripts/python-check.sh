@@ -2,9 +2,11 @@
 # SPDX-License-Identifier: MIT
 # python-check.sh — installs libdaf (release) under .build-release/prefix, then the daf Python
 # package (examples/python) into a fresh virtual environment, and runs its pytest suite. PyTorch
-# is installed (from PyPI) only with DAF_PYTHON_TORCH=1; without it the torch tests are skipped
-# with their reason. Prints pytest's summary line last. Needs python3 with venv and pip.
-# Usage: [DAF_PYTHON_TORCH=1] [DAF_SKIP_INSTALL=1] bash .scripts/python-check.sh
+# is installed only with DAF_PYTHON_TORCH=1 (pip's requirement DAF_TORCH_SPEC, default "torch",
+# e.g. a local CPU-only wheel's path: PyPI's default Linux torch pulls ~3 GB of CUDA wheels);
+# without it the torch tests are skipped with their reason. Prints pytest's summary line last.
+# Needs python3 with venv and pip.
+# Usage: [DAF_PYTHON_TORCH=1 [DAF_TORCH_SPEC=...]] [DAF_SKIP_INSTALL=1] bash .scripts/python-check.sh
 set -euo pipefail
 
 root="$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)"
@@ -28,7 +30,7 @@ pip=("$venv/bin/python" -m pip --disable-pip-version-check -q)
 "${pip[@]}" install "$root/examples/python[test]"
 if [ "${DAF_PYTHON_TORCH:-0}" = 1 ]; then
     start=$(date +%s)
-    "${pip[@]}" install torch
+    "${pip[@]}" install "${DAF_TORCH_SPEC:-torch}"
     say "torch installed in $(( $(date +%s) - start )) s"
 else
     say "DAF_PYTHON_TORCH is not 1: PyTorch is not installed, the daf.torch tests are skipped"

@@ -105,7 +105,7 @@ class Run:
                 self.hook_seconds.append(self.hooks.pack_seconds + self.hooks.unpack_seconds)
                 self.hook_tensors.append(self.hooks.packs + self.hooks.unpacks)
         self.rng_state = torch.get_rng_state()
-        return float(loss)
+        return loss.item()
 
     def accuracy(self, x, y):
         self.model.eval()

@@ -218,7 +218,7 @@ def test_automatic_bits_training_learns():
             optimizer.zero_grad()
             loss.backward()
             optimizer.step()
-            losses.append(float(loss))
+            losses.append(loss.item())
     x, y = batch(512)
     with torch.no_grad():
         accuracy = float((model(x).argmax(1) == y).float().mean())
