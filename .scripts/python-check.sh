@@ -42,6 +42,6 @@ set +e
 "$venv/bin/python" -m pytest -q -rs -p no:cacheprovider . >"$root/.build-python/pytest.log" 2>&1
 status=$?
 set -e
-grep -vE '^=+ .* in [0-9.]+s' "$root/.build-python/pytest.log" || true
-tail -n 1 "$root/.build-python/pytest.log"
+# Everything pytest said, its summary line (e.g. "45 passed, 1 skipped in 10.04s") last.
+cat "$root/.build-python/pytest.log"
 exit "$status"

@@ -1,6 +1,6 @@
 # SPDX-License-Identifier: MIT
 # daf: Python bindings of libdaf (quantized, bit-packed saved activations) over ctypes.
-# Pure Python; libdaf.so is found at run time (see load). daf.torch needs PyTorch, nothing else does.
+# Pure Python; libdaf.so is found at run time (see load). Only daf.torch needs PyTorch.
 from ._context import BITS_AUTO, Context, Error, library
 from ._library import LibraryNotFound, load
 

@@ -29,7 +29,7 @@ def library(path=None):
 
 
 class Error(Exception):
-    """A libdaf call failed: .status (negative int), .name ("DAF_E_..."), .detail (daf_last_error)."""
+    """A libdaf call failed: .status (negative), .name ("DAF_E_..."), .detail (daf_last_error)."""
 
     def __init__(self, call, status, name, detail):
         self.call, self.status, self.name, self.detail = call, status, name, detail
@@ -66,7 +66,8 @@ class Context:
         self._lib = lib = library(library_path)
         self._ctx = None
         opts, size = L.new_struct(L.Options)
-        _check(lib, None, "daf_options_init_sized", lib.daf_options_init_sized(ctypes.byref(opts), size))
+        _check(lib, None, "daf_options_init_sized",
+               lib.daf_options_init_sized(ctypes.byref(opts), size))
         opts.bits = BITS_AUTO if bits == "auto" else int(bits)
         opts.group_size = int(group_size)
         opts.rounding = _lookup(ROUNDING, rounding, "rounding")
@@ -74,7 +75,9 @@ class Context:
         opts.threads = int(threads)
         if isinstance(policy, str):
             policy = [policy]
-        opts.policy = sum(_lookup(POLICY, p, "policy") for p in policy) if not isinstance(policy, int) else policy
+        if not isinstance(policy, int):
+            policy = sum(_lookup(POLICY, p, "policy") for p in policy)
+        opts.policy = policy
         opts.budget_bytes = int(budget_bytes)
         opts.avg_bits = float(avg_bits)
         opts.min_bits, opts.max_bits = int(min_bits), int(max_bits)
@@ -140,7 +143,8 @@ class Context:
         if release and dtype == DTYPE_FLOAT32 and hasattr(self._lib, "daf_restore_release"):
             self._call("daf_restore_release", int(handle), ctypes.c_void_p(pointer), int(count))
             return
-        self._call("daf_restore_typed", int(handle), ctypes.c_void_p(pointer), int(count), int(dtype))
+        self._call("daf_restore_typed", int(handle), ctypes.c_void_p(pointer), int(count),
+                   int(dtype))
         if release:
             self.release(handle)
 
@@ -165,13 +169,15 @@ class Context:
             count = self.info(handle)["count"]
             out = np.empty(count if shape is None else shape, dtype=dtype)
         if out.dtype not in _NUMPY_DTYPE or not out.flags.c_contiguous or not out.flags.writeable:
-            raise TypeError("out must be a writeable C-contiguous float32, bool, uint8 or int32 array")
+            raise TypeError("out must be a writeable C-contiguous float32, bool, uint8 or "
+                            "int32 array")
         self.restore_pointer(handle, out.ctypes.data, out.size, _NUMPY_DTYPE[out.dtype], release)
         return out
 
     def restore_range(self, handle, first, count):
         out = np.empty(int(count), dtype=np.float32)
-        self._call("daf_restore_range", int(handle), int(first), int(count), out.ctypes.data_as(ctypes.c_void_p))
+        self._call("daf_restore_range", int(handle), int(first), int(count),
+                   out.ctypes.data_as(ctypes.c_void_p))
         return out
 
     def release(self, handle):

@@ -175,7 +175,8 @@ def load(path=None):
                 break  # an explicit choice that fails must not silently fall back elsewhere
             continue
         if not hasattr(lib, "daf_save_typed"):
-            attempts.append("%s: %s is libdaf older than 0.2.0 (no daf_save_typed)" % (where, candidate))
+            attempts.append("%s: %s is libdaf older than 0.2.0 (no daf_save_typed)"
+                            % (where, candidate))
             continue
         _declare(lib)
         lib.daf_loaded_from = candidate

@@ -12,8 +12,8 @@ from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
 # Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
 NONNEGATIVE_PRODUCERS = frozenset({
     "ReluBackward0", "ReluBackward1", "ThresholdBackward0", "ThresholdBackward1",
-    "SoftmaxBackward0", "SafeSoftmaxBackward0", "SigmoidBackward0", "SigmoidBackward1", "HardsigmoidBackward0",
-    "AbsBackward0",
+    "SoftmaxBackward0", "SafeSoftmaxBackward0", "SigmoidBackward0", "SigmoidBackward1",
+    "HardsigmoidBackward0", "AbsBackward0",
 })
 _CONVERTED_FLOATS = (torch.float16, torch.bfloat16, torch.float64)
 

@@ -153,6 +153,6 @@ def test_layouts_match_the_header(c_names, ours):
     for (hn, ht), (mn, mt) in zip(header, mine):
         assert hn == mn, (name, hn, mn)
         if ht in C_TYPES:
-            assert ctypes.sizeof(C_TYPES[ht]) == ctypes.sizeof(mt) and C_TYPES[ht]._type_ == mt._type_, (hn, ht)
+            assert C_TYPES[ht]._type_ == mt._type_, (hn, ht)
         else:
             assert ctypes.sizeof(mt) == ctypes.sizeof(ctypes.c_void_p), (hn, ht)  # pointers

@@ -26,7 +26,8 @@ def expect(status_name, function, *args, **kwargs):
     ({"group_size": 17}, "DAF_E_INVALID_ARGUMENT"), ({"group_size": 0}, "DAF_E_INVALID_ARGUMENT"),
     ({"threads": 100000}, "DAF_E_INVALID_ARGUMENT"), ({"policy": 64}, "DAF_E_INVALID_ARGUMENT"),
     ({"min_bits": 5, "max_bits": 3}, "DAF_E_INVALID_ARGUMENT"),
-    ({"avg_bits": -1.0}, "DAF_E_INVALID_ARGUMENT"), ({"avg_bits": float("nan")}, "DAF_E_INVALID_ARGUMENT"),
+    ({"avg_bits": -1.0}, "DAF_E_INVALID_ARGUMENT"),
+    ({"avg_bits": float("nan")}, "DAF_E_INVALID_ARGUMENT"),
     ({"policy": "spill", "spill_dir": "/nonexistent/dir"}, "DAF_E_INVALID_ARGUMENT"),
 ])
 def test_bad_options_raise(options, status):
@@ -47,7 +48,8 @@ def test_bad_saves_and_handles():
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, x, bits=9)
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, x, importance=float("inf"))
         # float masks hold exactly 0 and 1 (uint8 masks count any nonzero byte as 1)
-        expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([0, 1, 2], dtype=np.float32), kind="mask")
+        expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([0, 1, 2], dtype=np.float32),
+               kind="mask")
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([0, 300], dtype=np.int32),
                kind="integer", int_range=(0, 300))
         expect("DAF_E_INVALID_ARGUMENT", ctx.save, np.array([5], dtype=np.int32), kind="integer",
