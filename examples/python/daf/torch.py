@@ -1,0 +1,353 @@
+# SPDX-License-Identifier: MIT
+# daf.torch: PyTorch's saved-tensor hooks backed by a libdaf context (saved_activations), and a
+# counting-only twin (count_saved) that measures what plain autograd keeps. Not a model wrapper.
+import threading
+import time
+
+import torch
+from torch.multiprocessing.reductions import StorageWeakRef
+
+from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
+
+# Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
+NONNEGATIVE_PRODUCERS = frozenset({
+    "ReluBackward0", "ReluBackward1", "ThresholdBackward0", "ThresholdBackward1",
+    "SoftmaxBackward0", "SafeSoftmaxBackward0", "SigmoidBackward0", "SigmoidBackward1",
+    "HardsigmoidBackward0", "AbsBackward0",
+})
+_CONVERTED_FLOATS = (torch.float16, torch.bfloat16, torch.float64)
+
+
+def _is_parameter_like(t):
+    """A parameter (a leaf that requires grad) or a view of one: never stored by libdaf."""
+    if t.is_leaf and t.requires_grad:
+        return True
+    base = t._base
+    return base is not None and base.is_leaf and base.requires_grad
+
+
+def _as_is(t):
+    """t kept by torch. A non-leaf comes back detached (same storage and version counter): an
+    output returned as it is would hold its own node through grad_fn, a cycle through C++ that
+    never frees the graph."""
+    return t.detach() if t.grad_fn is not None else t
+
+
+def _producer(t):
+    node = t.grad_fn
+    return type(node).__name__ if node is not None else "leaf"
+
+
+def _storage_key(t):
+    storage = t.untyped_storage()
+    return storage, (storage.data_ptr(), t.dtype, t._version)
+
+
+class _Entry:
+    """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy."""
+    __slots__ = ("handle", "count", "dtype", "kind", "users", "cache", "unpacks_left", "key",
+                 "weak", "slot", "decode", "nbytes")
+
+    def __init__(self, handle, count, dtype, kind, key, weak, slot, decode, nbytes):
+        self.handle, self.count, self.dtype, self.kind = handle, count, dtype, kind
+        self.key, self.weak, self.slot, self.decode, self.nbytes = key, weak, slot, decode, nbytes
+        self.users, self.cache, self.unpacks_left = 0, None, 0
+
+
+class _Saved:
+    """What autograd holds instead of a tensor; its deletion (autograd freed the saved entry)
+    drops one user of the libdaf entry, and the last user releases it."""
+    __slots__ = ("hooks", "entry", "view")
+
+    def __init__(self, hooks, entry, view):
+        self.hooks, self.entry, self.view = hooks, entry, view
+        entry.users += 1
+
+    def __del__(self):
+        hooks = self.hooks
+        if hooks is not None:
+            hooks._drop(self.entry)
+
+
+class SavedActivations:
+    """Keeps every tensor autograd saves (above min_numel elements) in a libdaf context.
+
+    context: a daf.Context, or a dict of daf.Context options (default: automatic bits at
+    avg_bits=2, one libdaf thread so that torch keeps its own). min_numel: smaller tensors stay
+    in torch. kinds: bool masks and small-range int64 indices go to libdaf exactly. floats=False
+    stores only those lossless kinds (gradients then equal plain autograd's). nonnegative: ReLU,
+    softmax and sigmoid outputs saved companded (DAF_KIND_NONNEGATIVE). Use it as
+    `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop)."""
+
+    def __init__(self, context=None, min_numel=4096, kinds=True, floats=True, nonnegative=True,
+                 view_fraction=0.5):
+        if context is None:
+            context = {}
+        if isinstance(context, dict):
+            options = {"bits": "auto", "avg_bits": 2.0, "threads": 1}
+            options.update(context)
+            context = Context(**options)
+        self.ctx = context
+        self.min_numel = int(min_numel)
+        self.kinds = bool(kinds)
+        self.floats = bool(floats)
+        self.nonnegative = bool(nonnegative)
+        self.view_fraction = float(view_fraction)
+        self._lock = threading.RLock()
+        self._entries = {}
+        self._live = 0
+        self._backward_seen = True
+        self._slots = {}          # (position in step, signature) -> slot id
+        self._next_slot = 1
+        self._position = 0
+        self.reset_counters()
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
+
+    # --- counters -----------------------------------------------------------------------------
+    def reset_counters(self):
+        """Zeroes the cumulative counters (hook time, tensors, restores)."""
+        self.pack_seconds = self.unpack_seconds = 0.0
+        self.packs = self.unpacks = self.stored_tensors = self.restores = 0
+        self._step_seen = {}
+        self.step_saved_bytes = 0   # unique storages autograd saved this step (as plain torch)
+        self.step_kept_bytes = 0    # of those, kept as they are (parameters excluded from both)
+
+    def step_bytes(self):
+        """This step's saved bytes so far: (as plain torch keeps them, as stored now)."""
+        return self.step_saved_bytes, self.step_kept_bytes + self.ctx.stats()["live_packed_bytes"]
+
+    # --- the with block ---------------------------------------------------------------------
+    def __enter__(self):
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._hooks.__exit__(*exc)
+
+    # --- pack ---------------------------------------------------------------------------------
+    def _new_step(self):
+        self._position = 0
+        self._step_seen = {}
+        self.step_saved_bytes = self.step_kept_bytes = 0
+        self._backward_seen = False
+
+    def _count(self, t, kept):
+        storage = t.untyped_storage()
+        key = (storage.data_ptr(), t._version)
+        if key not in self._step_seen:
+            self._step_seen[key] = storage  # held for the step: the key stays unique
+            self.step_saved_bytes += storage.nbytes()
+            if kept:
+                self.step_kept_bytes += storage.nbytes()
+
+    def _pack(self, t):
+        start = time.perf_counter()
+        with self._lock:
+            self.packs += 1
+            if self._backward_seen or self._live == 0:
+                self._new_step()
+            if _is_parameter_like(t) or t.layout != torch.strided or t.device.type != "cpu":
+                result = _as_is(t)
+            else:
+                result = self._pack_activation(t)
+                kept = not isinstance(result, _Saved)
+                self._count(t, kept)
+                if kept:
+                    result = _as_is(result)
+        self.pack_seconds += time.perf_counter() - start
+        return result
+
+    def _pack_activation(self, t):
+        if t.numel() < self.min_numel:
+            return t
+        if t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS:
+            if self.kinds and t.grad_fn is None and not t.requires_grad:
+                saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
+                if saved is not None:
+                    return saved
+            return self._pack_float(t) if self.floats else t
+        if t.dtype == torch.bool and self.kinds:
+            return self._pack_storage(t, "mask", DTYPE_UINT8, None)
+        if t.dtype == torch.int64 and self.kinds:
+            return self._pack_indices(t)
+        return t
+
+    def _slot(self, t):
+        self._position += 1
+        signature = (self._position, _producer(t), tuple(t.shape), t.dtype)
+        slot = self._slots.get(signature)
+        if slot is None:
+            slot = self._slots[signature] = self._next_slot
+            self._next_slot += 1
+        return slot
+
+    def _pack_float(self, t):
+        kind = "float"
+        if self.nonnegative and _producer(t) in NONNEGATIVE_PRODUCERS:
+            kind = "nonnegative"
+        if t.dtype != torch.float32:
+            return self._pack_copy(t, t.to(torch.float32), kind, DTYPE_FLOAT32, t.dtype)
+        return self._pack_storage(t, kind, DTYPE_FLOAT32, None)
+
+    def _pack_storage(self, t, kind, daf_dtype, decode):
+        """Saves t's whole storage once per step and version; t comes back as a view of it."""
+        storage, key = _storage_key(t)
+        element = t.element_size()
+        count = storage.nbytes() // element
+        if t.numel() < self.view_fraction * count or storage.data_ptr() % element:
+            return self._pack_copy(t, t.contiguous(), kind, daf_dtype, t.dtype)
+        entry = self._entries.get(key)
+        if entry is not None and entry.weak.expired():
+            entry = None  # the address was reused by a new storage
+        if entry is None:
+            slot = self._slot(t)
+            handle = self._save(storage.data_ptr(), count, daf_dtype, slot, kind)
+            entry = _Entry(handle, count, t.dtype, daf_dtype, key, StorageWeakRef(storage), slot,
+                           decode, storage.nbytes())
+            self._entries[key] = entry
+            self._live += 1
+        return _Saved(self, entry, (tuple(t.shape), t.stride(), t.storage_offset()))
+
+    def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0)):
+        """Saves a dense copy of one view (a part of a larger storage, a converted dtype). Its
+        entry has one user and is never cached, so decode may change the restored buffer."""
+        dense = dense.contiguous()
+        slot = self._slot(t)
+        handle = self._save(dense.data_ptr(), dense.numel(), daf_dtype, slot, kind, int_range)
+        entry = _Entry(handle, dense.numel(), dtype, daf_dtype, None, None, slot, decode,
+                       t.numel() * t.element_size())
+        self._live += 1
+        return _Saved(self, entry, (tuple(t.shape), None, 0))
+
+    def _pack_scaled_mask(self, t):
+        """A constant whose values are all 0 or one c >= 1 (dropout's 0 or 1/(1-p)), saved as a
+        1-bit mask and c; None (nothing saved) otherwise. c is the largest of the first values,
+        and libdaf checks that t / c holds only 0 and 1 while it packs, so no pass over t is
+        spent on checking c. (t / c is exactly 1 only where t == c; it is 0 where
+        t == 0, and also for a subnormal t below c * 2^-150, the one value not kept exactly.)"""
+        flat = t.reshape(-1)
+        scale = float(flat[:4096].amax())
+        if scale == 0:  # all the first values are 0: one pass finds c
+            scale = float(flat.amax())
+        if not 1.0 <= scale < float("inf"):
+            return None
+        unit = t.to(torch.float32) / scale
+        try:
+            return self._pack_copy(t, unit, "mask", DTYPE_FLOAT32, t.dtype,
+                                   decode=lambda r: r.mul_(scale))
+        except Error as error:
+            if error.name != "DAF_E_INVALID_ARGUMENT":
+                raise
+            self.stored_tensors -= 1
+            return None
+
+    def _pack_indices(self, t):
+        """int64 indices (e.g. max-pool argmax positions) kept exactly: each value minus the
+        smallest value at the same position over the leading dimensions (a small int64 tensor
+        kept aside) must span at most 256 values; else t stays as it is."""
+        rows = t.dim() - 2 if t.dim() > 2 else 1 if t.dim() == 2 else 0
+        lead = 1
+        for n in t.shape[:rows]:
+            lead *= n
+        if lead < 16:
+            return t
+        lo, hi = torch.aminmax(t.reshape(lead, -1), dim=0)  # one pass over t
+        top, low, high = int((hi - lo).max()), int(lo.min()), int(hi.max())
+        if top > 255 or low < -2 ** 31 or high >= 2 ** 31:  # then int32 holds every value
+            return t
+        base = lo.view((1,) * rows + tuple(t.shape[rows:]))
+        delta = t.to(torch.int32).sub_(base.to(torch.int32))
+        return self._pack_copy(t, delta, "integer", DTYPE_INT32, torch.int64,
+                               decode=lambda r: torch.add(r, base), int_range=(0, top))
+
+    def _save(self, pointer, count, daf_dtype, slot, kind, int_range=(0, 0)):
+        self.stored_tensors += 1
+        bits = 0 if kind in ("float", "nonnegative") else 8
+        return self.ctx.save_pointer(pointer, count, daf_dtype, bits=bits, slot=slot, kind=kind,
+                                     int_range=int_range)
+
+    # --- unpack -------------------------------------------------------------------------------
+    def _unpack(self, saved):
+        if not isinstance(saved, _Saved):
+            return saved
+        start = time.perf_counter()
+        with self._lock:
+            self.unpacks += 1
+            self._backward_seen = True
+            entry = saved.entry
+            flat = entry.cache
+            if flat is None:
+                flat = self._restore(entry)
+                if entry.users > 1:  # others will unpack the same entry in this backward
+                    entry.cache, entry.unpacks_left = flat, entry.users
+            if entry.cache is not None:
+                entry.unpacks_left -= 1
+                if entry.unpacks_left <= 0:
+                    entry.cache = None
+        shape, stride, offset = saved.view
+        if stride is None:
+            result = flat.view(shape)
+        else:
+            result = flat.as_strided(shape, stride, offset)
+        if entry.decode is not None:
+            result = entry.decode(result)
+        if result.dtype != entry.dtype:
+            result = result.to(entry.dtype)
+        self.unpack_seconds += time.perf_counter() - start
+        return result
+
+    def _restore(self, entry):
+        self.restores += 1
+        dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
+        flat = torch.empty(entry.count, dtype=dtype[entry.kind])  # a mask as bool, or as 0.0/1.0
+        self.ctx.restore_pointer(entry.handle, flat.data_ptr(), entry.count, entry.kind)
+        return flat
+
+    # --- release ------------------------------------------------------------------------------
+    def _drop(self, entry):
+        with self._lock:
+            entry.users -= 1
+            if entry.users > 0:
+                return
+            entry.cache = None
+            if entry.key is not None and self._entries.get(entry.key) is entry:
+                del self._entries[entry.key]
+            self._live -= 1
+            if self.ctx._ctx is not None:
+                self.ctx.release(entry.handle)
+
+
+def saved_activations(context=None, **kwargs):
+    """`with daf.torch.saved_activations():` — autograd's saved tensors go to libdaf.
+    See SavedActivations for the arguments."""
+    return SavedActivations(context, **kwargs)
+
+
+class count_saved:
+    """Counting-only hooks: what plain autograd keeps, per unique storage (parameters excluded),
+    counted exactly as SavedActivations counts it. Tensors are returned untouched."""
+
+    def __init__(self):
+        self.step_saved_bytes = 0
+        self._seen = {}
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, lambda t: t)
+
+    def new_step(self):
+        self.step_saved_bytes = 0
+        self._seen = {}
+
+    def _pack(self, t):
+        if not _is_parameter_like(t) and t.layout == torch.strided:
+            storage = t.untyped_storage()
+            key = (storage.data_ptr(), t._version)
+            if key not in self._seen:
+                self._seen[key] = storage
+                self.step_saved_bytes += storage.nbytes()
+        return _as_is(t)
+
+    def __enter__(self):
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._hooks.__exit__(*exc)

@@ -1,0 +1,180 @@
+#!/usr/bin/env python3
+# SPDX-License-Identifier: MIT
+# PyTorch's usual small MNIST CNN on Fashion-MNIST, plain and with one daf.torch line, in lockstep
+# from the same seed (same weights, batches and dropout). A measurement example, not a trainer.
+import argparse
+import gzip
+import json
+import os
+import statistics
+import sys
+import time
+
+import numpy as np
+import torch
+import torch.nn as nn
+import torch.nn.functional as F
+
+import daf
+import daf.torch
+
+DATA = "/usr/share/datasets/fashion-mnist"  # Debian package dataset-fashion-mnist
+MEAN, STD = 0.2860, 0.3530                  # Fashion-MNIST training-set pixel mean and std
+
+
+class Net(nn.Module):
+    """The CNN of PyTorch's MNIST example: two 3x3 convolutions, max-pool, dropout, two linears."""
+
+    def __init__(self):
+        super().__init__()
+        self.conv1 = nn.Conv2d(1, 32, 3, 1)
+        self.conv2 = nn.Conv2d(32, 64, 3, 1)
+        self.dropout1 = nn.Dropout(0.25)
+        self.dropout2 = nn.Dropout(0.5)
+        self.fc1 = nn.Linear(9216, 128)
+        self.fc2 = nn.Linear(128, 10)
+
+    def forward(self, x):
+        x = F.relu(self.conv1(x))
+        x = F.relu(self.conv2(x))
+        x = self.dropout1(F.max_pool2d(x, 2))
+        x = self.dropout2(F.relu(self.fc1(torch.flatten(x, 1))))
+        return F.log_softmax(self.fc2(x), dim=1)
+
+
+def read_idx(path):
+    with gzip.open(path, "rb") as f:
+        data = f.read()
+    dims = data[3]
+    shape = [int.from_bytes(data[4 + 4 * i: 8 + 4 * i], "big") for i in range(dims)]
+    return np.frombuffer(data, dtype=np.uint8, offset=4 + 4 * dims).reshape(shape)
+
+
+def load(root, split):
+    images = read_idx(os.path.join(root, "%s-images-idx3-ubyte.gz" % split))
+    labels = read_idx(os.path.join(root, "%s-labels-idx1-ubyte.gz" % split))
+    x = (torch.from_numpy(images.astype(np.float32)) / 255.0 - MEAN) / STD
+    return x.unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
+
+
+class Run:
+    """One model with its optimizer and its own dropout random stream."""
+
+    def __init__(self, mode, seed, args):
+        torch.manual_seed(seed)
+        self.mode, self.model = mode, Net()
+        self.optimizer = torch.optim.Adadelta(self.model.parameters(), lr=args.lr)
+        self.rng_state = torch.get_rng_state()
+        self.step_seconds, self.saved, self.stored = [], 0, 0
+        self.hook_seconds, self.hook_tensors = [], []
+        if mode == "daf":
+            options = {"bits": "auto", "avg_bits": args.avg_bits, "threads": args.daf_threads}
+            if args.bits:
+                options = {"bits": args.bits, "threads": args.daf_threads}
+            self.hooks = daf.torch.saved_activations(options)
+        else:
+            self.hooks = daf.torch.count_saved()
+
+    def step(self, x, y, measure):
+        torch.set_rng_state(self.rng_state)
+        self.model.train()
+        start = time.perf_counter()
+        hooked = self.mode == "daf" or measure
+        if hooked:
+            if self.mode == "daf":
+                self.hooks.reset_counters()
+            else:
+                self.hooks.new_step()
+            with self.hooks:  # the one line a user adds
+                loss = F.nll_loss(self.model(x), y)
+        else:
+            loss = F.nll_loss(self.model(x), y)
+        if measure:
+            if self.mode == "daf":
+                saved, stored = self.hooks.step_bytes()
+            else:
+                saved = stored = self.hooks.step_saved_bytes
+            self.saved, self.stored = max(self.saved, saved), max(self.stored, stored)
+        self.optimizer.zero_grad(set_to_none=True)
+        loss.backward()
+        self.optimizer.step()
+        elapsed = time.perf_counter() - start
+        if not measure:
+            self.step_seconds.append(elapsed)
+            if self.mode == "daf":
+                self.hook_seconds.append(self.hooks.pack_seconds + self.hooks.unpack_seconds)
+                self.hook_tensors.append(self.hooks.packs + self.hooks.unpacks)
+        self.rng_state = torch.get_rng_state()
+        return loss.item()
+
+    def accuracy(self, x, y):
+        self.model.eval()
+        correct = 0
+        with torch.no_grad():
+            for i in range(0, len(x), 1000):
+                correct += int((self.model(x[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum())
+        return 100.0 * correct / len(x)
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__)
+    parser.add_argument("--data", default=DATA)
+    parser.add_argument("--steps", type=int, default=600)
+    parser.add_argument("--batch", type=int, default=64)
+    parser.add_argument("--lr", type=float, default=1.0)
+    parser.add_argument("--seed", type=int, default=1)
+    parser.add_argument("--avg-bits", type=float, default=2.0, help="daf target (automatic bits)")
+    parser.add_argument("--bits", type=int, default=0, help="fixed width instead of automatic bits")
+    parser.add_argument("--daf-threads", type=int, default=1)
+    parser.add_argument("--measure-every", type=int, default=50,
+                        help="every n-th step's saved bytes are counted (that step is not timed)")
+    parser.add_argument("--modes", default="fp32,daf")
+    parser.add_argument("--json", action="store_true")
+    args = parser.parse_args()
+
+    train_x, train_y = load(args.data, "train")
+    test_x, test_y = load(args.data, "t10k")
+    runs = [Run(mode, args.seed, args) for mode in args.modes.split(",")]
+    order = np.random.default_rng(args.seed).permutation
+    perm, at = order(len(train_x)), 0
+    log = sys.stderr if args.json else sys.stdout
+    for step in range(1, args.steps + 1):
+        if at + args.batch > len(perm):
+            perm, at = order(len(train_x)), 0
+        index = torch.from_numpy(perm[at:at + args.batch])
+        at += args.batch
+        x, y = train_x[index], train_y[index]
+        # Bytes are counted once the planner has a plan (it plans from the second step on).
+        measure = step % args.measure_every == 0
+        # Lockstep, alternating which run goes first, so both see the same machine load.
+        for run in (runs if step % 2 else runs[::-1]):
+            loss = run.step(x, y, measure)
+            if step % 100 == 0:
+                print("step %4d %-4s loss %.4f" % (step, run.mode, loss), file=log)
+
+    report = []
+    for run in runs:
+        report.append({
+            "mode": run.mode, "steps": args.steps,
+            "test_accuracy": round(run.accuracy(test_x, test_y), 2),
+            "saved_unique_fp32_bytes": run.saved, "stored_bytes": run.stored,
+            "step_ms_median": round(1000 * statistics.median(run.step_seconds), 3),
+        })
+    for run, row in zip(runs, report):
+        line = "%-4s acc %.2f %%  saved %d B  stored %d B (%.1fx)  step %.2f ms" % (
+            run.mode, row["test_accuracy"], row["saved_unique_fp32_bytes"], row["stored_bytes"],
+            row["saved_unique_fp32_bytes"] / max(row["stored_bytes"], 1), row["step_ms_median"])
+        if run.hook_seconds:
+            tensors = statistics.median(run.hook_tensors)
+            hook_ms = 1000 * statistics.median(run.hook_seconds)
+            line += "  hooks %.2f ms/step, %.1f us per pack or unpack (%d per step)" % (
+                hook_ms, 1000 * hook_ms / max(tensors, 1), tensors)
+            stats = run.hooks.ctx.stats()
+            line += "  libdaf plans %d" % stats["plans"]
+        print(line, file=log)
+    if args.json:
+        print(json.dumps({"runs": report}))
+
+
+if __name__ == "__main__":
+    main()
