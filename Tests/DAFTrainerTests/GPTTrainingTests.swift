@@ -92,13 +92,16 @@ struct GPTTrainingTests {
             #expect(safe == (kept ? 8 : 2) && probabilities == (role.kind == .probabilities ? 8 : 2) && uniform == 3,
                     "\(role.name): \(safe), \(probabilities), \(uniform)")
             #expect(try WidthPlan(bits: 2, widths: .safe).parameters(for: role).bits == (kept ? 8 : 0))
+            // Automatic bits: the planner chooses every width but the probabilities', which keep 8.
+            let automatic = try WidthPlan(bits: 2, widths: .safe, automatic: true).parameters(for: role).bits
+            #expect(automatic == (role.kind == .probabilities ? 8 : DAF_BITS_AUTO), "\(role.name): \(automatic)")
         }
         #expect(Set(model.allRoles.map(\.slot)) == Set([0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21, 32, 33]))
     }
 
     @Test("automatic bits: every tensor reports its sensitivity and gets a planned width; learns as fp32 within the target's bytes")
     func automatic() throws {
-        let steps = 60, target = 3.0
+        let steps = 60, target = 4.0
         let runs = try GPTTrainer(text: fortunes.get(), configs: [shortGPTConfig(.fp32, steps: steps),
                                                                   shortGPTConfig(.daf, steps: steps, averageBits: target)]).run()
         let (fp32, auto) = (runs[0], runs[1])
@@ -112,11 +115,12 @@ struct GPTTrainingTests {
         #expect(Set(auto.plan.map(\.bits)).count > 1, "one width for every tensor: \(auto.plan.map(\.bits))")
         let (l32, lauto) = (fp32.language!.validationLoss, auto.language!.validationLoss)
         #expect(abs(lauto - l32) < 0.1, "auto \(target): \(lauto), fp32 \(l32)")
-        // The plan's bytes (group tables and headers included) hold the target; the first step,
-        // before any plan, saves every tensor at floor(target) bits.
+        // The plan's bytes (group tables and headers included) hold the target. In this tiny GPT
+        // the probabilities, kept at 8 bits, are 30 % of the values; the first step, before any
+        // plan, saves the other tensors at floor(target) bits.
         let planned = auto.plan.reduce(0) { $0 + $1.bytes }
         #expect(Double(planned) <= Double(fp32.savedPeakBytes) * target / 32, "plan \(planned) bytes, fp32 \(fp32.savedPeakBytes)")
-        #expect(auto.savedPeakBytes < fp32.savedPeakBytes / 8, "auto peak \(auto.savedPeakBytes), fp32 \(fp32.savedPeakBytes)")
+        #expect(auto.savedPeakBytes < fp32.savedPeakBytes / 5, "auto peak \(auto.savedPeakBytes), fp32 \(fp32.savedPeakBytes)")
         #expect(fp32.plan.isEmpty && fp32.widths.isEmpty)
     }
 

@@ -3,7 +3,7 @@
 // order. Fields that do not apply (group and rounding of an fp32 run; policy and budget of a run
 // without a budget; bits of an automatic run, avg_bits of a fixed one; the plan of an fp32 run;
 // the GPT's test accuracy) are null. GPT rows add "model" first and the language-model figures
-// last.
+// last. Each plan entry: tensor, bits, group, bytes, and the planner's sensitivity weight.
 
 public enum RunJSON {
     public static func render(_ runs: [RunResult]) -> String {
@@ -42,7 +42,8 @@ public enum RunJSON {
     }
 
     static func planObject(_ p: PlanEntry) -> String {
-        "{\"tensor\": \(quoted(p.tensor)), \"bits\": \(p.bits), \"group\": \(p.group), \"bytes\": \(p.bytes)}"
+        "{\"tensor\": \(quoted(p.tensor)), \"bits\": \(p.bits), \"group\": \(p.group), \"bytes\": \(p.bytes), "
+            + "\"sensitivity\": \(p.sensitivity.isFinite ? String(p.sensitivity) : "null")}"
     }
 
     static func quoted(_ s: String) -> String { "\"" + s + "\"" } // our strings need no escapes

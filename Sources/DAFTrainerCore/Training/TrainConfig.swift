@@ -38,7 +38,7 @@ public struct GPTSettings: Sendable {
     public var textDirectory = FortuneText.defaultDirectory
     /// daf-train --model gpt's target for automatic bits (average bits per saved value, group
     /// tables included), chosen from the measurements in the trainer's README.
-    public static let defaultAverageBits = 3.0
+    public static let defaultAverageBits = 2.9
 
     public init() {}
 }
