@@ -64,7 +64,7 @@ let package = Package(
         .target(
             name: "DAF",
             dependencies: ["CDAF", "DAFPlatform"] + avx512Dependencies,
-            exclude: ["Exports/libdaf.map"],
+            exclude: ["Exports/libdaf.map", "Plan/README.md"],
             swiftSettings: [.enableExperimentalFeature("CImplementation")] + kernelFlags + releaseChecks
         ),
     ] + avx512Targets + [
@@ -72,7 +72,8 @@ let package = Package(
         .target(name: "BenchBaselines", cSettings: baselineFlags),
         .executableTarget(
             name: "daf-bench",
-            dependencies: ["DAF", "CDAF", "BenchBaselines", .product(name: "ArgumentParser", package: "swift-argument-parser")]
+            dependencies: ["DAF", "CDAF", "BenchBaselines", .product(name: "ArgumentParser", package: "swift-argument-parser")],
+            exclude: ["README.md"]
         ),
         // System libraries for the trainer: OpenBLAS (cblas_sgemm) and zlib (gzipped IDX files).
         .systemLibrary(name: "COpenBLAS", path: "Sources/COpenBLAS",
@@ -84,6 +85,7 @@ let package = Package(
         .target(
             name: "DAFTrainerCore",
             dependencies: ["CDAF", "DAF", "COpenBLAS", "CZlib"],
+            exclude: ["README.md"],
             swiftSettings: [.unsafeFlags(["-O"], .when(configuration: .debug)),
                             .unsafeFlags(["-Ounchecked"], .when(configuration: .release))]
         ),
