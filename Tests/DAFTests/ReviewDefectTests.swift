@@ -28,6 +28,8 @@ struct ReviewDefectTests {
         #expect(name(daf_restore_range(c.ctx, released, 0, 8, nil)) == "DAF_E_UNKNOWN_HANDLE")
         #expect(name(daf_restore_range(c.ctx, released, 0, sizeMax, nil)) == "DAF_E_UNKNOWN_HANDLE")
         #expect(name(daf_set_importance(c.ctx, released, .nan)) == "DAF_E_UNKNOWN_HANDLE")
+        #expect(name(daf_restore_typed(c.ctx, released, nil, 64, DAF_DTYPE_UINT8.rawValue)) == "DAF_E_UNKNOWN_HANDLE")
+        #expect(name(daf_restore_typed(c.ctx, released, nil, 64, 99)) == "DAF_E_UNKNOWN_HANDLE")
         // A live handle: the later argument's own status.
         let (_, live) = c.save(values)
         #expect(name(daf_restore(c.ctx, live, nil, 64)) == "DAF_E_NULL_ARGUMENT")
@@ -64,6 +66,8 @@ struct ReviewDefectTests {
         let c = TestContext()
         #expect(name(daf_save(c.ctx, nil, sizeMax, nil, &handle)) == "DAF_E_NULL_ARGUMENT")
         #expect(name(daf_save_async(c.ctx, nil, sizeMax, nil, &handle)) == "DAF_E_NULL_ARGUMENT")
+        #expect(name(daf_save_typed(c.ctx, nil, sizeMax, 99, nil, &handle)) == "DAF_E_NULL_ARGUMENT")
+        #expect(name(daf_save_typed(c.ctx, nil, 0, 99, nil, &handle)) == "DAF_E_INVALID_ARGUMENT")
         // With a pointer, the count's own status.
         let one: [Float] = [1]
         #expect(name(daf_packed_size(one, sizeMax, nil, &size)) == "DAF_E_OVERFLOW")

@@ -59,6 +59,15 @@ func checkedFloats<P: _Pointer>(_ pointer: P?, count: Int, _ name: String) throw
     return try checkedCount(count, "count")
 }
 
+/// An array of `type` elements and its count: non-NULL unless the count is 0, then the count
+/// (at most 2^58), and 4-byte aligned for float and int32 elements.
+func checkedElements(_ pointer: UnsafeRawPointer?, count: Int, type: ElementType, _ name: String) throws(DAFError) -> Int {
+    if pointer == nil && count != 0 { throw .null(name) }
+    let count = try checkedCount(count, "count")
+    if type != .uint8 { try checkFloats(pointer?.assumingMemoryBound(to: Float.self), count: count, name) }
+    return count
+}
+
 /// A float array argument: non-NULL unless count is 0, and 4-byte aligned.
 func checkFloats<P: _Pointer>(_ pointer: P?, count: Int, _ name: String) throws(DAFError) {
     guard let pointer else {

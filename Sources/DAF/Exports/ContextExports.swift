@@ -72,12 +72,7 @@ struct SaveArguments {
 
     init(_ src: UnsafeRawPointer?, _ count: Int, dtype: ElementType = .float32, _ params: UnsafePointer<daf_save_params>?,
          _ outHandle: UnsafeMutablePointer<daf_handle>?) throws(DAFError) {
-        if dtype == .uint8 {
-            if src == nil && count != 0 { throw .null("src") }
-            self.count = try checkedCount(count, "count")
-        } else {
-            self.count = try checkedFloats(src?.assumingMemoryBound(to: Float.self), count: count, "src")
-        }
+        self.count = try checkedElements(src, count: count, type: dtype, "src")
         let p = try readOptional(params, defaults: defaultSaveParams, layout: StructLayouts.saveParams)
         guard p.bits == 0 || p.bits == DAF_BITS_AUTO || QuantSpec.isValid(bits: p.bits) else {
             throw .invalid("daf_save_params.bits is \(p.bits); allowed 0 (context default), 1...8 or DAF_BITS_AUTO (255)")
@@ -122,7 +117,7 @@ public func daf_wait(_ ctx: OpaquePointer?, _ handle: daf_handle) -> Int32 {
 
 /// Checks of the arguments that follow a handle: when one fails, an unknown handle is reported
 /// first (daf.h: arguments in parameter order), without a lookup on the successful path.
-private func afterHandle<T>(_ store: ActivationStore, _ handle: daf_handle,
+func afterHandle<T>(_ store: ActivationStore, _ handle: daf_handle,
                             _ check: () throws(DAFError) -> T) throws(DAFError) -> T {
     do throws(DAFError) {
         return try check()

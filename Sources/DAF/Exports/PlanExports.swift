@@ -8,9 +8,11 @@ public func daf_save_typed(_ ctx: OpaquePointer?, _ src: UnsafeRawPointer?, _ co
                            _ params: UnsafePointer<daf_save_params>?, _ outHandle: UnsafeMutablePointer<daf_handle>?) -> Int32 {
     outHandle?.pointee = 0
     return withContext(ctx) { store throws(DAFError) in
-        let checkedCount = try checkedCount(count, "count")
+        // In parameter order: src against its count, the count, the dtype (alignment needs it).
+        if src == nil && count != 0 { throw .null("src") }
+        _ = try checkedCount(count, "count")
         let type = try ElementType(checking: dtype)
-        let a = try SaveArguments(src, checkedCount, dtype: type, params, outHandle)
+        let a = try SaveArguments(src, count, dtype: type, params, outHandle)
         a.out.pointee = try store.save(src, count: a.count, dtype: type, request: a.request)
     }
 }
@@ -19,12 +21,12 @@ public func daf_save_typed(_ ctx: OpaquePointer?, _ src: UnsafeRawPointer?, _ co
 public func daf_restore_typed(_ ctx: OpaquePointer?, _ handle: daf_handle, _ dst: UnsafeMutableRawPointer?, _ count: Int,
                               _ dtype: UInt32) -> Int32 {
     withContext(ctx) { store throws(DAFError) in
-        let count = try checkedCount(count, "count")
-        let type = try ElementType(checking: dtype)
-        if type == .uint8 {
-            if dst == nil && count > 0 { throw .null("dst") }
-        } else {
-            try checkFloats(dst?.assumingMemoryBound(to: Float.self), count: count, "dst")
+        // In parameter order: the handle, dst against its count, the count, the dtype.
+        let (count, type) = try afterHandle(store, handle) { () throws(DAFError) -> (Int, ElementType) in
+            if dst == nil && count != 0 { throw .null("dst") }
+            _ = try checkedCount(count, "count")
+            let type = try ElementType(checking: dtype)
+            return (try checkedElements(dst.map { UnsafeRawPointer($0) }, count: count, type: type, "dst"), type)
         }
         try store.restoreTyped(handle, into: dst, count: count, dtype: type)
     }
