@@ -262,6 +262,45 @@ struct KindAndSlotTests {
         #expect(s.plan_target_bytes > 0 && s.plan_target_bytes <= budget)
     }
 
+    @Test("with avg_bits and a policy that loses nothing (spill), a budget moves bytes, not widths")
+    func exactPolicyBudgetKeepsThePlan() throws {
+        let spill = SpillDirectory()
+        defer { #expect(spill.removeEmpty()) }
+        let directory = strdup(spill.path)
+        defer { free(directory) }
+        let budget: UInt64 = 48 << 10
+        do {
+            let budgeted = PlanContext {
+                ($0.budget_bytes, $0.page_size, $0.policy) = (budget, 4096, UInt32(DAF_POLICY_SPILL.rawValue))
+                ($0.bits, $0.avg_bits, $0.spill_dir) = (DAF_BITS_AUTO, 3, UnsafePointer(directory))
+            }
+            let unbudgeted = PlanContext { ($0.bits, $0.avg_bits) = (DAF_BITS_AUTO, 3) }
+            var rng = SeededGenerator(seed: 9)
+            for _ in 0..<6 {
+                var saved: [(daf_handle, daf_handle, Int)] = []
+                for slot in UInt32(1)...4 {
+                    let count = 40_000 + Int(slot) * 997
+                    let values = (0..<count).map { _ in Float.random(in: -1...1, using: &rng) * Float(slot * slot) }
+                    let (s1, h1) = budgeted.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
+                    let (s2, h2) = unbudgeted.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
+                    try #require(s1 == 0 && s2 == 0, "\(String(cString: daf_last_error(budgeted.ctx)))")
+                    saved.append((h1, h2, count))
+                }
+                for (h1, h2, count) in saved.reversed() {
+                    let a = budgeted.restore(h1, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                    let b = unbudgeted.restore(h2, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                    #expect(a.0 == 0 && b.0 == 0 && a.1.map(\.bitPattern) == b.1.map(\.bitPattern))
+                    _ = daf_release(budgeted.ctx, h1)
+                    _ = daf_release(unbudgeted.ctx, h2)
+                }
+            }
+            let s = budgeted.stats, u = unbudgeted.stats
+            #expect(s.plan_target_bytes == u.plan_target_bytes && s.plan_target_bytes > budget)
+            #expect(s.evictions_spill > 0 && s.pool_peak_capacity_bytes <= budget)
+            #expect((1...4).allSatisfy { budgeted.plan(UInt32($0)).bits == unbudgeted.plan(UInt32($0)).bits })
+        }
+    }
+
     @Test("bad arguments of the new calls get their statuses and a detail message")
     func badArguments() {
         let context = PlanContext()
