@@ -915,8 +915,10 @@ const char *daf_last_error(const daf_context *ctx);
  *    values are small. In a group whose smallest value is 0, a positive value never comes back
  *    as 0 (one too small for the first nonzero code gets that code), so a ReLU mask taken from
  *    the restored tensor is exact (with stochastic rounding at 1 bit, all but a 2^-16 chance;
- *    and until DAF_POLICY_DEGRADE re-quantizes it). Bits, rounding and automatic bits apply as
- *    for floats.
+ *    and until DAF_POLICY_DEGRADE re-quantizes it). At 1 bit, such a group's one nonzero level
+ *    is the mean of its positive values, not their maximum: each positive value comes back as
+ *    that mean (the group's sum is kept; a value's error is at most the group's maximum). Bits,
+ *    rounding and automatic bits apply as for floats.
  *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8 or int32, any nonzero one counting
  *    as 1), stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
  *  - DAF_KIND_INTEGER: integers in [int_min, int_max] (int_max - int_min <= 255), e.g. max-pool

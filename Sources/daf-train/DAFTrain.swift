@@ -39,8 +39,8 @@ struct DAFTrain: ParsableCommand {
 
     @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities and the final layer norm's input at 8 bits, probabilities only the probabilities, uniform none.")
     var widths = Widths.safe
-    @Option(name: .customLong("kept-bits"), help: "gpt: the width of the tensors a plan keeps: softmax probabilities (under --bits auto too) and, with --widths safe, the final layer norm's input. 1...8.")
-    var keptBits = TrainConfig().keptBits
+    @Option(name: .customLong("kept-bits"), help: "gpt: the width of the tensors a plan keeps, 1...8: softmax probabilities (under --bits auto too) and, with --widths safe, the final layer norm's input. Default: 8 at a fixed --bits, 4 with --bits auto.")
+    var keptBits: Int?
 
     @Option(name: .customLong("avg-bits"), help: "Target of --bits auto: average bits per saved value, group tables included; a list such as 1.75,2.5 trains one automatic run per entry. Default: cnn 2, gpt \(GPTSettings.defaultAverageBits).")
     var avgBits: AverageBits?
@@ -115,7 +115,7 @@ struct DAFTrain: ParsableCommand {
         guard targetList.values.allSatisfy({ $0 > 0 && $0 <= 32 }) else { throw ValidationError("--avg-bits must be in (0, 32]") }
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
         guard (0...8).contains(degradeFloor) else { throw ValidationError("--degrade-floor must be 0...8") }
-        guard (1...8).contains(keptBits) else { throw ValidationError("--kept-bits must be 1...8") }
+        if let keptBits, !(1...8).contains(keptBits) { throw ValidationError("--kept-bits must be 1...8") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let batch, !(1...4096).contains(batch) { throw ValidationError("--batch must be 1...4096") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }

@@ -168,6 +168,41 @@ struct KindAndSlotTests {
         }
     }
 
+    @Test("non-negative at 1 bit: zeros exact, each positive value back as its group's mean of positives, the sum kept",
+          arguments: [DAF_ROUND_NEAREST, DAF_ROUND_STOCHASTIC])
+    func oneBitMeanLevel(rounding: daf_rounding) {
+        let group = 256
+        let context = PlanContext { ($0.rounding, $0.group_size) = (UInt32(rounding.rawValue), UInt32(group)) }
+        for seed in UInt64(1)...6 {
+            var rng = SeededGenerator(seed: seed)
+            let count = Int.random(in: 1...5000, using: &rng)
+            var values = DataShape.relu.values(count: count, rng: &rng).map { $0 * Float.random(in: 0.5...40, using: &rng) }
+            let negativeGroup = count > group ? 1 : nil
+            if let g = negativeGroup { values[g * group + 3] = -0.25 } // this group keeps its min/max levels
+            let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.bits = 1; $0.kind = DAF_KIND_NONNEGATIVE.rawValue }
+            let (s, back) = context.restore(handle, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+            #expect(status == 0 && s == 0)
+            var flips = 0
+            for start in stride(from: 0, to: count, by: group) {
+                let range = start..<min(count, start + group)
+                let positives = range.filter { values[$0] > 0 }
+                guard !positives.isEmpty, start / group != negativeGroup else { continue }
+                let mean = positives.reduce(0.0) { $0 + Double(values[$1]) } / Double(positives.count)
+                flips += range.filter { (values[$0] > 0) != (back[$0] > 0) }.count
+                let off = positives.filter { back[$0] > 0 && abs(Double(back[$0]) / mean - 1) > 1e-5 }
+                #expect(off.isEmpty, "seed \(seed), group at \(start): \(off.count) positives not at the mean \(mean), e.g. \(off.prefix(2).map { back[$0] })")
+            }
+            // As at the maximum before: stochastic rounding may drop a value at the top level.
+            #expect(flips <= (rounding == DAF_ROUND_STOCHASTIC ? 2 : 0), "seed \(seed): \(flips) zero/non-zero flips")
+            if let g = negativeGroup {
+                let range = g * group..<min(count, (g + 1) * group)
+                let top = range.map { back[$0] }.max()!, truth = range.map { values[$0] }.max()!
+                #expect(abs(top / truth - 1) < 1e-3, "a group with a negative value keeps its maximum level: \(top) vs \(truth)")
+            }
+            _ = daf_release(context.ctx, handle)
+        }
+    }
+
     @Test("kinds survive degrade and spill: exact kinds are not degraded, non-negative stays companded")
     func kindsUnderEviction() throws {
         for policy in [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL] {

@@ -92,9 +92,12 @@ struct GPTTrainingTests {
             #expect(safe == (kept ? 8 : 2) && probabilities == (role.kind == .probabilities ? 8 : 2) && uniform == 3,
                     "\(role.name): \(safe), \(probabilities), \(uniform)")
             #expect(try WidthPlan(bits: 2, widths: .safe).parameters(for: role).bits == (kept ? 8 : 0))
-            // Automatic bits: the planner chooses every width but the probabilities', which keep 8.
+            // Automatic bits: the planner chooses every width but the probabilities', which keep 4
+            // (or --kept-bits).
             let automatic = try WidthPlan(bits: 2, widths: .safe, automatic: true).parameters(for: role).bits
-            #expect(automatic == (role.kind == .probabilities ? 8 : DAF_BITS_AUTO), "\(role.name): \(automatic)")
+            #expect(automatic == (role.kind == .probabilities ? 4 : DAF_BITS_AUTO), "\(role.name): \(automatic)")
+            let six = try WidthPlan(bits: 2, widths: .safe, automatic: true, keptBits: 6).parameters(for: role).bits
+            #expect(six == (role.kind == .probabilities ? 6 : DAF_BITS_AUTO), "\(role.name): \(six)")
         }
         #expect(Set(model.allRoles.map(\.slot)) == Set([0, 1, 2, 3, 4, 5, 16, 17, 18, 19, 20, 21, 32, 33]))
     }

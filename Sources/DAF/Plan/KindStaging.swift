@@ -23,7 +23,13 @@ enum KindStaging {
         case .nonnegative:
             let x = src.assumingMemoryBound(to: Float.self)
             for i in 0..<count { out[i] = compand(x[i]) }
-            if let spec { keepNonzero(out, count: count, spec: spec) }
+            if let spec {
+                if usesMeanLevel(spec) {
+                    placeLevelAtMean(out, count: count, groupSize: spec.groupSize)
+                } else {
+                    keepNonzero(out, count: count, spec: spec)
+                }
+            }
         case .mask:
             for i in 0..<count {
                 switch dtype {

@@ -194,7 +194,7 @@ final class LibdafStore: ActivationStore {
 
     init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, companding: Bool, automatic: Bool = false,
          averageBits: Double? = nil, widths: Widths = .safe, budgetMiB: Double? = nil, policy: BudgetPolicy = .fail,
-         degradeFloorBits: Int = 0, measuresSensitivity: Bool = false, keptBits: Int = WidthPlan.defaultKeptBits) throws {
+         degradeFloorBits: Int = 0, measuresSensitivity: Bool = false, keptBits: Int? = nil) throws {
         self.plan = WidthPlan(bits: bits, widths: widths, companding: companding, automatic: automatic, keptBits: keptBits)
         self.measuresSensitivity = measuresSensitivity
         (self.bits, self.groupSize, self.averageBits) = (bits, group, averageBits)

@@ -61,8 +61,9 @@ public struct TrainConfig: Sendable {
     /// How automatic bits learn each tensor's sensitivity (SensitivityProbe.swift); the CNN's
     /// default: measured every 200 steps on 8 examples of the batch.
     public var sensitivity = SensitivitySettings(every: 200, batch: 8)
-    /// The width of the tensors a plan keeps (WidthPlan.keptBits; the GPT's probabilities).
-    public var keptBits = WidthPlan.defaultKeptBits
+    /// The width of the tensors a plan keeps (WidthPlan.keptBits; the GPT's probabilities);
+    /// nil: 8 bits in fixed-width runs, 4 with automatic bits.
+    public var keptBits: Int? = nil
     /// libdaf's group size (daf mode only).
     public var group = 256
     public var rounding: Rounding = .nearest
@@ -99,8 +100,9 @@ public struct TrainConfig: Sendable {
     public var label: String {
         guard mode == .daf else { return "fp32" }
         // Which of the GPT's tensors keep 8 bits in a fixed-width run: say so.
-        let kept = model != .gpt || automaticBits || bits >= keptBits ? ""
-            : [Widths.safe: " (safe)", .probabilities: " (probs \(keptBits))", .uniform: " (uniform)"][widths]!
+        let keep = keptBits ?? 8
+        let kept = model != .gpt || automaticBits || bits >= keep ? ""
+            : [Widths.safe: " (safe)", .probabilities: " (probs \(keep))", .uniform: " (uniform)"][widths]!
         let width = automaticBits ? "auto" + (averageBits.map { " \(fixed($0, 2))" } ?? "") : "\(bits)-bit" + kept
         guard let budgetMiB else { return "daf \(width)" }
         return "daf \(width), \(budgetMiB) MiB \(policy.rawValue)"
