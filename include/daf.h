@@ -899,7 +899,9 @@ const char *daf_last_error(const daf_context *ctx);
  * reports with daf_slot_set_sensitivity (e.g. the squared norm of the gradient that the
  * restored tensor multiplies in the backward pass, as GACT weighs each tensor by its effect on
  * the gradient), else the importance of the slot's last save if positive, else 1. bytes_s(b, G)
- * is the exact blob size. The planner keeps, per slot, the lower convex hull of (bytes, err)
+ * is the exact blob size, for the most values among the slot's last four saves (so that one
+ * short save, such as an epoch's smaller last batch, does not shrink the next plan below what
+ * full-size saves need). The planner keeps, per slot, the lower convex hull of (bytes, err)
  * over the allowed widths and group sizes and upgrades greedily, largest error decrease per
  * byte first, while the target allows (the classic bit allocation of Shoham and Gersho, 1988:
  * optimal for the bytes it spends), then fills what is left with any upgrade that still fits.
@@ -1000,7 +1002,7 @@ typedef struct daf_slot_plan_information {
     uint32_t group_size;    /**< group size its next automatic save gets */
     uint32_t kind;          /**< the daf_kind of its last save */
     uint32_t automatic;     /**< 1 if its last save asked for automatic bits, else 0 */
-    uint64_t count;         /**< values of its last save */
+    uint64_t count;         /**< values the plan is sized for: the most of its last 4 saves */
     uint64_t bytes;         /**< packed bytes at bits and group_size (without NaN/Inf) */
     uint64_t saves;         /**< saves of this slot so far */
     double predicted_error; /**< err_s at bits and group_size (see the model above) */

@@ -297,6 +297,29 @@ struct KindAndSlotTests {
         #expect(s.plan_target_bytes > 0 && s.plan_target_bytes <= budget)
     }
 
+    @Test("one short step (an epoch's smaller last batch) does not shrink the next plan below the budget's need")
+    func shortStepKeepsThePlanSized() {
+        let budget: UInt64 = 400 << 10
+        let context = PlanContext {
+            ($0.budget_bytes, $0.page_size, $0.policy, $0.bits) = (budget, 4096, UInt32(DAF_POLICY_DEGRADE.rawValue), DAF_BITS_AUTO)
+        }
+        var rng = SeededGenerator(seed: 6)
+        for step in 0..<10 {
+            let count = step == 5 ? 40_000 : 120_000 // step 5 is short
+            var handles: [daf_handle] = []
+            for slot in UInt32(1)...6 {
+                let values = (0..<count).map { _ in Float.random(in: -1...1, using: &rng) * Float(slot) }
+                let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
+                #expect(status == 0)
+                handles.append(handle)
+            }
+            for h in handles { _ = daf_release(context.ctx, h) }
+        }
+        let s = context.stats
+        #expect(s.evictions_after_plan == 0, "evictions after planning: \(s.evictions_after_plan)")
+        #expect(context.plan(1).count == 120_000)
+    }
+
     @Test("with avg_bits and a policy that loses nothing (spill), a budget moves bytes, not widths")
     func exactPolicyBudgetKeepsThePlan() throws {
         let spill = SpillDirectory()

@@ -7,7 +7,12 @@ struct SlotStatistics: Sendable {
     /// Weight of the newest observation in the running means.
     static let newestWeight = 0.25
 
-    var count = 0
+    /// Values of the slot's newest saves (at most `sizingSaves`, oldest first). The plan is
+    /// sized for the largest, so that one short save (an epoch's last, smaller batch) does not
+    /// shrink the next step's plan below what full-size saves need.
+    private(set) var recentCounts: [Int] = []
+    static let sizingSaves = 4
+    var count: Int { recentCounts.max() ?? 0 }
     var kind = SaveKind.float
     var automatic = false
     /// Width and group size of the last save (a fixed slot keeps them).
@@ -21,7 +26,8 @@ struct SlotStatistics: Sendable {
 
     mutating func observe(count: Int, kind: SaveKind, automatic: Bool, bits: Int, groupSize: Int, importance: Float,
                           probe: GroupRangeProbe?) {
-        self.count = count
+        recentCounts.append(count)
+        if recentCounts.count > SlotStatistics.sizingSaves { recentCounts.removeFirst() }
         self.kind = kind
         self.automatic = automatic
         self.bits = bits
