@@ -3,7 +3,8 @@
 // into the caller's values (finish). Companding of DAF_KIND_NONNEGATIVE: sqrt on the way in,
 // the square on the way out, sign kept, non-finite values untouched (they are stored exactly);
 // in a group whose smallest value is 0, a positive value too small to get the first nonzero
-// code is raised to it, so zeros and non-zeros (a ReLU's mask) come back exactly.
+// code is raised to it, so zeros and non-zeros (a ReLU's mask) come back exactly. The scalar
+// functions here are the reference of the SIMD16 kernels in CompandKernels.swift.
 import CDAF
 
 enum KindStaging {
@@ -21,9 +22,7 @@ enum KindStaging {
         case .float:
             out.update(from: src.assumingMemoryBound(to: Float.self), count: count)
         case .nonnegative:
-            let x = src.assumingMemoryBound(to: Float.self)
-            for i in 0..<count { out[i] = compand(x[i]) }
-            if let spec { keepNonzero(out, count: count, spec: spec) }
+            CompandKernels.stage(src.assumingMemoryBound(to: Float.self), count: count, spec: spec, into: out)
         case .mask:
             for i in 0..<count {
                 switch dtype {
@@ -62,7 +61,7 @@ enum KindStaging {
         switch kind {
         case .float, .mask: return
         case .nonnegative:
-            for i in 0..<count { values[i] = expand(values[i]) }
+            CompandKernels.expand(values, count: count)
         case .integer(let low, _):
             for i in 0..<count { values[i] = Float(Int64(values[i].rounded()) + Int64(low)) }
         }
@@ -88,8 +87,9 @@ enum KindStaging {
     /// and a bit (stochastic rounding moves a value by up to half a step more), at most the
     /// group's maximum; none of them then comes back as 0 (with stochastic rounding at 1 bit,
     /// where the maximum itself is one step, still with a chance of 2^-16).
+    /// The scalar reference of CompandKernels.stage's group work.
     static func keepNonzero(_ values: UnsafeMutablePointer<Float>, count: Int, spec: QuantSpec) {
-        let share: Float = spec.rounding == .nearest ? 0.51 : min(1.01, Float(spec.levels))
+        let share = nonzeroShare(spec)
         var first = 0
         while first < count {
             let end = min(first + spec.groupSize, count)
@@ -104,6 +104,19 @@ enum KindStaging {
             }
             first = end
         }
+    }
+
+    /// The floor's share of one step: half a step and a bit (nearest), one step and a bit
+    /// (stochastic), at most the group's maximum.
+    static func nonzeroShare(_ spec: QuantSpec) -> Float {
+        spec.rounding == .nearest ? 0.51 : min(1.01, Float(spec.levels))
+    }
+
+    /// The scalar reference of DAF_KIND_NONNEGATIVE's staging (CompandKernels.stage).
+    static func stageNonnegativeReference(_ src: UnsafePointer<Float>, count: Int, spec: QuantSpec?,
+                                          into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { out[i] = compand(src[i]) }
+        if let spec { keepNonzero(out, count: count, spec: spec) }
     }
 
     /// sign(x) * sqrt(|x|); non-finite values as they are.

@@ -8,6 +8,7 @@ import torch
 from torch.multiprocessing.reductions import StorageWeakRef
 
 from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
+from ._torch_calibration import Calibration
 
 # Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
 NONNEGATIVE_PRODUCERS = frozenset({
@@ -44,13 +45,17 @@ def _storage_key(t):
 
 
 class _Entry:
-    """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy."""
+    """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy.
+    kind: the libdaf dtype it is restored as; save_kind: its libdaf kind. During a calibration
+    step (SavedActivations.calibrate) handle is None and exact holds the values as fp32."""
     __slots__ = ("handle", "count", "dtype", "kind", "users", "cache", "unpacks_left", "key",
-                 "weak", "slot", "decode", "nbytes")
+                 "weak", "slot", "decode", "nbytes", "save_kind", "exact", "probe")
 
-    def __init__(self, handle, count, dtype, kind, key, weak, slot, decode, nbytes):
+    def __init__(self, handle, count, dtype, kind, key, weak, slot, decode, nbytes, save_kind,
+                 exact=None):
         self.handle, self.count, self.dtype, self.kind = handle, count, dtype, kind
         self.key, self.weak, self.slot, self.decode, self.nbytes = key, weak, slot, decode, nbytes
+        self.save_kind, self.exact, self.probe = save_kind, exact, None
         self.users, self.cache, self.unpacks_left = 0, None, 0
 
 
@@ -77,7 +82,8 @@ class SavedActivations:
     in torch. kinds: bool masks and small-range int64 indices go to libdaf exactly. floats=False
     stores only those lossless kinds (gradients then equal plain autograd's). nonnegative: ReLU,
     softmax and sigmoid outputs saved companded (DAF_KIND_NONNEGATIVE). Use it as
-    `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop)."""
+    `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop);
+    every few hundred steps, `calibrate` measures each slot's sensitivity for the planner."""
 
     def __init__(self, context=None, min_numel=4096, kinds=True, floats=True, nonnegative=True,
                  view_fraction=0.5):
@@ -100,6 +106,11 @@ class SavedActivations:
         self._slots = {}          # (position in step, signature) -> slot id
         self._next_slot = 1
         self._position = 0
+        self._index_bases = {}    # (position in step, shape) -> (int64 base, top) of indices
+        self._calibration = None  # a _Calibration while calibrate runs its forward and probes
+        self.sensitivities = {}   # slot -> the last sensitivity calibrate reported
+        self.calibrations = 0
+        self.calibrate_seconds = 0.0
         self.reset_counters()
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
 
@@ -201,21 +212,33 @@ class SavedActivations:
             entry = None  # the address was reused by a new storage
         if entry is None:
             slot = self._slot(t)
-            handle = self._save(storage.data_ptr(), count, daf_dtype, slot, kind)
+            flat = t.new_empty(0).set_(storage, 0, (count,), (1,))
+            handle, exact = self._save(flat, daf_dtype, slot, kind)
             entry = _Entry(handle, count, t.dtype, daf_dtype, key, StorageWeakRef(storage), slot,
-                           decode, storage.nbytes())
+                           decode, storage.nbytes(), kind, exact)
             self._entries[key] = entry
+            if exact is not None:
+                self._calibration.add(entry)
             self._live += 1
         return _Saved(self, entry, (tuple(t.shape), t.stride(), t.storage_offset()))
 
-    def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0)):
+    def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0),
+                   restore_dtype=None):
         """Saves a dense copy of one view (a part of a larger storage, a converted dtype). Its
-        entry has one user and is never cached, so decode may change the restored buffer."""
+        entry has one user and is never cached, so decode may change the restored buffer. A
+        refused save raises and leaves the step's slot positions as they were."""
         dense = dense.contiguous()
         slot = self._slot(t)
-        handle = self._save(dense.data_ptr(), dense.numel(), daf_dtype, slot, kind, int_range)
-        entry = _Entry(handle, dense.numel(), dtype, daf_dtype, None, None, slot, decode,
-                       t.numel() * t.element_size())
+        try:
+            handle, exact = self._save(dense.reshape(-1), daf_dtype, slot, kind, int_range)
+        except Error:
+            self._position -= 1
+            raise
+        entry = _Entry(handle, dense.numel(), dtype,
+                       daf_dtype if restore_dtype is None else restore_dtype, None, None, slot,
+                       decode, t.numel() * t.element_size(), kind, exact)
+        if exact is not None:
+            self._calibration.add(entry)
         self._live += 1
         return _Saved(self, entry, (tuple(t.shape), None, 0))
 
@@ -232,6 +255,8 @@ class SavedActivations:
         if not 1.0 <= scale < float("inf"):
             return None
         unit = t.to(torch.float32) / scale
+        if self._calibration is not None and not bool(((unit == 0) | (unit == 1)).all()):
+            return None  # the check libdaf makes in other steps
         try:
             return self._pack_copy(t, unit, "mask", DTYPE_FLOAT32, t.dtype,
                                    decode=lambda r: r.mul_(scale))
@@ -242,29 +267,75 @@ class SavedActivations:
             return None
 
     def _pack_indices(self, t):
-        """int64 indices (e.g. max-pool argmax positions) kept exactly: each value minus the
-        smallest value at the same position over the leading dimensions (a small int64 tensor
-        kept aside) must span at most 256 values; else t stays as it is."""
+        """int64 indices (e.g. max-pool argmax positions) kept exactly: each value minus a base
+        per position over the leading dimensions (a small int64 tensor kept aside) must lie in
+        0..top <= 255; else t stays as it is. The base and top of the first step are kept for
+        the same place in later steps: then one torch pass writes t - base as float32, and
+        libdaf refuses the save if any value is not an integer in 0..top (float32 is exact up
+        to 2^24 and monotonic beyond, so no int64 outside 0..top passes as one inside); only
+        then is the base measured again (one more pass over t)."""
         rows = t.dim() - 2 if t.dim() > 2 else 1 if t.dim() == 2 else 0
         lead = 1
         for n in t.shape[:rows]:
             lead *= n
         if lead < 16:
             return t
+        place = (self._position, tuple(t.shape))
+        known = self._index_bases.get(place)
+        if known is not None:
+            saved = self._pack_index_delta(t, *known)
+            if saved is not None:
+                return saved
         lo, hi = torch.aminmax(t.reshape(lead, -1), dim=0)  # one pass over t
-        top, low, high = int((hi - lo).max()), int(lo.min()), int(hi.max())
-        if top > 255 or low < -2 ** 31 or high >= 2 ** 31:  # then int32 holds every value
+        top = int((hi - lo).max())
+        if top > 255:
+            self._index_bases.pop(place, None)
             return t
-        base = lo.view((1,) * rows + tuple(t.shape[rows:]))
-        delta = t.to(torch.int32).sub_(base.to(torch.int32))
-        return self._pack_copy(t, delta, "integer", DTYPE_INT32, torch.int64,
-                               decode=lambda r: torch.add(r, base), int_range=(0, top))
+        known = self._index_bases[place] = (lo.view((1,) * rows + tuple(t.shape[rows:])), top)
+        saved = self._pack_index_delta(t, *known)
+        return t if saved is None else saved
 
-    def _save(self, pointer, count, daf_dtype, slot, kind, int_range=(0, 0)):
+    def _pack_index_delta(self, t, base, top):
+        """t saved as t - base, checked to lie in 0..top; None (nothing saved) if it does not."""
+        delta = torch.empty(t.shape, dtype=torch.float32)
+        torch.sub(t, base, out=delta)  # computed in int64, written as float32: one pass
+        if self._calibration is not None:  # t kept as it is, in the slot it has in other steps
+            return self._calibration.keep_indices(t, delta, top)
+        try:
+            return self._pack_copy(t, delta, "integer", DTYPE_FLOAT32, torch.int64,
+                                   decode=lambda r: torch.add(r, base), int_range=(0, top),
+                                   restore_dtype=DTYPE_INT32)
+        except Error as error:
+            if error.name != "DAF_E_INVALID_ARGUMENT":
+                raise
+            self.stored_tensors -= 1
+            return None
+
+    def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0)):
+        """Saves the 1-D tensor flat to libdaf: (handle, None); during a calibration forward,
+        keeps a copy instead: (None, the copy)."""
         self.stored_tensors += 1
+        if self._calibration is not None:
+            return None, flat.clone()
         bits = 0 if kind in ("float", "nonnegative") else 8
-        return self.ctx.save_pointer(pointer, count, daf_dtype, bits=bits, slot=slot, kind=kind,
-                                     int_range=int_range)
+        return self.ctx.save_pointer(flat.data_ptr(), flat.numel(), daf_dtype, bits=bits,
+                                     slot=slot, kind=kind, int_range=int_range), None
+
+    # --- calibration ------------------------------------------------------------------------
+    def calibrate(self, forward, parameters, probe_bits=2, group_size=256):
+        """Measures each float slot's sensitivity and reports it to the planner
+        (daf_slot_set_sensitivity), in the manner of GACT (Liu et al., ICML 2022). Runs
+        forward() (which must return a scalar loss) under these hooks with every saved tensor
+        kept exact, as fp32 copies; takes the gradients of `parameters` once as they are and
+        once per float slot with only that slot quantized at probe_bits; reports for each slot
+        c = sum over parameters of |g_probe - g|^2 / |g|^2, divided by the probe's squared
+        error summed over the slot's values in its stored domain (square roots for companded
+        slots), the unit of libdaf's predicted error. Returns the loss, its graph still held
+        (the caller may call backward on it for this step's exact gradients, or drop it).
+        Holds meanwhile: fp32 copies of the step's saved tensors (what plain autograd keeps),
+        one gradient per parameter and one probe tensor. Costs one forward and one backward
+        per float slot plus one; self.calibrate_seconds sums its time."""
+        return Calibration(self, probe_bits, group_size).run(forward, parameters)
 
     # --- unpack -------------------------------------------------------------------------------
     def _unpack(self, saved):
@@ -276,7 +347,9 @@ class SavedActivations:
             self._backward_seen = True
             entry = saved.entry
             flat = entry.cache
-            if flat is None:
+            if entry.exact is not None:
+                flat = self._calibration_values(entry)
+            elif flat is None:
                 flat = self._restore(entry)
                 if entry.users > 1:  # others will unpack the same entry in this backward
                     entry.cache, entry.unpacks_left = flat, entry.users
@@ -296,6 +369,15 @@ class SavedActivations:
         self.unpack_seconds += time.perf_counter() - start
         return result
 
+    def _calibration_values(self, entry):
+        """An entry of a calibration step: its exact values, or the probe's (the slot being
+        measured); a copy when decode changes the buffer in place."""
+        if entry.probe is not None:
+            return entry.probe
+        if entry.decode is not None:
+            return entry.exact.clone()
+        return entry.exact
+
     def _restore(self, entry):
         self.restores += 1
         dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
@@ -313,7 +395,8 @@ class SavedActivations:
             if entry.key is not None and self._entries.get(entry.key) is entry:
                 del self._entries[entry.key]
             self._live -= 1
-            if self.ctx._ctx is not None:
+            entry.exact = entry.probe = None
+            if entry.handle is not None and self.ctx._ctx is not None:
                 self.ctx.release(entry.handle)
 
 
