@@ -35,7 +35,16 @@ enum KindStaging {
                 }
             }
         case .integer(let low, let high):
-            for i in 0..<count {
+            var first = 0
+            if dtype == .float32, abs(Int64(low)) < Int64(IntegerKindKernels.exactLimit),
+               abs(Int64(high)) < Int64(IntegerKindKernels.exactLimit) {
+                // The fast check; from the first row it refuses on, the loop below says why.
+                let bad = IntegerKindKernels.stage(src.assumingMemoryBound(to: Float.self), count: count,
+                                                   low: Int32(low), high: Int32(high), into: out)
+                guard let bad else { return }
+                first = bad * IntegerKindKernels.lanes
+            }
+            for i in first..<count {
                 let v: Int64
                 switch dtype {
                 case .uint8: v = Int64(src.load(fromByteOffset: i, as: UInt8.self))
@@ -72,6 +81,9 @@ enum KindStaging {
                                into dst: UnsafeMutableRawPointer) {
         let low: Int64
         if case .integer(let l, _) = kind { low = Int64(l) } else { low = 0 }
+        if dtype == .int32 {
+            return IntegerKindKernels.finishInt32(values, count: count, low: Int32(truncatingIfNeeded: low), into: dst)
+        }
         for i in 0..<count {
             let v = Int64(values[i].rounded()) + low
             if dtype == .uint8 {
