@@ -27,11 +27,11 @@ class Calibration:
     def add(self, entry):
         self.entries.append(entry)
 
-    def keep_indices(self, t, delta, top):
+    def keep_indices(self, t, codes, top):
         """Indices during the calibration forward: kept by torch as they are, in the slot
-        they have in other steps when t - base fits 0..top (as libdaf would check); None
-        when it does not (the caller measures the base again)."""
-        lo, hi = torch.aminmax(delta)
+        they have in other steps when their codes fit 0..top (as libdaf would check); None
+        when they do not (the caller measures the layout again)."""
+        lo, hi = torch.aminmax(codes)
         if float(lo) < 0 or float(hi) > top:
             return None
         self.hooks._slot(t)

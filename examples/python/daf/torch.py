@@ -9,6 +9,7 @@ from torch.multiprocessing.reductions import StorageWeakRef
 
 from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
 from ._torch_calibration import Calibration
+from ._torch_indices import IndexLayout
 
 # Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
 NONNEGATIVE_PRODUCERS = frozenset({
@@ -128,7 +129,7 @@ class SavedActivations:
         self._slots = {}          # (position in step, signature) -> slot id
         self._next_slot = 1
         self._position = 0
-        self._index_bases = {}    # (position in step, shape) -> (int64 base, top) of indices
+        self._index_layouts = {}  # (position in step, shape) -> IndexLayout
         self._calibration = None  # a _Calibration while calibrate runs its forward and probes
         self.sensitivities = {}   # slot -> the last sensitivity calibrate reported
         self.calibrations = 0
@@ -245,7 +246,7 @@ class SavedActivations:
         return _Saved(self, entry, (tuple(t.shape), t.stride(), t.storage_offset()))
 
     def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0),
-                   restore_dtype=None):
+                   restore_dtype=None, shape=None):
         """Saves a dense copy of one view (a part of a larger storage, a converted dtype). Its
         entry has one user and is never cached, so decode may change the restored buffer. A
         refused save raises and leaves the step's slot positions as they were."""
@@ -262,7 +263,7 @@ class SavedActivations:
         if exact is not None:
             self._calibration.add(entry)
         self._live += 1
-        return _Saved(self, entry, (tuple(t.shape), None, 0))
+        return _Saved(self, entry, (tuple(t.shape if shape is None else shape), None, 0))
 
     def _pack_scaled_mask(self, t):
         """A constant whose values are all 0 or one c >= 1 (dropout's 0 or 1/(1-p)), saved as a
@@ -289,13 +290,10 @@ class SavedActivations:
             return None
 
     def _pack_indices(self, t):
-        """int64 indices (e.g. max-pool argmax positions) kept exactly: each value minus a base
-        per position over the leading dimensions (a small int64 tensor kept aside) must lie in
-        0..top <= 255; else t stays as it is. The base and top of the first step are kept for
-        the same place in later steps: then one torch pass writes t - base as float32, and
-        libdaf refuses the save if any value is not an integer in 0..top (float32 is exact up
-        to 2^24 and monotonic beyond, so no int64 outside 0..top passes as one inside); only
-        then is the base measured again (one more pass over t)."""
+        """int64 indices (e.g. max-pool argmax positions) kept exactly as small codes (see
+        IndexLayout), or t as it is when their offsets span more than 256 values. A place's
+        layout, measured in the first step, is kept for the same place in later steps (one or
+        three cheap passes per save); it is measured again only when libdaf refuses a save."""
         rows = t.dim() - 2 if t.dim() > 2 else 1 if t.dim() == 2 else 0
         lead = 1
         for n in t.shape[:rows]:
@@ -303,30 +301,28 @@ class SavedActivations:
         if lead < 16:
             return t
         place = (self._position, tuple(t.shape))
-        known = self._index_bases.get(place)
-        if known is not None:
-            saved = self._pack_index_delta(t, *known)
+        layout = self._index_layouts.get(place)
+        if layout is not None:
+            saved = self._pack_index_codes(t, layout)
             if saved is not None:
                 return saved
-        lo, hi = torch.aminmax(t.reshape(lead, -1), dim=0)  # one pass over t
-        top = int((hi - lo).max())
-        if top > 255:
-            self._index_bases.pop(place, None)
+        layout = IndexLayout.measure(t, lead, rows)
+        if layout is None:
+            self._index_layouts.pop(place, None)
             return t
-        known = self._index_bases[place] = (lo.view((1,) * rows + tuple(t.shape[rows:])), top)
-        saved = self._pack_index_delta(t, *known)
+        self._index_layouts[place] = layout
+        saved = self._pack_index_codes(t, layout)
         return t if saved is None else saved
 
-    def _pack_index_delta(self, t, base, top):
-        """t saved as t - base, checked to lie in 0..top; None (nothing saved) if it does not."""
-        delta = torch.empty(t.shape, dtype=torch.float32)
-        torch.sub(t, base, out=delta)  # computed in int64, written as float32: one pass
+    def _pack_index_codes(self, t, layout):
+        """t saved as its layout's codes; None (nothing saved) if they do not fit it."""
+        codes, reach = layout.codes(t)
         if self._calibration is not None:  # t kept as it is, in the slot it has in other steps
-            return self._calibration.keep_indices(t, delta, top)
+            return self._calibration.keep_indices(t, codes, reach)
         try:
-            return self._pack_copy(t, delta, "integer", DTYPE_FLOAT32, torch.int64,
-                                   decode=lambda r: torch.add(r, base), int_range=(0, top),
-                                   restore_dtype=DTYPE_INT32)
+            return self._pack_copy(t, codes, "integer", DTYPE_FLOAT32, torch.int64,
+                                   decode=layout.decoder(), int_range=(0, reach),
+                                   restore_dtype=DTYPE_INT32, shape=codes.shape)
         except Error as error:
             if error.name != "DAF_E_INVALID_ARGUMENT":
                 raise
