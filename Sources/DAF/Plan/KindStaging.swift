@@ -24,7 +24,14 @@ enum KindStaging {
         case .nonnegative:
             CompandKernels.stage(src.assumingMemoryBound(to: Float.self), count: count, spec: spec, into: out)
         case .mask:
-            for i in 0..<count {
+            var first = 0
+            if dtype == .float32 {
+                // The fast check; from the first row it refuses on, the loop below says why.
+                guard let bad = ExactKindKernels.stageMask(src.assumingMemoryBound(to: Float.self), count: count, into: out)
+                else { return }
+                first = bad * ExactKindKernels.lanes
+            }
+            for i in first..<count {
                 switch dtype {
                 case .uint8: out[i] = src.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0
                 case .int32: out[i] = src.load(fromByteOffset: i * 4, as: Int32.self) != 0 ? 1 : 0
@@ -36,13 +43,13 @@ enum KindStaging {
             }
         case .integer(let low, let high):
             var first = 0
-            if dtype == .float32, abs(Int64(low)) < Int64(IntegerKindKernels.exactLimit),
-               abs(Int64(high)) < Int64(IntegerKindKernels.exactLimit) {
+            if dtype == .float32, abs(Int64(low)) < Int64(ExactKindKernels.exactLimit),
+               abs(Int64(high)) < Int64(ExactKindKernels.exactLimit) {
                 // The fast check; from the first row it refuses on, the loop below says why.
-                let bad = IntegerKindKernels.stage(src.assumingMemoryBound(to: Float.self), count: count,
+                let bad = ExactKindKernels.stage(src.assumingMemoryBound(to: Float.self), count: count,
                                                    low: Int32(low), high: Int32(high), into: out)
                 guard let bad else { return }
-                first = bad * IntegerKindKernels.lanes
+                first = bad * ExactKindKernels.lanes
             }
             for i in first..<count {
                 let v: Int64
@@ -82,7 +89,7 @@ enum KindStaging {
         let low: Int64
         if case .integer(let l, _) = kind { low = Int64(l) } else { low = 0 }
         if dtype == .int32 {
-            return IntegerKindKernels.finishInt32(values, count: count, low: Int32(truncatingIfNeeded: low), into: dst)
+            return ExactKindKernels.finishInt32(values, count: count, low: Int32(truncatingIfNeeded: low), into: dst)
         }
         for i in 0..<count {
             let v = Int64(values[i].rounded()) + low

@@ -3,7 +3,7 @@
 # coded as small exact integers for DAF_KIND_INTEGER, and decoded. Not the hooks themselves.
 import torch
 
-_EXACT_FLOAT = 1 << 24  # float32 holds every integer below this exactly
+_SAFE = 1 << 23  # bound on |base| and on the codes: half of 2^24, below which float32 is exact
 
 
 def _bits(reach):
@@ -13,15 +13,18 @@ def _bits(reach):
 class IndexLayout:
     """One place's code: the offset d = t - base (base: the smallest value at each position
     over the leading dimensions) in 0..top; or, when the offsets have a row pitch p (a 2x2
-    max-pool window's offsets are 0, 1, W, W + 1), the two codes q = d // p and r = d - p * q,
-    each in 0..reach (2 bits per index where d needs 5). Exact either way: libdaf refuses a
-    save whose codes are not integers in the range, and float32 is exact below 2^24 and
-    monotonic above (so an int64 d outside the range never looks like one inside; with a
-    pitch, p * (reach + 1) < 2^24 keeps every accepted q, r and d exact)."""
-    __slots__ = ("base", "top", "pitch", "reach")
+    max-pool window's offsets are 0, 1, W, W + 1), the two codes q = floor(d / p) and
+    r = d - p * q, each in 0..reach (2 bits per index where d needs 5). d is computed in float32
+    from t and base converted (one cheap pass). Exact either way: libdaf refuses a save whose
+    codes are not integers in their range; |base|, base + top and p * (reach + 1) stay below
+    2^23, so every accepted code and d is an exact float32 integer, and a t at or beyond 2^24
+    (where float32 rounds; rounding is monotonic) gives a d of at least 2^23, never accepted.
+    r is d - p * q exactly, so p * q + r is d whatever q is."""
+    __slots__ = ("base", "base_float", "top", "pitch", "reach")
 
     def __init__(self, base, top, pitch=None, reach=None):
         self.base, self.top, self.pitch, self.reach = base, top, pitch, reach
+        self.base_float = base.to(torch.float32)
 
     @staticmethod
     def measure(t, lead, rows):
@@ -31,7 +34,7 @@ class IndexLayout:
         flat = t.reshape(lead, -1)
         lo, hi = torch.aminmax(flat, dim=0)
         top = int((hi - lo).max())
-        if top > 255:
+        if top > 255 or int(lo.min()) <= -_SAFE or int(lo.max()) + top >= _SAFE:
             return None
         layout = IndexLayout(lo.view((1,) * rows + tuple(t.shape[rows:])), top)
         if top >= 3:
@@ -40,7 +43,7 @@ class IndexLayout:
             if gaps:
                 pitch = gaps[0]
                 reach = max(max(d // pitch for d in offsets), max(d % pitch for d in offsets))
-                if 2 * _bits(reach) < _bits(top) and pitch * (reach + 1) < _EXACT_FLOAT:
+                if 2 * _bits(reach) < _bits(top) and pitch * (reach + 1) < _SAFE:
                     layout.pitch, layout.reach = pitch, reach
         return layout
 
@@ -48,13 +51,12 @@ class IndexLayout:
         """(float32 codes, their largest allowed value): t - base (t's shape), or q and r
         stacked (shape (2,) + t's shape). One torch pass, or three."""
         if self.pitch is None:
-            codes = torch.empty(t.shape, dtype=torch.float32)
-            torch.sub(t, self.base, out=codes)  # in int64, written as float32
-            return codes, self.top
+            return t.to(torch.float32).sub_(self.base_float), self.top
         codes = torch.empty((2,) + tuple(t.shape), dtype=torch.float32)
         q, r = codes[0], codes[1]
-        torch.sub(t, self.base, out=r)
-        torch.floor_divide(r, self.pitch, out=q)
+        r.copy_(t).sub_(self.base_float)  # d
+        # floor(d / p) from (d + 1/2) / p, half a step from any integer; any q is exact here
+        torch.add(r, 0.5, out=q).mul_(1.0 / self.pitch).floor_()
         r.sub_(q, alpha=self.pitch)
         return codes, self.reach
 
@@ -62,5 +64,6 @@ class IndexLayout:
         """The function from restored int32 codes back to int64 indices."""
         base, pitch = self.base, self.pitch
         if pitch is None:
-            return lambda c: torch.add(c, base)
-        return lambda c: torch.add(torch.add(c[1], c[0], alpha=pitch), base)
+            return lambda c: torch.empty(c.shape, dtype=torch.int64).copy_(c).add_(base)
+        return lambda c: torch.empty(c.shape[1:], dtype=torch.int64).copy_(
+            torch.add(c[1], c[0], alpha=pitch)).add_(base)

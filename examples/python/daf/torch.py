@@ -130,6 +130,7 @@ class SavedActivations:
         self._next_slot = 1
         self._position = 0
         self._index_layouts = {}  # (position in step, shape) -> IndexLayout
+        self._not_masks = set()   # (position in step, shape, dtype) of constants not 0 or c
         self._calibration = None  # a _Calibration while calibrate runs its forward and probes
         self.sensitivities = {}   # slot -> the last sensitivity calibrate reported
         self.calibrations = 0
@@ -270,7 +271,11 @@ class SavedActivations:
         1-bit mask and c; None (nothing saved) otherwise. c is the largest of the first values,
         and libdaf checks that t / c holds only 0 and 1 while it packs, so no pass over t is
         spent on checking c. (t / c is exactly 1 only where t == c; it is 0 where
-        t == 0, and also for a subnormal t below c * 2^-150, the one value not kept exactly.)"""
+        t == 0, and also for a subnormal t below c * 2^-150, the one value not kept exactly.)
+        A place in the step whose tensor was refused once is not tried again."""
+        place = (self._position, tuple(t.shape), t.dtype)
+        if place in self._not_masks:  # refused in an earlier step: not tried again
+            return None
         flat = t.reshape(-1)
         scale = float(flat[:4096].amax())
         if scale == 0:  # all the first values are 0: one pass finds c
@@ -279,6 +284,7 @@ class SavedActivations:
             return None
         unit = t.to(torch.float32) / scale
         if self._calibration is not None and not bool(((unit == 0) | (unit == 1)).all()):
+            self._not_masks.add(place)
             return None  # the check libdaf makes in other steps
         try:
             return self._pack_copy(t, unit, "mask", DTYPE_FLOAT32, t.dtype,
@@ -287,6 +293,7 @@ class SavedActivations:
             if error.name != "DAF_E_INVALID_ARGUMENT":
                 raise
             self.stored_tensors -= 1
+            self._not_masks.add(place)
             return None
 
     def _pack_indices(self, t):

@@ -342,3 +342,7 @@ def test_max_pool_indices_are_split_by_row_pitch_and_stay_exact():
             assert hooks.ctx.info(saved.entry.handle)["bits"] == 1  # q and r: 1 bit each
         del saved
     assert hooks.stored_tensors == 3
+    # around 2^24, where float32 stops holding every integer: kept by torch, exactly
+    hooks._backward_seen = True
+    near = indices.clamp_min(0) + (2 ** 24 - 100)
+    assert torch.equal(hooks._unpack(hooks._pack(near)), near) and hooks.stored_tensors == 3

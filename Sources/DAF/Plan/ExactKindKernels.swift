@@ -1,9 +1,10 @@
 // SPDX-License-Identifier: MIT
-// SIMD16 kernels of DAF_KIND_INTEGER for float32 input and int32 output: the check-and-offset
-// of staging and the rounding back on restore. The scalar loops in KindStaging are their
-// reference (and report the exact bad value); tested to agree. Not masks, not uint8.
+// SIMD16 kernels of the exact kinds: DAF_KIND_INTEGER's check-and-offset from float32 and its
+// rounding back to int32, DAF_KIND_MASK's check of float32 input. The scalar loops in
+// KindStaging are their reference (and report the exact bad value); tested to agree. Not
+// uint8 input or output.
 
-enum IntegerKindKernels {
+enum ExactKindKernels {
     static let lanes = 16
     /// Floats below this magnitude are exact integers apart (2^24): the kernels' domain.
     static let exactLimit: Int32 = 1 << 24
@@ -41,6 +42,37 @@ enum IntegerKindKernels {
         let tail = rows * lanes
         if !rowIsInteger(src + tail, count: count - tail, low: lowF, high: highF) { return rows }
         for i in tail..<count { out[i] = (src[i] - lowF) + 0 }
+        return nil
+    }
+
+    /// out[i] = src[i] when every src[i] is 0 or 1 (±0 included); returns the first row (of
+    /// 16) holding any other value, or nil (rows before it are copied).
+    static func stageMask(_ src: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) -> Int? {
+        let zeros = SIMD16<Float>(repeating: 0), ones = SIMD16<Float>(repeating: 1)
+        let zero = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        let rows = count / lanes
+        var row = 0
+        while row < rows {
+            let end = min(row + 64, rows)
+            var bad = zero
+            for r in row..<end {
+                let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
+                // x * (x - 1) is 0 exactly for 0, -0 and 1 (NaN, Inf, any other value: not 0).
+                bad &+= one.replacing(with: zero, where: x * (x - ones) .== zeros)
+                output.storeBytes(of: x, toByteOffset: r &* 64, as: SIMD16<Float>.self)
+            }
+            if bad.wrappedSum() != 0 {
+                for r in row..<end where !(0..<lanes).allSatisfy({ src[r * lanes + $0] == 0 || src[r * lanes + $0] == 1 }) {
+                    return r
+                }
+            }
+            row = end
+        }
+        for i in rows * lanes..<count {
+            guard src[i] == 0 || src[i] == 1 else { return rows }
+            out[i] = src[i]
+        }
         return nil
     }
 
