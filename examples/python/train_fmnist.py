@@ -131,12 +131,12 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--avg-bits", type=float, default=2.0, help="daf target (automatic bits)")
+    parser.add_argument("--avg-bits", type=float, default=1.9, help="daf target (automatic bits)")
     parser.add_argument("--bits", type=int, default=0, help="fixed width instead of automatic bits")
     parser.add_argument("--daf-threads", type=int, default=1)
     parser.add_argument("--measure-every", type=int, default=50,
                         help="every n-th step's saved bytes are counted (that step is not timed)")
-    parser.add_argument("--calibrate-every", type=int, default=0,
+    parser.add_argument("--calibrate-every", type=int, default=100,
                         help="daf: measure slot sensitivities (SavedActivations.calibrate) at "
                              "step 1 and every n-th step after; 0: never")
     parser.add_argument("--probe-bits", type=int, default=2, help="calibration's probe width")
