@@ -876,9 +876,16 @@ const char *daf_last_error(const daf_context *ctx);
  * that the current plan gives its slot. The plan minimizes the predicted error of the gradients
  * subject to the step's byte target: options.avg_bits * (values saved in the step) / 8 bytes,
  * and with a budget also the budget's pages (15/16 of them, the rest left for fragmentation and
- * saves outside the plan), less the bytes of slots saved at fixed widths. A save before its slot
- * has been seen (and an automatic save without a slot) gets floor(avg_bits), clamped to
- * min_bits..max_bits (without avg_bits: the default bits, clamped likewise).
+ * saves outside the plan), less the bytes of slots saved at fixed widths. The budget is not a
+ * target when avg_bits is set and the policy loses nothing (DAF_POLICY_SPILL or
+ * DAF_POLICY_RECOMPUTE, without DAF_POLICY_DEGRADE): the widths then follow avg_bits alone and
+ * the policy makes room exactly, so a budget changes where the bytes wait, not what comes
+ * back. With DAF_POLICY_DEGRADE or DAF_POLICY_FAIL the plan fits the budget before those have
+ * to act (evictions_after_plan counts how often they still did). A save before its slot
+ * has been seen (and an automatic save without a slot) gets the widest width b whose codes and
+ * group table fit avg_bits (b + 64 / group_size <= avg_bits: 2 bits for avg_bits 2.25 to
+ * 3.24 at groups of 256), clamped to min_bits..max_bits (without avg_bits: the default bits,
+ * clamped likewise).
  *
  * The model (after GACT, arXiv 2206.11357, and ActNN, arXiv 2104.14129): quantizing slot s at
  * width b with groups of G values adds to the gradients an error of variance
@@ -908,15 +915,18 @@ const char *daf_last_error(const daf_context *ctx);
  *    values are small. In a group whose smallest value is 0, a positive value never comes back
  *    as 0 (one too small for the first nonzero code gets that code), so a ReLU mask taken from
  *    the restored tensor is exact (with stochastic rounding at 1 bit, all but a 2^-16 chance;
- *    and until DAF_POLICY_DEGRADE re-quantizes it). Bits, rounding and automatic bits apply as
- *    for floats.
+ *    and until DAF_POLICY_DEGRADE re-quantizes it). At 1 bit, such a group's one nonzero level
+ *    is the mean of its positive values, not their maximum: each positive value comes back as
+ *    that mean (the group's sum is kept; a value's error is at most the group's maximum). Bits,
+ *    rounding and automatic bits apply as for floats.
  *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8 or int32, any nonzero one counting
  *    as 1), stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
  *  - DAF_KIND_INTEGER: integers in [int_min, int_max] (int_max - int_min <= 255), e.g. max-pool
  *    argmax positions or class indices, stored exactly in the fewest bits that hold the range
  *    (ceil(log2(int_max - int_min + 1)), at least 1). bits is ignored.
- * Mask and integer entries always use nearest rounding, restore exactly, and are never
- * degraded (DAF_POLICY_DEGRADE passes over them; spill and recompute apply as to any entry).
+ * Mask and integer entries always use nearest rounding and groups of at least 4096 values
+ * (the context's group size if larger: their codes are exact in any group, so the group table
+ * is only overhead, 1/64 bit per value at 4096), restore exactly, and are never degraded (DAF_POLICY_DEGRADE passes over them; spill and recompute apply as to any entry).
  * A value outside a mask's or integer kind's set gives DAF_E_INVALID_ARGUMENT and saves nothing.
  *
  * Which tensors need care. At 1-2 bits with nearest rounding, a group's small values all come

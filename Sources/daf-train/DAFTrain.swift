@@ -39,8 +39,17 @@ struct DAFTrain: ParsableCommand {
 
     @Option(help: "How --bits applies (gpt): safe keeps softmax probabilities and the final layer norm's input at 8 bits, probabilities only the probabilities, uniform none.")
     var widths = Widths.safe
+    @Option(name: .customLong("kept-bits"), help: "gpt: the width of the tensors a plan keeps, 1...8: softmax probabilities (under --bits auto too) and, with --widths safe, the final layer norm's input. Default: 8 at a fixed --bits, 4 with --bits auto.")
+    var keptBits: Int?
+
     @Option(name: .customLong("avg-bits"), help: "Target of --bits auto: average bits per saved value, group tables included; a list such as 1.75,2.5 trains one automatic run per entry. Default: cnn 2, gpt \(GPTSettings.defaultAverageBits).")
     var avgBits: AverageBits?
+
+    @Option(name: .customLong("measure-every"), help: "--bits auto: measure each tensor's sensitivity before every N steps, on --measure-batch examples of the batch (0: the backward pass reports its gradient products each step instead). Default: cnn \(TrainConfig().sensitivity.every), gpt \(GPTSettings.defaultSensitivity.every).")
+    var measureEvery: Int?
+
+    @Option(name: .customLong("measure-batch"), help: "Examples (cnn) or windows (gpt) of the batch a sensitivity measurement uses. Default: cnn \(TrainConfig().sensitivity.batch), gpt \(GPTSettings.defaultSensitivity.batch).")
+    var measureBatch: Int?
 
     @Option(help: "libdaf group size: a multiple of 16 in 16...65536.")
     var group = 256
@@ -106,6 +115,7 @@ struct DAFTrain: ParsableCommand {
         guard targetList.values.allSatisfy({ $0 > 0 && $0 <= 32 }) else { throw ValidationError("--avg-bits must be in (0, 32]") }
         guard group >= 16, group <= 65536, group % 16 == 0 else { throw ValidationError("--group must be a multiple of 16 in 16...65536") }
         guard (0...8).contains(degradeFloor) else { throw ValidationError("--degrade-floor must be 0...8") }
+        if let keptBits, !(1...8).contains(keptBits) { throw ValidationError("--kept-bits must be 1...8") }
         guard epochs >= 1 else { throw ValidationError("--epochs must be at least 1") }
         if let batch, !(1...4096).contains(batch) { throw ValidationError("--batch must be 1...4096") }
         guard steps >= 1 else { throw ValidationError("--steps must be at least 1") }
@@ -114,6 +124,8 @@ struct DAFTrain: ParsableCommand {
         guard threads >= 1, threads <= 256 else { throw ValidationError("--threads must be 1...256") }
         if let learningRate, !(learningRate > 0 && learningRate.isFinite) { throw ValidationError("--lr must be positive") }
         if let clipNorm, !(clipNorm >= 0 && clipNorm.isFinite) { throw ValidationError("--clip-norm must be 0 (off) or positive") }
+        if let measureEvery, measureEvery < 0 { throw ValidationError("--measure-every must be 0 (never) or more") }
+        if let measureBatch, measureBatch < 1 { throw ValidationError("--measure-batch must be at least 1") }
     }
 
     /// --bits, or the model's default: cnn 2 bits, gpt automatic bits.
@@ -142,6 +154,10 @@ struct DAFTrain: ParsableCommand {
         config.budgetMiB = budgetMiB
         config.policy = policy ?? .fail
         config.degradeFloorBits = degradeFloor
+        config.keptBits = keptBits
+        if model == .gpt { config.sensitivity = GPTSettings.defaultSensitivity }
+        if let measureEvery { config.sensitivity.every = measureEvery }
+        if let measureBatch { config.sensitivity.batch = measureBatch }
 
         let runs: [RunResult]
         do {

@@ -168,6 +168,41 @@ struct KindAndSlotTests {
         }
     }
 
+    @Test("non-negative at 1 bit: zeros exact, each positive value back as its group's mean of positives, the sum kept",
+          arguments: [DAF_ROUND_NEAREST, DAF_ROUND_STOCHASTIC])
+    func oneBitMeanLevel(rounding: daf_rounding) {
+        let group = 256
+        let context = PlanContext { ($0.rounding, $0.group_size) = (UInt32(rounding.rawValue), UInt32(group)) }
+        for seed in UInt64(1)...6 {
+            var rng = SeededGenerator(seed: seed)
+            let count = Int.random(in: 1...5000, using: &rng)
+            var values = DataShape.relu.values(count: count, rng: &rng).map { $0 * Float.random(in: 0.5...40, using: &rng) }
+            let negativeGroup = count > group ? 1 : nil
+            if let g = negativeGroup { values[g * group + 3] = -0.25 } // this group keeps its min/max levels
+            let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.bits = 1; $0.kind = DAF_KIND_NONNEGATIVE.rawValue }
+            let (s, back) = context.restore(handle, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+            #expect(status == 0 && s == 0)
+            var flips = 0
+            for start in stride(from: 0, to: count, by: group) {
+                let range = start..<min(count, start + group)
+                let positives = range.filter { values[$0] > 0 }
+                guard !positives.isEmpty, start / group != negativeGroup else { continue }
+                let mean = positives.reduce(0.0) { $0 + Double(values[$1]) } / Double(positives.count)
+                flips += range.filter { (values[$0] > 0) != (back[$0] > 0) }.count
+                let off = positives.filter { back[$0] > 0 && abs(Double(back[$0]) / mean - 1) > 1e-5 }
+                #expect(off.isEmpty, "seed \(seed), group at \(start): \(off.count) positives not at the mean \(mean), e.g. \(off.prefix(2).map { back[$0] })")
+            }
+            // As at the maximum before: stochastic rounding may drop a value at the top level.
+            #expect(flips <= (rounding == DAF_ROUND_STOCHASTIC ? 2 : 0), "seed \(seed): \(flips) zero/non-zero flips")
+            if let g = negativeGroup {
+                let range = g * group..<min(count, (g + 1) * group)
+                let top = range.map { back[$0] }.max()!, truth = range.map { values[$0] }.max()!
+                #expect(abs(top / truth - 1) < 1e-3, "a group with a negative value keeps its maximum level: \(top) vs \(truth)")
+            }
+            _ = daf_release(context.ctx, handle)
+        }
+    }
+
     @Test("kinds survive degrade and spill: exact kinds are not degraded, non-negative stays companded")
     func kindsUnderEviction() throws {
         for policy in [DAF_POLICY_DEGRADE, DAF_POLICY_SPILL] {
@@ -260,6 +295,45 @@ struct KindAndSlotTests {
         #expect(s.evictions_after_plan == 0, "evictions after planning: \(s.evictions_after_plan)")
         #expect(s.peak_packed_bytes <= budget)
         #expect(s.plan_target_bytes > 0 && s.plan_target_bytes <= budget)
+    }
+
+    @Test("with avg_bits and a policy that loses nothing (spill), a budget moves bytes, not widths")
+    func exactPolicyBudgetKeepsThePlan() throws {
+        let spill = SpillDirectory()
+        defer { #expect(spill.removeEmpty()) }
+        let directory = strdup(spill.path)
+        defer { free(directory) }
+        let budget: UInt64 = 48 << 10
+        do {
+            let budgeted = PlanContext {
+                ($0.budget_bytes, $0.page_size, $0.policy) = (budget, 4096, UInt32(DAF_POLICY_SPILL.rawValue))
+                ($0.bits, $0.avg_bits, $0.spill_dir) = (DAF_BITS_AUTO, 3, UnsafePointer(directory))
+            }
+            let unbudgeted = PlanContext { ($0.bits, $0.avg_bits) = (DAF_BITS_AUTO, 3) }
+            var rng = SeededGenerator(seed: 9)
+            for _ in 0..<6 {
+                var saved: [(daf_handle, daf_handle, Int)] = []
+                for slot in UInt32(1)...4 {
+                    let count = 40_000 + Int(slot) * 997
+                    let values = (0..<count).map { _ in Float.random(in: -1...1, using: &rng) * Float(slot * slot) }
+                    let (s1, h1) = budgeted.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
+                    let (s2, h2) = unbudgeted.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
+                    try #require(s1 == 0 && s2 == 0, "\(String(cString: daf_last_error(budgeted.ctx)))")
+                    saved.append((h1, h2, count))
+                }
+                for (h1, h2, count) in saved.reversed() {
+                    let a = budgeted.restore(h1, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                    let b = unbudgeted.restore(h2, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                    #expect(a.0 == 0 && b.0 == 0 && a.1.map(\.bitPattern) == b.1.map(\.bitPattern))
+                    _ = daf_release(budgeted.ctx, h1)
+                    _ = daf_release(unbudgeted.ctx, h2)
+                }
+            }
+            let s = budgeted.stats, u = unbudgeted.stats
+            #expect(s.plan_target_bytes == u.plan_target_bytes && s.plan_target_bytes > budget)
+            #expect(s.evictions_spill > 0 && s.pool_peak_capacity_bytes <= budget)
+            #expect((1...4).allSatisfy { budgeted.plan(UInt32($0)).bits == unbudgeted.plan(UInt32($0)).bits })
+        }
     }
 
     @Test("bad arguments of the new calls get their statuses and a detail message")

@@ -50,7 +50,7 @@ struct DataAndReportTests {
         let text = RunJSON.render(Self.runs)
         let fields = ["mode", "bits", "avg_bits", "group", "rounding", "policy", "budget_mib", "epochs", "train_examples",
                       "test_accuracy", "final_loss", "saved_peak_bytes", "fp32_equivalent_peak_bytes", "step_ms_median",
-                      "plan_ms_total", "evictions_after_plan", "plan"]
+                      "plan_ms_total", "sensitivity_ms_total", "evictions_after_plan", "plan"]
         #expect(text.hasPrefix("{\"runs\": [{") && text.hasSuffix("}]}"))
         let objects = text.dropFirst("{\"runs\": [".count).dropLast(2).split(separator: "}, {")
         #expect(objects.count == 2)

@@ -72,8 +72,10 @@ struct TrainingTests {
     /// each at when the run asks for 2: the argmaxes need 2, the classifier's input keeps 4.
     /// The six saved tensors of a fixed-width run: the argmaxes are exact 2-bit integers
     /// whatever the width, the classifier's input takes at least 4 bits.
-    static func savedTensors(batch b: Int, bits: Int = 2) -> [(count: Int, bits: Int)] {
-        [(b * 784, bits), (32 * b * 196, 2), (32 * b * 196, bits), (64 * b * 49, 2), (b * 3136, bits), (b * 128, max(bits, 4))]
+    /// Each saved tensor's values, width and group size (the exact argmaxes in groups of 4096).
+    static func savedTensors(batch b: Int, bits: Int = 2) -> [(count: Int, bits: Int, group: Int)] {
+        [(b * 784, bits, 256), (32 * b * 196, 2, 4096), (32 * b * 196, bits, 256), (64 * b * 49, 2, 4096), (b * 3136, bits, 256),
+         (b * 128, max(bits, 4), 256)]
     }
 
     @Test("saved bytes: fp32 holds the six tensors, libdaf exactly their packed sizes (>= 12x less)")
@@ -84,7 +86,7 @@ struct TrainingTests {
         let runs = try Trainer(data: fashionMNIST.get(), configs: [fp32, daf]).run()
         let tensors = Self.savedTensors(batch: fp32.batch)
         let fp32Bytes = tensors.reduce(0) { $0 + $1.count * 4 }
-        let packedBytes = tensors.reduce(0) { $0 + daf_packed_bound_finite($1.count, UInt32($1.bits), 256) }
+        let packedBytes = tensors.reduce(0) { $0 + daf_packed_bound_finite($1.count, UInt32($1.bits), UInt32($1.group)) }
 
         #expect(runs[0].savedPeakBytes == fp32Bytes)
         #expect(runs[0].fp32EquivalentPeakBytes == fp32Bytes)
@@ -109,7 +111,7 @@ struct TrainingTests {
         let runs = try Trainer(data: fashionMNIST.get(), configs: configs).run()
         for (bits, r) in zip([8, 4, 1], runs) {
             let tensors = Self.savedTensors(batch: 32, bits: bits)
-            let packed = tensors.reduce(0) { $0 + daf_packed_bound_finite($1.count, UInt32($1.bits), 256) }
+            let packed = tensors.reduce(0) { $0 + daf_packed_bound_finite($1.count, UInt32($1.bits), UInt32($1.group)) }
             #expect(r.savedPeakBytes == packed, "\(bits)-bit: \(r.savedPeakBytes) bytes, expected \(packed)")
         }
         let ratios = runs.map(\.compression)

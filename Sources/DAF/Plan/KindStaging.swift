@@ -22,7 +22,13 @@ enum KindStaging {
         case .float:
             out.update(from: src.assumingMemoryBound(to: Float.self), count: count)
         case .nonnegative:
-            CompandKernels.stage(src.assumingMemoryBound(to: Float.self), count: count, spec: spec, into: out)
+            let x = src.assumingMemoryBound(to: Float.self)
+            if let spec, usesMeanLevel(spec) {
+                CompandKernels.compand(x, count: count, into: out)
+                placeLevelAtMean(out, count: count, groupSize: spec.groupSize)
+            } else {
+                CompandKernels.stage(x, count: count, spec: spec, into: out)
+            }
         case .mask:
             var first = 0
             if dtype == .float32 {
@@ -131,7 +137,8 @@ enum KindStaging {
         spec.rounding == .nearest ? 0.51 : min(1.01, Float(spec.levels))
     }
 
-    /// The scalar reference of DAF_KIND_NONNEGATIVE's staging (CompandKernels.stage).
+    /// The scalar reference of CompandKernels.stage (DAF_KIND_NONNEGATIVE's staging at widths
+    /// other than 1 bit, where OneBitLevel's mean level takes the place of keepNonzero).
     static func stageNonnegativeReference(_ src: UnsafePointer<Float>, count: Int, spec: QuantSpec?,
                                           into out: UnsafeMutablePointer<Float>) {
         for i in 0..<count { out[i] = compand(src[i]) }

@@ -12,6 +12,8 @@ struct PlanSettings: Sendable {
     var baseGroupSize = Int(DAF_DEFAULT_GROUP_SIZE)
     var defaultBits = Int(DAF_DEFAULT_BITS)
     var stochastic = false
+    /// The budget is a target (false: avg_bits is set and the policy evicts exactly).
+    var fitsBudget = true
     /// A new plan must predict this much less error (relative) to replace a fitting one.
     static let hysteresis = 0.02
     /// Share of the budget's pages the plan may fill.
@@ -20,9 +22,15 @@ struct PlanSettings: Sendable {
     /// c of the model: the error variance per squared step.
     var variance: Double { stochastic ? 1.0 / 6.0 : 1.0 / 12.0 }
 
-    /// The width of an automatic save whose slot has no plan yet.
+    /// The width of an automatic save whose slot has no plan yet: the widest whose codes and
+    /// group table (8 bytes a group) stay within avg_bits per value, so that the step before
+    /// the first plan does not take more than planned steps will.
     var provisionalBits: Int {
-        let wanted = averageBits > 0 ? Int(averageBits.rounded(.down)) : defaultBits
+        var wanted = defaultBits
+        if averageBits > 0 {
+            let tableBits = 64 / Double(baseGroupSize)
+            wanted = Int((averageBits - tableBits).rounded(.down))
+        }
         return min(max(wanted, minBits), maxBits)
     }
 
@@ -111,7 +119,7 @@ struct SlotPlanner: Sendable {
         if settings.averageBits > 0 {
             target.bytes = max(Int(settings.averageBits * Double(values) / 8) - fixedBytes, 0)
         }
-        if budget.bytes > 0 {
+        if budget.bytes > 0 && settings.fitsBudget {
             let share = budget.bytes / PlanSettings.budgetShare.denominator * PlanSettings.budgetShare.numerator
             target.pageBytes = max(share - fixedPages, 0)
         }

@@ -17,7 +17,7 @@ extension ActivationStore {
         }
         let bits: Int, groupSize: Int, rounding: Rounding
         if let exact = request.kind.exactBits {
-            (bits, groupSize, rounding) = (exact, defaults.groupSize, .nearest)
+            (bits, groupSize, rounding) = (exact, max(defaults.groupSize, SaveKind.exactGroupSize), .nearest)
         } else if automatic {
             (bits, groupSize, rounding) = (planned.bits, planned.groupSize, defaults.rounding)
         } else {

@@ -55,7 +55,10 @@ struct StoreConfig {
                               flags: o.pool_flags, prefix: "daf_options")
         spillDirectory = try StoreConfig.directory(o.spill_dir)
         if policy.contains(.spill) { try StoreConfig.checkWritableDirectory(spillDirectory) }
-        plan = try StoreConfig.planSettings(o)
+        var plan = try StoreConfig.planSettings(o)
+        let exactEviction = !policy.contains(.degrade) && (policy.contains(.spill) || policy.contains(.recompute))
+        plan.fitsBudget = !(plan.averageBits > 0 && exactEviction)
+        self.plan = plan
         defaults = defaultIsAutomatic
             ? try QuantSpec(bits: UInt32(plan.provisionalBits), groupSize: o.group_size, rounding: o.rounding, seed: o.seed)
             : fixed

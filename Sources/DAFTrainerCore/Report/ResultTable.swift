@@ -30,6 +30,11 @@ public enum ResultTable {
             let perStep = r.planSeconds * 1000 / Double(r.widths.count)
             return fixed(perStep * 1000, 1) + " us (" + fixed(perStep / r.stepMsMedian * 100, 3) + " %)"
         }
+        row("sensitivity measurements") { r in
+            guard r.config.mode == .daf, r.config.automaticBits, r.sensitivitySeconds > 0 else { return "-" }
+            let steps = r.widths.isEmpty ? 1 : r.widths.count
+            return fixed(r.sensitivitySeconds, 2) + " s (" + fixed(r.sensitivitySeconds * 1000 / (r.stepMsMedian * Double(steps)) * 100, 1) + " % of the steps)"
+        }
         row("pool budget, policy") { r in
             guard r.config.mode == .daf, let budget = r.config.budgetMiB else { return "-" }
             return "\(budget) MiB, \(r.config.policy.rawValue)"

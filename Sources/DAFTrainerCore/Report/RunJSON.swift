@@ -28,6 +28,7 @@ public enum RunJSON {
             ("fp32_equivalent_peak_bytes", String(r.fp32EquivalentPeakBytes)),
             ("step_ms_median", number(r.stepMsMedian, 3)),
             ("plan_ms_total", daf ? number(r.planSeconds * 1000, 3) : "null"),
+            ("sensitivity_ms_total", daf && c.automaticBits ? number(r.sensitivitySeconds * 1000, 3) : "null"),
             ("evictions_after_plan", daf ? String(r.evictionsAfterPlan) : "null"),
             ("plan", daf ? "[" + r.plan.map(planObject).joined(separator: ", ") + "]" : "null"),
         ]

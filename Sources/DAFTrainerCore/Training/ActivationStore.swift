@@ -55,7 +55,7 @@ final class SavedTensor {
     fileprivate var kept: FloatBuffer?
     fileprivate var handle: daf_handle = 0
 
-    fileprivate init(count: Int, role: SaveRole) {
+    init(count: Int, role: SaveRole) {
         self.count = count
         self.role = role
     }
@@ -183,13 +183,21 @@ final class LibdafStore: ActivationStore {
     /// The OS page size (sysconf), the smallest pool page libdaf accepts on this kernel.
     static let osPageBytes = Int(sysconf(Int32(_SC_PAGESIZE)))
     var timeline: [TimelinePoint]? = nil
-    private var ctx: OpaquePointer?
-    private let plan: WidthPlan
+    private(set) var ctx: OpaquePointer?
+    let plan: WidthPlan
+    /// The backward pass reports no sensitivities: they are measured (SensitivityProbe.swift).
+    let measuresSensitivity: Bool
+    /// The run's bits, group size and target (daf_options).
+    let bits: Int, groupSize: Int, averageBits: Double?
+    /// The newest measurement's sensitivity of each planned role (SensitivityProbe).
+    var measuredSensitivities: [(SaveRole, Double)] = []
 
     init(bits: Int, group: Int, rounding: Rounding, seed: UInt64, companding: Bool, automatic: Bool = false,
          averageBits: Double? = nil, widths: Widths = .safe, budgetMiB: Double? = nil, policy: BudgetPolicy = .fail,
-         degradeFloorBits: Int = 0) throws {
-        self.plan = WidthPlan(bits: bits, widths: widths, companding: companding, automatic: automatic)
+         degradeFloorBits: Int = 0, measuresSensitivity: Bool = false, keptBits: Int? = nil) throws {
+        self.plan = WidthPlan(bits: bits, widths: widths, companding: companding, automatic: automatic, keptBits: keptBits)
+        self.measuresSensitivity = measuresSensitivity
+        (self.bits, self.groupSize, self.averageBits) = (bits, group, averageBits)
         var options = daf_options()
         try checkDAF(daf_options_init_sized(&options, MemoryLayout<daf_options>.size), "daf_options_init", nil)
         options.bits = UInt32(bits)
@@ -236,12 +244,16 @@ final class LibdafStore: ActivationStore {
         try record("release \(t.role.name)")
     }
 
-    var usesSensitivity: Bool { plan.automatic }
+    var usesSensitivity: Bool { plan.automatic && !measuresSensitivity }
 
     func reportSensitivity(_ t: SavedTensor, _ sensitivity: Double) throws {
+        try reportSensitivity(of: t.role, sensitivity)
+    }
+
+    func reportSensitivity(of role: SaveRole, _ sensitivity: Double) throws {
         guard sensitivity.isFinite else { return } // a diverged step tells the planner nothing
-        try checkDAF(daf_slot_set_sensitivity(ctx, WidthPlan.slot(of: t.role), Float(min(sensitivity, Double(Float.greatestFiniteMagnitude)))),
-                     "daf_slot_set_sensitivity (\(t.role.name))", ctx)
+        try checkDAF(daf_slot_set_sensitivity(ctx, WidthPlan.slot(of: role), Float(min(sensitivity, Double(Float.greatestFiniteMagnitude)))),
+                     "daf_slot_set_sensitivity (\(role.name))", ctx)
     }
 
     var statistics: daf_context_statistics {

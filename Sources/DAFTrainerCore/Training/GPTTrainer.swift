@@ -44,6 +44,7 @@ final class GPTRun {
     var curve: [CurvePoint] = []
     var timeline: [TimelinePoint] = []
     var widths: [[Int]] = []
+    var sensitivitySeconds = 0.0
 
     init(_ config: TrainConfig) throws {
         self.config = config
@@ -95,6 +96,9 @@ public final class GPTTrainer {
                 let record = step == 0
                 if record { r.store.timeline = [TimelinePoint(event: "start", bytes: 0, fp32Bytes: 0)] }
                 let start = now()
+                r.sensitivitySeconds += try r.store.prepareSensitivities(step: step, settings: shared.sensitivity) { run in
+                    try measureSensitivities(r, run, ids: ids, targets: targets)
+                }
                 let (loss, tape) = try r.model.forward(ids: ids, targets: targets, batch: batch, steps: t, store: r.store)
                 try r.model.backward(tape, ids: ids, targets: targets, batch: batch, steps: t, store: r.store)
                 r.optimizer.update(step: step)
@@ -127,8 +131,20 @@ public final class GPTTrainer {
                              language: LanguageModelFigures(validationLoss: final?.validationLoss ?? .nan, unigramLoss: unigram,
                                                             steps: g.steps, curve: r.curve))
             try result.addPlan(of: r.store, roles: r.model.allRoles, widths: r.widths)
+            result.sensitivitySeconds = r.sensitivitySeconds
             return result
         }
+    }
+
+    /// SensitivityProbe on the first `sensitivity.batch` windows of the step's batch.
+    func measureSensitivities(_ r: GPTRun, _ run: LibdafStore, ids: [Int], targets: [Int]) throws {
+        let t = shared.gpt.shape.context, b = min(shared.sensitivity.batch, shared.batch)
+        let subIds = Array(ids.prefix(b * t)), subTargets = Array(targets.prefix(b * t))
+        try SensitivityProbe.measure(run, settings: shared.sensitivity, roles: r.model.allRoles, parameters: r.model.parameters.map(\.0),
+                                     forward: { store in try r.model.forward(ids: subIds, targets: subTargets, batch: b, steps: t, store: store).tape },
+                                     backward: { tape, store in
+                                         try r.model.backward(tape, ids: subIds, targets: subTargets, batch: b, steps: t, store: store)
+                                     })
     }
 
     /// Mean loss over the windows starting at `starts` (forward only, nothing saved).

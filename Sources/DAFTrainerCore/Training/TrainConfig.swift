@@ -39,6 +39,8 @@ public struct GPTSettings: Sendable {
     /// daf-train --model gpt's target for automatic bits (average bits per saved value, group
     /// tables included), chosen from the measurements in the trainer's README.
     public static let defaultAverageBits = 2.9
+    /// The GPT's sensitivity measurements (automatic bits): every 100 steps on 4 windows.
+    public static let defaultSensitivity = SensitivitySettings(every: 100, batch: 4)
 
     public init() {}
 }
@@ -56,6 +58,12 @@ public struct TrainConfig: Sendable {
     /// The planner's target in average bits per saved value, group tables included (automatic
     /// bits only; nil: the budget alone).
     public var averageBits: Double? = nil
+    /// How automatic bits learn each tensor's sensitivity (SensitivityProbe.swift); the CNN's
+    /// default: measured every 200 steps on 8 examples of the batch.
+    public var sensitivity = SensitivitySettings(every: 200, batch: 8)
+    /// The width of the tensors a plan keeps (WidthPlan.keptBits; the GPT's probabilities);
+    /// nil: 8 bits in fixed-width runs, 4 with automatic bits.
+    public var keptBits: Int? = nil
     /// libdaf's group size (daf mode only).
     public var group = 256
     public var rounding: Rounding = .nearest
@@ -92,8 +100,9 @@ public struct TrainConfig: Sendable {
     public var label: String {
         guard mode == .daf else { return "fp32" }
         // Which of the GPT's tensors keep 8 bits in a fixed-width run: say so.
-        let kept = model != .gpt || automaticBits || bits >= WidthPlan.keptBits ? ""
-            : [Widths.safe: " (safe)", .probabilities: " (probs 8)", .uniform: " (uniform)"][widths]!
+        let keep = keptBits ?? 8
+        let kept = model != .gpt || automaticBits || bits >= keep ? ""
+            : [Widths.safe: " (safe)", .probabilities: " (probs \(keep))", .uniform: " (uniform)"][widths]!
         let width = automaticBits ? "auto" + (averageBits.map { " \(fixed($0, 2))" } ?? "") : "\(bits)-bit" + kept
         guard let budgetMiB else { return "daf \(width)" }
         return "daf \(width), \(budgetMiB) MiB \(policy.rawValue)"

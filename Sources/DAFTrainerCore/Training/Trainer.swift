@@ -58,6 +58,9 @@ public struct RunResult: Sendable {
     public var tensors: [String] = []
     /// libdaf runs: time libdaf's planner took in total, and evictions after its first plan.
     public var planSeconds = 0.0
+    /// Automatic runs: time the sensitivity measurements took in total (inside the step times
+    /// of the steps they came before).
+    public var sensitivitySeconds = 0.0
     public var evictionsAfterPlan = 0
 
     public init(config: TrainConfig, trainExamples: Int, epochs: [EpochResult], savedPeakBytes: Int,
@@ -90,6 +93,7 @@ final class RunState {
     var epochs: [EpochResult] = []
     var timeline: [TimelinePoint] = []
     var widths: [[Int]] = []
+    var sensitivitySeconds = 0.0
 
     init(_ config: TrainConfig) throws {
         self.config = config
@@ -109,6 +113,7 @@ final class RunState {
                                fp32EquivalentPeakBytes: usage.peakFP32Bytes, stepMsMedian: median(stepSeconds) * 1000,
                                timeline: timeline)
         try result.addPlan(of: store, roles: Network.roles, widths: widths)
+        result.sensitivitySeconds = sensitivitySeconds
         return result
     }
 }
@@ -143,7 +148,8 @@ func makeStore(_ config: TrainConfig) throws -> ActivationStore {
         : try LibdafStore(bits: config.bits, group: config.group, rounding: config.rounding, seed: config.seed,
                           companding: config.squareRootReLU, automatic: config.automaticBits,
                           averageBits: config.averageBits, widths: config.widths, budgetMiB: config.budgetMiB,
-                          policy: config.policy, degradeFloorBits: config.degradeFloorBits)
+                          policy: config.policy, degradeFloorBits: config.degradeFloorBits,
+                          measuresSensitivity: config.automaticBits && config.sensitivity.every > 0, keptBits: config.keptBits)
 }
 
 public final class Trainer {
@@ -216,12 +222,30 @@ public final class Trainer {
     /// One step of one run; returns its seconds (the batch is already filled).
     func trainStep(_ r: RunState, images: FloatBuffer, labels: [Int], step: Int, sgd: SGD) throws -> Double {
         let start = now()
+        r.sensitivitySeconds += try r.store.prepareSensitivities(step: step, settings: shared.sensitivity) { run in
+            try measureSensitivities(r, run, images: images, labels: labels)
+        }
         let (logits, tape) = try r.network.forward(images, batch: labels.count, store: r.store)
         let (loss, dLogits, _) = SoftmaxCrossEntropy.lossAndGradient(logits, labels: labels, classes: Network.classes)
         try r.network.backward(tape, dLogits: dLogits, batch: labels.count, store: r.store)
         sgd.update(r.network.parameters, step: step)
         r.lossSum += loss
         return now() - start
+    }
+
+    /// SensitivityProbe on the first `sensitivity.batch` examples of the step's batch.
+    func measureSensitivities(_ r: RunState, _ run: LibdafStore, images: FloatBuffer, labels: [Int]) throws {
+        let b = min(shared.sensitivity.batch, labels.count), sub = Array(labels.prefix(b))
+        let x = FloatBuffer(count: b * LabeledImages.pixels, zeroed: false) // (1, B, 28, 28): the first b images
+        x.pointer.update(from: images.pointer, count: x.count)
+        var dLogits = FloatBuffer(count: 0)
+        try SensitivityProbe.measure(run, settings: shared.sensitivity, roles: Network.roles, parameters: r.network.parameters,
+                                     forward: { store in
+                                         let (logits, tape) = try r.network.forward(x, batch: b, store: store)
+                                         dLogits = SoftmaxCrossEntropy.lossAndGradient(logits, labels: sub, classes: Network.classes).dLogits
+                                         return tape
+                                     },
+                                     backward: { tape, store in try r.network.backward(tape, dLogits: dLogits, batch: b, store: store) })
     }
 
     /// Fraction of the test set classified correctly (forward only, nothing saved).

@@ -31,11 +31,29 @@ struct WidthPlan {
     /// planner gave the GPT's attention probabilities 1 bit, and its validation loss rose from
     /// 2.70 at step 100 to 3.73 at step 150 while fp32's fell to 2.68 (the trainer's README).
     var automatic = false
-    /// The width of the tensors a fixed plan keeps (probabilities, bottlenecks).
-    static let keptBits = 8
+    /// The width of the tensors a plan keeps: a fixed plan's probabilities and bottlenecks (8
+    /// bits unless set), an automatic plan's probabilities (4 unless set: companded, every GPT
+    /// tensor at 4 bits ended within 0.7 % of fp32's loss; daf-train --kept-bits).
+    var keptBits: Int? = nil
+    var keptWidth: Int { keptBits ?? (automatic ? 4 : 8) }
 
     /// libdaf's slot of a role (0 means "no slot" there).
     static func slot(of role: SaveRole) -> UInt32 { UInt32(role.slot + 1) }
+
+    /// Whether libdaf's planner chooses this role's width (an automatic float save; exact
+    /// integers and the kept probabilities are not planned).
+    func isPlanned(_ role: SaveRole) -> Bool {
+        guard automatic else { return false }
+        switch role.kind {
+        case .float, .reluOutput: return true
+        case .probabilities, .integer: return false
+        }
+    }
+
+    /// Whether libdaf stores this role's square roots (DAF_KIND_NONNEGATIVE).
+    func compands(_ role: SaveRole) -> Bool {
+        companding && (role.kind == .reluOutput || role.kind == .probabilities)
+    }
 
     /// The width a role is saved with in a fixed-width run.
     func bits(for role: SaveRole) -> Int {
@@ -45,7 +63,7 @@ struct WidthPlan {
         case .probabilities: role.kind == .probabilities
         case .uniform: false
         }
-        if keeps { b = max(b, Self.keptBits) }
+        if keeps { b = max(b, keptWidth) }
         return b
     }
 
@@ -61,13 +79,13 @@ struct WidthPlan {
         switch role.kind {
         case .float: params.kind = UInt32(DAF_KIND_FLOAT.rawValue)
         case .reluOutput, .probabilities:
-            params.kind = UInt32((companding ? DAF_KIND_NONNEGATIVE : DAF_KIND_FLOAT).rawValue)
+            params.kind = UInt32((compands(role) ? DAF_KIND_NONNEGATIVE : DAF_KIND_FLOAT).rawValue)
         case .integer(let maximum):
             params.kind = UInt32(DAF_KIND_INTEGER.rawValue)
             params.int_max = maximum
         }
-        if automatic && role.kind != .probabilities {
-            params.bits = DAF_BITS_AUTO
+        if automatic {
+            params.bits = role.kind == .probabilities ? UInt32(keptWidth) : DAF_BITS_AUTO
         } else {
             let b = bits(for: role)
             params.bits = b == bits ? 0 : UInt32(b)
