@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The SIMD16 kernels of DAF_KIND_NONNEGATIVE's staging: companding fused with the per-group
-// keep-nonzero raise (one pass from the source, a second over the group while it is in L1), and
-// the square on restore. Bit for bit the scalar reference's (KindStaging.compand, .expand,
-// .keepNonzero); tested against it. Not the packer: its input is what these write.
+// keep-nonzero raise or, at 1 bit, the mean level (one pass from the source, a second over the
+// group while it is in L1), and the square on restore. Bit for bit the scalar reference's
+// (KindStaging.compand, .expand, .keepNonzero, .placeLevelAtMean); tested against it. Not the
+// packer: its input is what these write.
 import DAFPlatform
 
 enum CompandKernels {
@@ -25,6 +26,51 @@ enum CompandKernels {
             }
             first += n
         }
+    }
+
+    /// out[i] = compand(src[i]) for i < count, then KindStaging.placeLevelAtMean's 1-bit level
+    /// per group, bit for bit: the groups' minimum and the level's blend are SIMD16, the sum of
+    /// squares stays one Double sum in index order (adding 0.0 for the values it skips, which
+    /// leaves a sum of non-negative terms as it was), without the reference's branches.
+    static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
+        guard groupSize > 0 else { return compand(src, count: count, into: out) }
+        var first = 0
+        while first < count {
+            let n = min(groupSize, count - first)
+            let values = out + first
+            let (low, _) = compandGroup(src + first, count: n, into: values)
+            if low == 0 {
+                var squares = 0.0, positives = 0
+                for i in 0..<n {
+                    let v = values[i]
+                    let counted = v > 0 && v < .infinity
+                    squares += counted ? Double(v) * Double(v) : 0
+                    positives &+= counted ? 1 : 0
+                }
+                if positives > 0 {
+                    let level = Float((squares / Double(positives)).squareRoot())
+                    placeLevel(values, count: n, level: level)
+                }
+            }
+            first += n
+        }
+    }
+
+    /// values[i] = level where 0 < values[i] < inf.
+    @inline(__always)
+    static func placeLevel(_ values: UnsafeMutablePointer<Float>, count: Int, level: Float) {
+        let rows = count / lanes
+        let raw = UnsafeMutableRawPointer(values)
+        let zero = SIMD16<Float>(repeating: 0), levels = SIMD16<Float>(repeating: level)
+        let infinity = SIMD16<Float>(repeating: .infinity)
+        for row in 0..<rows {
+            var y = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            // y < inf first, then y > 0 among those: one comparison mask per select.
+            let belowInfinity = zero.replacing(with: y, where: y .< infinity)
+            y.replace(with: levels, where: belowInfinity .> zero)
+            raw.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        for i in rows * lanes..<count where values[i] > 0 && values[i] < .infinity { values[i] = level }
     }
 
     /// out[i] = compand(src[i]) for i < count (no group work).

@@ -24,8 +24,7 @@ enum KindStaging {
         case .nonnegative:
             let x = src.assumingMemoryBound(to: Float.self)
             if let spec, usesMeanLevel(spec) {
-                CompandKernels.compand(x, count: count, into: out)
-                placeLevelAtMean(out, count: count, groupSize: spec.groupSize)
+                CompandKernels.stageMeanLevel(x, count: count, groupSize: spec.groupSize, into: out)
             } else {
                 CompandKernels.stage(x, count: count, spec: spec, into: out)
             }
