@@ -24,6 +24,13 @@ struct CompandKernelTests {
         }
     }
 
+    /// The nasty mix, or ReLU-like values (half zeros) that take the group work.
+    static func fill(_ src: UnsafeMutablePointer<Float>, count: Int, nasty: Bool, rng: inout SeededGenerator) {
+        for i in 0..<count {
+            src[i] = nasty ? CompandKernelTests.nasty(&rng) : Float(rng.next() % 3000) / 1000 * Float(rng.next() % 2)
+        }
+    }
+
     static func same(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Int? {
         (0..<count).first { a[$0].bitPattern != b[$0].bitPattern }
     }
@@ -31,14 +38,11 @@ struct CompandKernelTests {
     @Test(arguments: [1, 15, 16, 17, 255, 256, 1000, 4099, 65_537])
     func meanLevelMatchesReference(count: Int) {
         var rng = SeededGenerator(seed: UInt64(count) &* 104_729 &+ 3)
-        let src = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let fast = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let reference = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { src.deallocate(); fast.deallocate(); reference.deallocate() }
+        let buffers = (Buffer(count), Buffer(count), Buffer(count))
+        defer { withExtendedLifetime(buffers) {} }
+        let (src, fast, reference) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
         for trial in 0..<6 {
-            for i in 0..<count {
-                src[i] = trial % 2 == 0 ? CompandKernelTests.nasty(&rng) : Float(rng.next() % 3000) / 1000 * Float(rng.next() % 2)
-            }
+            CompandKernelTests.fill(src, count: count, nasty: trial % 2 == 0, rng: &rng)
             let groupSize = [32, 48, 256, 4096][Int(rng.next() % 4)]
             CompandKernels.stageMeanLevel(src, count: count, groupSize: groupSize, into: fast)
             for i in 0..<count { reference[i] = KindStaging.compand(src[i]) }
@@ -55,15 +59,12 @@ struct CompandKernelTests {
     @Test(arguments: [1, 15, 16, 17, 255, 256, 1000, 4099, 65_537])
     func stagingMatchesReference(count: Int) throws {
         var rng = SeededGenerator(seed: UInt64(count) &* 7919)
-        let src = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let fast = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        let reference = UnsafeMutablePointer<Float>.allocate(capacity: count)
-        defer { src.deallocate(); fast.deallocate(); reference.deallocate() }
+        let buffers = (Buffer(count), Buffer(count), Buffer(count))
+        defer { withExtendedLifetime(buffers) {} }
+        let (src, fast, reference) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
         for trial in 0..<6 {
             // Some trials without the nasty values, so that most groups take the raise.
-            for i in 0..<count {
-                src[i] = trial % 2 == 0 ? CompandKernelTests.nasty(&rng) : Float(rng.next() % 3000) / 1000 * Float(rng.next() % 2)
-            }
+            CompandKernelTests.fill(src, count: count, nasty: trial % 2 == 0, rng: &rng)
             let groupSize = [32, 48, 256, 4096][Int(rng.next() % 4)]
             let spec: QuantSpec? = trial == 5 ? nil : try QuantSpec(bits: UInt32(1 + rng.next() % 8), groupSize: UInt32(groupSize),
                                                                    rounding: UInt32(trial % 2), seed: 1)
@@ -88,4 +89,11 @@ struct CompandKernelTests {
             }
         }
     }
+}
+
+/// A float buffer freed with its owner.
+final class Buffer {
+    let pointer: UnsafeMutablePointer<Float>
+    init(_ count: Int) { pointer = .allocate(capacity: count) }
+    deinit { pointer.deallocate() }
 }

@@ -34,26 +34,48 @@ enum CompandKernels {
     /// leaves a sum of non-negative terms as it was), without the reference's branches.
     static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
         guard groupSize > 0 else { return compand(src, count: count, into: out) }
+        // The values the sum takes (0 for those it skips), so that its loop has no branch.
+        let terms = UnsafeMutablePointer<Float>.allocate(capacity: min(groupSize, count))
+        defer { terms.deallocate() }
         var first = 0
         while first < count {
             let n = min(groupSize, count - first)
             let values = out + first
             let (low, _) = compandGroup(src + first, count: n, into: values)
             if low == 0 {
-                var squares = 0.0, positives = 0
-                for i in 0..<n {
-                    let v = values[i]
-                    let counted = v > 0 && v < .infinity
-                    squares += counted ? Double(v) * Double(v) : 0
-                    positives &+= counted ? 1 : 0
-                }
+                let positives = countedTerms(values, count: n, into: terms)
                 if positives > 0 {
-                    let level = Float((squares / Double(positives)).squareRoot())
-                    placeLevel(values, count: n, level: level)
+                    var squares = 0.0
+                    for i in 0..<n { squares += Double(terms[i]) * Double(terms[i]) }
+                    placeLevel(values, count: n, level: Float((squares / Double(positives)).squareRoot()))
                 }
             }
             first += n
         }
+    }
+
+    /// terms[i] = values[i] where 0 < values[i] < inf, else 0; returns how many were kept.
+    @inline(__always)
+    static func countedTerms(_ values: UnsafePointer<Float>, count: Int, into terms: UnsafeMutablePointer<Float>) -> Int {
+        let rows = count / lanes
+        let input = UnsafeRawPointer(values), output = UnsafeMutableRawPointer(terms)
+        let zero = SIMD16<Float>(repeating: 0), infinity = SIMD16<Float>(repeating: .infinity)
+        let none = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
+        var kept = none
+        for row in 0..<rows {
+            let y = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            let finite = zero.replacing(with: y, where: y .< infinity)
+            let term = zero.replacing(with: finite, where: finite .> zero)
+            kept &+= none.replacing(with: one, where: term .> zero)
+            output.storeBytes(of: term, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        var total = Int(kept.wrappedSum())
+        for i in rows * lanes..<count {
+            let counted = values[i] > 0 && values[i] < .infinity
+            terms[i] = counted ? values[i] : 0
+            total += counted ? 1 : 0
+        }
+        return total
     }
 
     /// values[i] = level where 0 < values[i] < inf.
