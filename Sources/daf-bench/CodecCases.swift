@@ -1,6 +1,6 @@
 // SPDX-License-Identifier: MIT
 // The kernel cases of daf-bench: minmax, quantize_pack, unpack_dequantize,
-// unpack_dequantize_range and save_restore, each timed against the bandwidth baseline it is
+// unpack_dequantize_range, save_restore and save_restore_kinds, each timed against the bandwidth baseline it is
 // judged by (read pass for kernels that read fp32, fill pass for those that write it), in the
 // same run and on the same buffer. GB/s always counts float32 bytes (in for quantize and
 // minmax, out for dequantize), never packed bytes.
@@ -151,9 +151,13 @@ struct CodecCases {
                    extra: [("tile_values", .integer(Self.rangeTile)), ("mode", .string(callers ? "callers" : "split"))])
     }
 
+    /// The kinds of save_restore_kinds: plain floats, and companded non-negative values.
+    static let floatKinds: [(String, daf_kind)] = [("float", DAF_KIND_FLOAT), ("nonnegative", DAF_KIND_NONNEGATIVE)]
+
     /// daf_save + daf_restore + daf_release of the whole buffer, against a read pass plus a
-    /// fill pass (what keeping and copying back fp32 would at least cost).
-    func saveRestore(bits: Int) -> BenchResult {
+    /// fill pass (what keeping and copying back fp32 would at least cost). `kind` (a row's
+    /// "kind" field when given): the save's kind.
+    func saveRestore(bits: Int, kind: (String, daf_kind)? = nil) -> BenchResult {
         var options = daf_options()
         check(daf_options_init_sized(&options, MemoryLayout<daf_options>.size))
         options.bits = UInt32(bits)
@@ -161,13 +165,17 @@ struct CodecCases {
         var ctx: OpaquePointer?
         check(daf_create(&options, &ctx))
         defer { check(daf_destroy(ctx)) }
+        var params = daf_save_params()
+        check(daf_save_params_init_sized(&params, MemoryLayout<daf_save_params>.size))
+        params.kind = UInt32((kind?.1 ?? DAF_KIND_FLOAT).rawValue)
         let t = pairedMedians(reps: settings.reps, kernel: {
             var handle: daf_handle = 0
-            check(daf_save(ctx, input.pointer, input.count, nil, &handle))
+            check(daf_save(ctx, input.pointer, input.count, &params, &handle))
             check(daf_restore(ctx, handle, output.pointer, output.count))
             check(daf_release(ctx, handle))
         }, baseline: { readPass(); fillPass() })
-        return row(kernel: "save_restore", bits: bits, rounding: "nearest", seconds: t, baseline: "read+fill")
+        return row(kernel: kind == nil ? "save_restore" : "save_restore_kinds", bits: bits, rounding: "nearest",
+                   seconds: t, baseline: "read+fill", extra: kind.map { [("kind", .string($0.0))] } ?? [])
     }
 }
 

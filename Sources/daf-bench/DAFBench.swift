@@ -23,7 +23,7 @@ struct DAFBench: ParsableCommand {
     @Option(help: "Timed repetitions per case after one warm-up; medians are reported.")
     var reps = 5
 
-    @Option(help: "Comma-separated kernels to run (minmax, quantize_pack, unpack_dequantize, unpack_dequantize_range, save_restore, layer_step, pool_alloc_free).")
+    @Option(help: "Comma-separated kernels to run (minmax, quantize_pack, unpack_dequantize, unpack_dequantize_range, save_restore, save_restore_kinds, layer_step, pool_alloc_free).")
     var only: String?
 
     @Option(name: .customLong("pool-page-size"), help: "pool_alloc_free: the pool's page size in bytes (default: the library's).")
@@ -33,7 +33,7 @@ struct DAFBench: ParsableCommand {
     var poolCase: String?
 
     static let allKernels = ["minmax", "quantize_pack", "unpack_dequantize", "unpack_dequantize_range", "save_restore",
-                             "layer_step", "pool_alloc_free"]
+                             "save_restore_kinds", "layer_step", "pool_alloc_free"]
 
     func validate() throws {
         guard threads >= 1, threads <= 64 else { throw ValidationError("--threads must be 1...64") }
@@ -81,6 +81,10 @@ struct DAFBench: ParsableCommand {
                 LayerCase(reps: reps, threads: threads).run().forEach(record)
             case "save_restore":
                 for bits in [2, 8] { record(cases().saveRestore(bits: bits)) }
+            case "save_restore_kinds":
+                for bits in [2, 8] {
+                    for kind in CodecCases.floatKinds { record(cases().saveRestore(bits: bits, kind: kind)) }
+                }
             case "pool_alloc_free":
                 let pool = PoolCases.rows(pageSize: poolPageSize)
                 results += pool.results
@@ -100,7 +104,7 @@ struct DAFBench: ParsableCommand {
 }
 
 enum Report {
-    static let columns = ["kernel", "bits", "rounding", "threads", "gbps", "baseline", "baseline_gbps", "ratio", "mode", "step_ms"]
+    static let columns = ["kernel", "bits", "rounding", "threads", "gbps", "baseline", "baseline_gbps", "ratio", "mode", "kind", "step_ms"]
     static let poolColumns = ["kernel", "allocator", "order", "touch", "ns_per_op", "faults_per_step", "peak_rss_over_live"]
 
     static func printHeader(_ settings: BenchSettings) {

@@ -67,6 +67,8 @@ class Run:
         self.rng_state = torch.get_rng_state()
         self.step_seconds, self.saved, self.stored = [], 0, 0
         self.hook_seconds, self.hook_tensors = [], []
+        self.probe_bits = args.probe_bits
+        self.calibrate_seconds = []  # whole steps that calibrated (forward, probes, backward)
         if mode == "daf":
             options = {"bits": "auto", "avg_bits": args.avg_bits, "threads": args.daf_threads}
             if args.bits:
@@ -75,12 +77,16 @@ class Run:
         else:
             self.hooks = daf.torch.count_saved()
 
-    def step(self, x, y, measure):
+    def step(self, x, y, measure, calibrate=False):
         torch.set_rng_state(self.rng_state)
         self.model.train()
         start = time.perf_counter()
         hooked = self.mode == "daf" or measure
-        if hooked:
+        if calibrate and self.mode == "daf":  # this step's saved tensors exact, slots measured
+            self.hooks.reset_counters()
+            loss = self.hooks.calibrate(lambda: F.nll_loss(self.model(x), y),
+                                        self.model.parameters(), probe_bits=self.probe_bits)
+        elif hooked:
             if self.mode == "daf":
                 self.hooks.reset_counters()
             else:
@@ -100,8 +106,10 @@ class Run:
         self.optimizer.step()
         elapsed = time.perf_counter() - start
         if not measure:
-            self.step_seconds.append(elapsed)
-            if self.mode == "daf":
+            self.step_seconds.append(elapsed)  # calibration steps included
+            if calibrate and self.mode == "daf":
+                self.calibrate_seconds.append(elapsed)
+            elif self.mode == "daf":
                 self.hook_seconds.append(self.hooks.pack_seconds + self.hooks.unpack_seconds)
                 self.hook_tensors.append(self.hooks.packs + self.hooks.unpacks)
         self.rng_state = torch.get_rng_state()
@@ -123,11 +131,15 @@ def main():
     parser.add_argument("--batch", type=int, default=64)
     parser.add_argument("--lr", type=float, default=1.0)
     parser.add_argument("--seed", type=int, default=1)
-    parser.add_argument("--avg-bits", type=float, default=2.0, help="daf target (automatic bits)")
+    parser.add_argument("--avg-bits", type=float, default=1.9, help="daf target (automatic bits)")
     parser.add_argument("--bits", type=int, default=0, help="fixed width instead of automatic bits")
     parser.add_argument("--daf-threads", type=int, default=1)
     parser.add_argument("--measure-every", type=int, default=50,
                         help="every n-th step's saved bytes are counted (that step is not timed)")
+    parser.add_argument("--calibrate-every", type=int, default=100,
+                        help="daf: measure slot sensitivities (SavedActivations.calibrate) at "
+                             "step 1 and every n-th step after; 0: never")
+    parser.add_argument("--probe-bits", type=int, default=2, help="calibration's probe width")
     parser.add_argument("--modes", default="fp32,daf")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
@@ -146,9 +158,12 @@ def main():
         x, y = train_x[index], train_y[index]
         # Bytes are counted once the planner has a plan (it plans from the second step on).
         measure = step % args.measure_every == 0
+        calibrate = args.calibrate_every > 0 and step % args.calibrate_every == 1 % args.calibrate_every
+        if calibrate and measure:
+            measure = False  # a calibration step keeps fp32 copies: its bytes are not the step's
         # Lockstep, alternating which run goes first, so both see the same machine load.
         for run in (runs if step % 2 else runs[::-1]):
-            loss = run.step(x, y, measure)
+            loss = run.step(x, y, measure, calibrate)
             if step % 100 == 0:
                 print("step %4d %-4s loss %.4f" % (step, run.mode, loss), file=log)
 
@@ -159,7 +174,12 @@ def main():
             "test_accuracy": round(run.accuracy(test_x, test_y), 2),
             "saved_unique_fp32_bytes": run.saved, "stored_bytes": run.stored,
             "step_ms_median": round(1000 * statistics.median(run.step_seconds), 3),
+            "step_ms_mean": round(1000 * statistics.mean(run.step_seconds), 3),
         })
+        if run.calibrate_seconds:
+            report[-1]["calibrations"] = len(run.calibrate_seconds)
+            report[-1]["calibrate_step_ms_median"] = round(
+                1000 * statistics.median(run.calibrate_seconds), 3)
     for run, row in zip(runs, report):
         line = "%-4s acc %.2f %%  saved %d B  stored %d B (%.1fx)  step %.2f ms" % (
             run.mode, row["test_accuracy"], row["saved_unique_fp32_bytes"], row["stored_bytes"],
@@ -171,6 +191,10 @@ def main():
                 hook_ms, 1000 * hook_ms / max(tensors, 1), tensors)
             stats = run.hooks.ctx.stats()
             line += "  libdaf plans %d" % stats["plans"]
+            if run.calibrate_seconds:
+                line += "  %d calibrations, %.1f ms per calibrating step; sensitivities %s" % (
+                    len(run.calibrate_seconds), 1000 * statistics.median(run.calibrate_seconds),
+                    {k: float("%.3g" % v) for k, v in sorted(run.hooks.sensitivities.items())})
         print(line, file=log)
     if args.json:
         print(json.dumps({"runs": report}))

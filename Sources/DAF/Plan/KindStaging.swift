@@ -3,7 +3,8 @@
 // into the caller's values (finish). Companding of DAF_KIND_NONNEGATIVE: sqrt on the way in,
 // the square on the way out, sign kept, non-finite values untouched (they are stored exactly);
 // in a group whose smallest value is 0, a positive value too small to get the first nonzero
-// code is raised to it, so zeros and non-zeros (a ReLU's mask) come back exactly.
+// code is raised to it, so zeros and non-zeros (a ReLU's mask) come back exactly. The scalar
+// functions here are the reference of the SIMD16 kernels in CompandKernels.swift.
 import CDAF
 
 enum KindStaging {
@@ -22,16 +23,20 @@ enum KindStaging {
             out.update(from: src.assumingMemoryBound(to: Float.self), count: count)
         case .nonnegative:
             let x = src.assumingMemoryBound(to: Float.self)
-            for i in 0..<count { out[i] = compand(x[i]) }
-            if let spec {
-                if usesMeanLevel(spec) {
-                    placeLevelAtMean(out, count: count, groupSize: spec.groupSize)
-                } else {
-                    keepNonzero(out, count: count, spec: spec)
-                }
+            if let spec, usesMeanLevel(spec) {
+                CompandKernels.stageMeanLevel(x, count: count, groupSize: spec.groupSize, into: out)
+            } else {
+                CompandKernels.stage(x, count: count, spec: spec, into: out)
             }
         case .mask:
-            for i in 0..<count {
+            var first = 0
+            if dtype == .float32 {
+                // The fast check; from the first row it refuses on, the loop below says why.
+                guard let bad = ExactKindKernels.stageMask(src.assumingMemoryBound(to: Float.self), count: count, into: out)
+                else { return }
+                first = bad * ExactKindKernels.lanes
+            }
+            for i in first..<count {
                 switch dtype {
                 case .uint8: out[i] = src.load(fromByteOffset: i, as: UInt8.self) != 0 ? 1 : 0
                 case .int32: out[i] = src.load(fromByteOffset: i * 4, as: Int32.self) != 0 ? 1 : 0
@@ -42,7 +47,16 @@ enum KindStaging {
                 }
             }
         case .integer(let low, let high):
-            for i in 0..<count {
+            var first = 0
+            if dtype == .float32, abs(Int64(low)) < Int64(ExactKindKernels.exactLimit),
+               abs(Int64(high)) < Int64(ExactKindKernels.exactLimit) {
+                // The fast check; from the first row it refuses on, the loop below says why.
+                let bad = ExactKindKernels.stage(src.assumingMemoryBound(to: Float.self), count: count,
+                                                   low: Int32(low), high: Int32(high), into: out)
+                guard let bad else { return }
+                first = bad * ExactKindKernels.lanes
+            }
+            for i in first..<count {
                 let v: Int64
                 switch dtype {
                 case .uint8: v = Int64(src.load(fromByteOffset: i, as: UInt8.self))
@@ -68,7 +82,7 @@ enum KindStaging {
         switch kind {
         case .float, .mask: return
         case .nonnegative:
-            for i in 0..<count { values[i] = expand(values[i]) }
+            CompandKernels.expand(values, count: count)
         case .integer(let low, _):
             for i in 0..<count { values[i] = Float(Int64(values[i].rounded()) + Int64(low)) }
         }
@@ -79,6 +93,9 @@ enum KindStaging {
                                into dst: UnsafeMutableRawPointer) {
         let low: Int64
         if case .integer(let l, _) = kind { low = Int64(l) } else { low = 0 }
+        if dtype == .int32 {
+            return ExactKindKernels.finishInt32(values, count: count, low: Int32(truncatingIfNeeded: low), into: dst)
+        }
         for i in 0..<count {
             let v = Int64(values[i].rounded()) + low
             if dtype == .uint8 {
@@ -94,8 +111,9 @@ enum KindStaging {
     /// and a bit (stochastic rounding moves a value by up to half a step more), at most the
     /// group's maximum; none of them then comes back as 0 (with stochastic rounding at 1 bit,
     /// where the maximum itself is one step, still with a chance of 2^-16).
+    /// The scalar reference of CompandKernels.stage's group work.
     static func keepNonzero(_ values: UnsafeMutablePointer<Float>, count: Int, spec: QuantSpec) {
-        let share: Float = spec.rounding == .nearest ? 0.51 : min(1.01, Float(spec.levels))
+        let share = nonzeroShare(spec)
         var first = 0
         while first < count {
             let end = min(first + spec.groupSize, count)
@@ -110,6 +128,20 @@ enum KindStaging {
             }
             first = end
         }
+    }
+
+    /// The floor's share of one step: half a step and a bit (nearest), one step and a bit
+    /// (stochastic), at most the group's maximum.
+    static func nonzeroShare(_ spec: QuantSpec) -> Float {
+        spec.rounding == .nearest ? 0.51 : min(1.01, Float(spec.levels))
+    }
+
+    /// The scalar reference of CompandKernels.stage (DAF_KIND_NONNEGATIVE's staging at widths
+    /// other than 1 bit, where OneBitLevel's mean level takes the place of keepNonzero).
+    static func stageNonnegativeReference(_ src: UnsafePointer<Float>, count: Int, spec: QuantSpec?,
+                                          into out: UnsafeMutablePointer<Float>) {
+        for i in 0..<count { out[i] = compand(src[i]) }
+        if let spec { keepNonzero(out, count: count, spec: spec) }
     }
 
     /// sign(x) * sqrt(|x|); non-finite values as they are.

@@ -42,7 +42,8 @@ extension StoreState {
 
     /// daf_slot_plan's answer for `slot`.
     func slotPlan(_ slot: UInt32) throws(DAFError) -> daf_slot_plan_information {
-        guard slot != 0, let s = planner.slots[slot] else {
+        // A slot known only from daf_slot_set_sensitivity has no size or group size yet.
+        guard slot != 0, let s = planner.slots[slot], s.saves > 0 else {
             throw .invalid("slot is \(slot); no save has named it" + (slot == 0 ? " (0 means no slot)" : " yet"))
         }
         let planned = planner.plan[slot]

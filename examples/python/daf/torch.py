@@ -8,6 +8,8 @@ import torch
 from torch.multiprocessing.reductions import StorageWeakRef
 
 from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
+from ._torch_calibration import Calibration
+from ._torch_indices import IndexLayout
 
 # Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
 NONNEGATIVE_PRODUCERS = frozenset({
@@ -43,14 +45,39 @@ def _storage_key(t):
     return storage, (storage.data_ptr(), t.dtype, t._version)
 
 
-class _Entry:
-    """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy."""
-    __slots__ = ("handle", "count", "dtype", "kind", "users", "cache", "unpacks_left", "key",
-                 "weak", "slot", "decode", "nbytes")
+class _TorchThreads:
+    """torch's intra-op threads set to n (if fewer) for the hooks' own passes over a tensor:
+    memory-bound, and on a busy machine a second thread waited for costs far more than it
+    gives (a 590 K-value pass: 1 ms on one thread, 15 ms of CPU on two under load)."""
+    __slots__ = ("n", "before")
 
-    def __init__(self, handle, count, dtype, kind, key, weak, slot, decode, nbytes):
+    def __init__(self, n):
+        self.n, self.before = n, None
+
+    def __enter__(self):
+        if self.n is not None:
+            before = torch.get_num_threads()
+            if before > self.n:
+                self.before = before
+                torch.set_num_threads(self.n)
+
+    def __exit__(self, *exc):
+        if self.before is not None:
+            torch.set_num_threads(self.before)
+
+
+class _Entry:
+    """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy.
+    kind: the libdaf dtype it is restored as; save_kind: its libdaf kind. During a calibration
+    step (SavedActivations.calibrate) handle is None and exact holds the values as fp32."""
+    __slots__ = ("handle", "count", "dtype", "kind", "users", "cache", "unpacks_left", "key",
+                 "weak", "slot", "decode", "nbytes", "save_kind", "exact", "probe")
+
+    def __init__(self, handle, count, dtype, kind, key, weak, slot, decode, nbytes, save_kind,
+                 exact=None):
         self.handle, self.count, self.dtype, self.kind = handle, count, dtype, kind
         self.key, self.weak, self.slot, self.decode, self.nbytes = key, weak, slot, decode, nbytes
+        self.save_kind, self.exact, self.probe = save_kind, exact, None
         self.users, self.cache, self.unpacks_left = 0, None, 0
 
 
@@ -77,10 +104,11 @@ class SavedActivations:
     in torch. kinds: bool masks and small-range int64 indices go to libdaf exactly. floats=False
     stores only those lossless kinds (gradients then equal plain autograd's). nonnegative: ReLU,
     softmax and sigmoid outputs saved companded (DAF_KIND_NONNEGATIVE). Use it as
-    `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop)."""
+    `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop);
+    every few hundred steps, `calibrate` measures each slot's sensitivity for the planner."""
 
     def __init__(self, context=None, min_numel=4096, kinds=True, floats=True, nonnegative=True,
-                 view_fraction=0.5):
+                 view_fraction=0.5, hook_threads=1):
         if context is None:
             context = {}
         if isinstance(context, dict):
@@ -93,6 +121,7 @@ class SavedActivations:
         self.floats = bool(floats)
         self.nonnegative = bool(nonnegative)
         self.view_fraction = float(view_fraction)
+        self.hook_threads = None if hook_threads is None else int(hook_threads)
         self._lock = threading.RLock()
         self._entries = {}
         self._live = 0
@@ -100,6 +129,12 @@ class SavedActivations:
         self._slots = {}          # (position in step, signature) -> slot id
         self._next_slot = 1
         self._position = 0
+        self._index_layouts = {}  # (position in step, shape) -> IndexLayout
+        self._not_masks = set()   # (position in step, shape, dtype) of constants not 0 or c
+        self._calibration = None  # a _Calibration while calibrate runs its forward and probes
+        self.sensitivities = {}   # slot -> the last sensitivity calibrate reported
+        self.calibrations = 0
+        self.calibrate_seconds = 0.0
         self.reset_counters()
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
 
@@ -142,7 +177,7 @@ class SavedActivations:
 
     def _pack(self, t):
         start = time.perf_counter()
-        with self._lock:
+        with self._lock, _TorchThreads(self.hook_threads):
             self.packs += 1
             if self._backward_seen or self._live == 0:
                 self._new_step()
@@ -201,30 +236,46 @@ class SavedActivations:
             entry = None  # the address was reused by a new storage
         if entry is None:
             slot = self._slot(t)
-            handle = self._save(storage.data_ptr(), count, daf_dtype, slot, kind)
+            flat = t.new_empty(0).set_(storage, 0, (count,), (1,))
+            handle, exact = self._save(flat, daf_dtype, slot, kind)
             entry = _Entry(handle, count, t.dtype, daf_dtype, key, StorageWeakRef(storage), slot,
-                           decode, storage.nbytes())
+                           decode, storage.nbytes(), kind, exact)
             self._entries[key] = entry
+            if exact is not None:
+                self._calibration.add(entry)
             self._live += 1
         return _Saved(self, entry, (tuple(t.shape), t.stride(), t.storage_offset()))
 
-    def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0)):
+    def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0),
+                   restore_dtype=None, shape=None):
         """Saves a dense copy of one view (a part of a larger storage, a converted dtype). Its
-        entry has one user and is never cached, so decode may change the restored buffer."""
+        entry has one user and is never cached, so decode may change the restored buffer. A
+        refused save raises and leaves the step's slot positions as they were."""
         dense = dense.contiguous()
         slot = self._slot(t)
-        handle = self._save(dense.data_ptr(), dense.numel(), daf_dtype, slot, kind, int_range)
-        entry = _Entry(handle, dense.numel(), dtype, daf_dtype, None, None, slot, decode,
-                       t.numel() * t.element_size())
+        try:
+            handle, exact = self._save(dense.reshape(-1), daf_dtype, slot, kind, int_range)
+        except Error:
+            self._position -= 1
+            raise
+        entry = _Entry(handle, dense.numel(), dtype,
+                       daf_dtype if restore_dtype is None else restore_dtype, None, None, slot,
+                       decode, t.numel() * t.element_size(), kind, exact)
+        if exact is not None:
+            self._calibration.add(entry)
         self._live += 1
-        return _Saved(self, entry, (tuple(t.shape), None, 0))
+        return _Saved(self, entry, (tuple(t.shape if shape is None else shape), None, 0))
 
     def _pack_scaled_mask(self, t):
         """A constant whose values are all 0 or one c >= 1 (dropout's 0 or 1/(1-p)), saved as a
         1-bit mask and c; None (nothing saved) otherwise. c is the largest of the first values,
         and libdaf checks that t / c holds only 0 and 1 while it packs, so no pass over t is
         spent on checking c. (t / c is exactly 1 only where t == c; it is 0 where
-        t == 0, and also for a subnormal t below c * 2^-150, the one value not kept exactly.)"""
+        t == 0, and also for a subnormal t below c * 2^-150, the one value not kept exactly.)
+        A place in the step whose tensor was refused once is not tried again."""
+        place = (self._position, tuple(t.shape), t.dtype)
+        if place in self._not_masks:  # refused in an earlier step: not tried again
+            return None
         flat = t.reshape(-1)
         scale = float(flat[:4096].amax())
         if scale == 0:  # all the first values are 0: one pass finds c
@@ -232,6 +283,9 @@ class SavedActivations:
         if not 1.0 <= scale < float("inf"):
             return None
         unit = t.to(torch.float32) / scale
+        if self._calibration is not None and not bool(((unit == 0) | (unit == 1)).all()):
+            self._not_masks.add(place)
+            return None  # the check libdaf makes in other steps
         try:
             return self._pack_copy(t, unit, "mask", DTYPE_FLOAT32, t.dtype,
                                    decode=lambda r: r.mul_(scale))
@@ -239,44 +293,94 @@ class SavedActivations:
             if error.name != "DAF_E_INVALID_ARGUMENT":
                 raise
             self.stored_tensors -= 1
+            self._not_masks.add(place)
             return None
 
     def _pack_indices(self, t):
-        """int64 indices (e.g. max-pool argmax positions) kept exactly: each value minus the
-        smallest value at the same position over the leading dimensions (a small int64 tensor
-        kept aside) must span at most 256 values; else t stays as it is."""
+        """int64 indices (e.g. max-pool argmax positions) kept exactly as small codes (see
+        IndexLayout), or t as it is when their offsets span more than 256 values. A place's
+        layout, measured in the first step, is kept for the same place in later steps (one or
+        three cheap passes per save); it is measured again only when libdaf refuses a save."""
         rows = t.dim() - 2 if t.dim() > 2 else 1 if t.dim() == 2 else 0
         lead = 1
         for n in t.shape[:rows]:
             lead *= n
         if lead < 16:
             return t
-        lo, hi = torch.aminmax(t.reshape(lead, -1), dim=0)  # one pass over t
-        top, low, high = int((hi - lo).max()), int(lo.min()), int(hi.max())
-        if top > 255 or low < -2 ** 31 or high >= 2 ** 31:  # then int32 holds every value
+        place = (self._position, tuple(t.shape))
+        layout = self._index_layouts.get(place)
+        if layout is not None:
+            saved = self._pack_index_codes(t, layout)
+            if saved is not None:
+                return saved
+        layout = IndexLayout.measure(t, lead, rows)
+        if layout is None:
+            self._index_layouts.pop(place, None)
             return t
-        base = lo.view((1,) * rows + tuple(t.shape[rows:]))
-        delta = t.to(torch.int32).sub_(base.to(torch.int32))
-        return self._pack_copy(t, delta, "integer", DTYPE_INT32, torch.int64,
-                               decode=lambda r: torch.add(r, base), int_range=(0, top))
+        self._index_layouts[place] = layout
+        saved = self._pack_index_codes(t, layout)
+        return t if saved is None else saved
 
-    def _save(self, pointer, count, daf_dtype, slot, kind, int_range=(0, 0)):
+    def _pack_index_codes(self, t, layout):
+        """t saved as its layout's codes; None (nothing saved) if they do not fit it."""
+        codes, reach = layout.codes(t)
+        if self._calibration is not None:  # t kept as it is, in the slot it has in other steps
+            return self._calibration.keep_indices(t, codes, reach)
+        try:
+            return self._pack_copy(t, codes, "integer", DTYPE_FLOAT32, torch.int64,
+                                   decode=layout.decoder(), int_range=(0, reach),
+                                   restore_dtype=DTYPE_INT32, shape=codes.shape)
+        except Error as error:
+            if error.name != "DAF_E_INVALID_ARGUMENT":
+                raise
+            self.stored_tensors -= 1
+            return None
+
+    def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0)):
+        """Saves the 1-D tensor flat to libdaf: (handle, None); during a calibration forward,
+        keeps a copy instead: (None, the copy)."""
         self.stored_tensors += 1
+        if self._calibration is not None:
+            return None, flat.clone()
         bits = 0 if kind in ("float", "nonnegative") else 8
-        return self.ctx.save_pointer(pointer, count, daf_dtype, bits=bits, slot=slot, kind=kind,
-                                     int_range=int_range)
+        return self.ctx.save_pointer(flat.data_ptr(), flat.numel(), daf_dtype, bits=bits,
+                                     slot=slot, kind=kind, int_range=int_range), None
+
+    # --- calibration ------------------------------------------------------------------------
+    def calibrate(self, forward, parameters, probe_bits=2, group_size=256):
+        """Measures each float slot's sensitivity and reports it to the planner
+        (daf_slot_set_sensitivity), in the manner of GACT (Liu et al., ICML 2022). Runs
+        forward() (which must return a scalar loss) under these hooks with every saved tensor
+        kept exact, as fp32 copies; takes the gradients of `parameters` once as they are and
+        once per float slot with only that slot quantized at probe_bits; reports for each slot
+        c = sum over parameters of |g_probe - g|^2 / |g|^2, divided by the probe's squared
+        error summed over the slot's values in its stored domain (square roots for companded
+        slots), the unit of libdaf's predicted error. Returns the loss, its graph still held
+        (the caller may call backward on it for this step's exact gradients, or drop it).
+        Holds meanwhile: fp32 copies of the step's saved tensors (what plain autograd keeps),
+        one gradient per parameter and one probe tensor. Costs one forward and one backward
+        per float slot plus one; self.calibrate_seconds sums its time."""
+        return Calibration(self, probe_bits, group_size).run(forward, parameters)
 
     # --- unpack -------------------------------------------------------------------------------
     def _unpack(self, saved):
         if not isinstance(saved, _Saved):
             return saved
         start = time.perf_counter()
+        with _TorchThreads(self.hook_threads):
+            result = self._unpacked(saved)
+        self.unpack_seconds += time.perf_counter() - start
+        return result
+
+    def _unpacked(self, saved):
         with self._lock:
             self.unpacks += 1
             self._backward_seen = True
             entry = saved.entry
             flat = entry.cache
-            if flat is None:
+            if entry.exact is not None:
+                flat = self._calibration_values(entry)
+            elif flat is None:
                 flat = self._restore(entry)
                 if entry.users > 1:  # others will unpack the same entry in this backward
                     entry.cache, entry.unpacks_left = flat, entry.users
@@ -293,8 +397,16 @@ class SavedActivations:
             result = entry.decode(result)
         if result.dtype != entry.dtype:
             result = result.to(entry.dtype)
-        self.unpack_seconds += time.perf_counter() - start
         return result
+
+    def _calibration_values(self, entry):
+        """An entry of a calibration step: its exact values, or the probe's (the slot being
+        measured); a copy when decode changes the buffer in place."""
+        if entry.probe is not None:
+            return entry.probe
+        if entry.decode is not None:
+            return entry.exact.clone()
+        return entry.exact
 
     def _restore(self, entry):
         self.restores += 1
@@ -313,7 +425,8 @@ class SavedActivations:
             if entry.key is not None and self._entries.get(entry.key) is entry:
                 del self._entries[entry.key]
             self._live -= 1
-            if self.ctx._ctx is not None:
+            entry.exact = entry.probe = None
+            if entry.handle is not None and self.ctx._ctx is not None:
                 self.ctx.release(entry.handle)
 
 

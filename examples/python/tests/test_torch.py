@@ -226,3 +226,123 @@ def test_automatic_bits_training_learns():
         accuracy = float((model(x).argmax(1) == y).float().mean())
     assert hooks.ctx.stats()["plans"] > 10
     assert sum(losses[-10:]) < 0.5 * sum(losses[:10]) and accuracy > 0.9, (losses, accuracy)
+
+
+def test_indices_reuse_their_base_and_fall_back_exactly():
+    hooks = daf.torch.saved_activations({"bits": 8}, min_numel=1)
+    torch.manual_seed(3)
+    plane = torch.arange(100).reshape(10, 10) * 4
+    for step, shift in enumerate([0, 0, 300, -7, 0]):
+        # the same place in each step; a shifted base no longer fits the kept one
+        indices = plane + shift + torch.randint(0, 4, (8, 4, 10, 10))
+        hooks._backward_seen = True  # a new step for the hooks
+        saved = hooks._pack(indices)
+        back = hooks._unpack(saved)
+        assert back.dtype == torch.int64 and torch.equal(back, indices), step
+        del saved
+    assert hooks.stored_tensors == 5 and len(hooks._index_layouts) == 1
+    # a value far outside any int32 still comes back exactly (kept by torch when too wide)
+    hooks._backward_seen = True
+    wide = plane + torch.randint(0, 4, (8, 4, 10, 10))
+    wide[0, 0, 0, 0] = 2 ** 40
+    assert torch.equal(hooks._unpack(hooks._pack(wide)), wide)
+
+
+def calibration_case(seed=4):
+    model, x, target = cnn_case(seed)
+    hooks = daf.torch.saved_activations({"bits": "auto", "avg_bits": 2.0}, min_numel=256)
+    def forward():
+        torch.manual_seed(seed)
+        return nn.functional.cross_entropy(model(x), target)
+    return model, hooks, forward
+
+
+def test_calibration_measures_slots_and_keeps_its_step_exact():
+    model, hooks, forward = calibration_case()
+    params = list(model.parameters())
+    plain = torch.autograd.grad(forward(), params)
+    loss = hooks.calibrate(forward, params)
+    exact = torch.autograd.grad(loss, params)  # the calibration step's own gradients
+    for a, b in zip(exact, plain):
+        assert torch.equal(a, b)
+    del loss
+    assert live(hooks) == 0 and hooks.calibrations == 1
+    sensitivities = hooks.sensitivities
+    assert len(sensitivities) >= 3 and all(v >= 0 for v in sensitivities.values())
+    # the first ReLU's output feeds conv2: quantizing it moves the gradients
+    assert max(sensitivities.values()) > 0
+    # a normal step afterwards saves into the same slots, and libdaf weighs them as reported
+    with hooks:
+        loss = forward()
+    loss.backward()
+    for slot, value in sensitivities.items():
+        plan = hooks.ctx.plan(slot)
+        assert plan["saves"] >= 1
+        assert plan["sensitivity"] == pytest.approx(value, rel=1e-6, abs=1e-30)
+
+
+def test_calibration_finds_a_mask_only_tensor_insensitive():
+    # ReLU's output used only by ReLU's backward (its mask) and a max-pool (its indices): with
+    # companding the mask comes back exactly, so quantizing it changes no gradient.
+    torch.manual_seed(2)
+    conv = nn.Conv2d(3, 8, 3)
+    x = torch.randn(16, 3, 18, 18)
+    hooks = daf.torch.saved_activations({"bits": "auto", "avg_bits": 2.0}, min_numel=256)
+    forward = lambda: nn.functional.max_pool2d(torch.relu(conv(x)), 2).square().sum()  # noqa: E731
+    hooks.calibrate(forward, conv.parameters())  # its loss dropped: the step's copies freed
+    with hooks:  # a normal step: libdaf knows a slot once it has been saved
+        forward().backward()
+    relu = [slot for (_, producer, _, _), slot in hooks._slots.items() if producer == "ReluBackward0"]
+    others = [v for slot, v in hooks.sensitivities.items() if slot not in relu]
+    assert len(relu) == 1 and hooks.sensitivities[relu[0]] == 0.0
+    assert hooks.ctx.plan(relu[0])["sensitivity"] == 0.0
+    # the input (for conv's weight) and the pooled output (for the square) do matter
+    assert len(others) == 2 and min(others) > 0
+
+
+def test_calibration_refuses_bad_input_and_stays_usable():
+    model, hooks, forward = calibration_case(6)
+    params = list(model.parameters())
+    for bits in (0, 9, "2", 2.0, True, None):
+        with pytest.raises(ValueError):
+            hooks.calibrate(forward, params, probe_bits=bits)
+    with pytest.raises(ValueError):
+        hooks.calibrate(forward, [])
+    with pytest.raises(ValueError):
+        hooks.calibrate(forward, [torch.zeros(3)])  # nothing requires grad
+    with pytest.raises(ValueError):
+        hooks.calibrate(lambda: model(torch.randn(2, 1, 16, 16)), params)  # not a scalar
+    with pytest.raises(ZeroDivisionError):
+        hooks.calibrate(lambda: 1 / 0, params)
+    assert hooks._calibration is None and hooks.calibrations == 0
+    assert live(hooks) == 0
+    loss = hooks.calibrate(forward, params)
+    loss.backward()
+    del loss
+    assert hooks.calibrations == 1 and live(hooks) == 0
+
+
+def test_max_pool_indices_are_split_by_row_pitch_and_stay_exact():
+    hooks = daf.torch.saved_activations({"bits": 8}, min_numel=1)
+    torch.manual_seed(7)
+    for step in range(4):
+        x = torch.randn(6, 5, 14, 14)
+        _, indices = nn.functional.max_pool2d_with_indices(x, 2)  # offsets 0, 1, 14, 15
+        if step == 2:
+            indices[1, 2, 3, 4] += 2  # an offset in the gap: the kept layout cannot code it
+        if step == 3:
+            indices[0, 0, 0, 0] = -(2 ** 40)  # far outside: kept by torch as it is
+        hooks._backward_seen = True
+        saved = hooks._pack(indices)
+        back = hooks._unpack(saved)
+        assert back.dtype == torch.int64 and torch.equal(back, indices), step
+        layout = next(iter(hooks._index_layouts.values()), None)
+        if step < 2:
+            assert layout.pitch == 14 and layout.reach == 1 and layout.top == 15
+            assert hooks.ctx.info(saved.entry.handle)["bits"] == 1  # q and r: 1 bit each
+        del saved
+    assert hooks.stored_tensors == 3
+    # around 2^24, where float32 stops holding every integer: kept by torch, exactly
+    hooks._backward_seen = True
+    near = indices.clamp_min(0) + (2 ** 24 - 100)
+    assert torch.equal(hooks._unpack(hooks._pack(near)), near) and hooks.stored_tensors == 3

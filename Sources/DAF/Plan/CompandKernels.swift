@@ -1,0 +1,194 @@
+// SPDX-License-Identifier: MIT
+// The SIMD16 kernels of DAF_KIND_NONNEGATIVE's staging: companding fused with the per-group
+// keep-nonzero raise or, at 1 bit, the mean level (one pass from the source, a second over the
+// group while it is in L1), and the square on restore. Bit for bit the scalar reference's
+// (KindStaging.compand, .expand, .keepNonzero, .placeLevelAtMean); tested against it. Not the
+// packer: its input is what these write.
+import DAFPlatform
+
+enum CompandKernels {
+    static let lanes = 16
+
+    /// out[i] = compand(src[i]) for i < count; then, with a spec, KindStaging.keepNonzero's
+    /// raise of each group (min and max of its finite values measured while companding).
+    static func stage(_ src: UnsafePointer<Float>, count: Int, spec: QuantSpec?, into out: UnsafeMutablePointer<Float>) {
+        guard let spec, spec.groupSize > 0 else {
+            compand(src, count: count, into: out)
+            return
+        }
+        let share = KindStaging.nonzeroShare(spec)
+        var first = 0
+        while first < count {
+            let n = min(spec.groupSize, count - first)
+            let (low, high) = compandGroup(src + first, count: n, into: out + first)
+            if low == 0, high > 0 {
+                raise(out + first, count: n, floor: high / Float(spec.levels) * share)
+            }
+            first += n
+        }
+    }
+
+    /// out[i] = compand(src[i]) for i < count, then KindStaging.placeLevelAtMean's 1-bit level
+    /// per group, bit for bit: the groups' minimum and the level's blend are SIMD16, the sum of
+    /// squares stays one Double sum in index order (adding 0.0 for the values it skips, which
+    /// leaves a sum of non-negative terms as it was), without the reference's branches.
+    static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
+        guard groupSize > 0 else { return compand(src, count: count, into: out) }
+        // The values the sum takes (0 for those it skips), so that its loop has no branch.
+        let terms = UnsafeMutablePointer<Float>.allocate(capacity: min(groupSize, count))
+        defer { terms.deallocate() }
+        var first = 0
+        while first < count {
+            let n = min(groupSize, count - first)
+            let values = out + first
+            let (low, _) = compandGroup(src + first, count: n, into: values)
+            if low == 0 {
+                let positives = countedTerms(values, count: n, into: terms)
+                if positives > 0 {
+                    var squares = 0.0
+                    for i in 0..<n { squares += Double(terms[i]) * Double(terms[i]) }
+                    placeLevel(values, count: n, level: Float((squares / Double(positives)).squareRoot()))
+                }
+            }
+            first += n
+        }
+    }
+
+    /// terms[i] = values[i] where 0 < values[i] < inf, else 0; returns how many were kept.
+    @inline(__always)
+    static func countedTerms(_ values: UnsafePointer<Float>, count: Int, into terms: UnsafeMutablePointer<Float>) -> Int {
+        let rows = count / lanes
+        let input = UnsafeRawPointer(values), output = UnsafeMutableRawPointer(terms)
+        let zero = SIMD16<Float>(repeating: 0), infinity = SIMD16<Float>(repeating: .infinity)
+        let none = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
+        var kept = none
+        for row in 0..<rows {
+            let y = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            let finite = zero.replacing(with: y, where: y .< infinity)
+            let term = zero.replacing(with: finite, where: finite .> zero)
+            kept &+= none.replacing(with: one, where: term .> zero)
+            output.storeBytes(of: term, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        var total = Int(kept.wrappedSum())
+        for i in rows * lanes..<count {
+            let counted = values[i] > 0 && values[i] < .infinity
+            terms[i] = counted ? values[i] : 0
+            total += counted ? 1 : 0
+        }
+        return total
+    }
+
+    /// values[i] = level where 0 < values[i] < inf.
+    @inline(__always)
+    static func placeLevel(_ values: UnsafeMutablePointer<Float>, count: Int, level: Float) {
+        let rows = count / lanes
+        let raw = UnsafeMutableRawPointer(values)
+        let zero = SIMD16<Float>(repeating: 0), levels = SIMD16<Float>(repeating: level)
+        let infinity = SIMD16<Float>(repeating: .infinity)
+        for row in 0..<rows {
+            var y = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            // y < inf first, then y > 0 among those: one comparison mask per select.
+            let belowInfinity = zero.replacing(with: y, where: y .< infinity)
+            y.replace(with: levels, where: belowInfinity .> zero)
+            raw.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        for i in rows * lanes..<count where values[i] > 0 && values[i] < .infinity { values[i] = level }
+    }
+
+    /// out[i] = compand(src[i]) for i < count (no group work).
+    static func compand(_ src: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) {
+        let rows = count / lanes
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        for row in 0..<rows {
+            let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            output.storeBytes(of: compand16(x), toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        for i in rows * lanes..<count { out[i] = KindStaging.compand(src[i]) }
+    }
+
+    /// Companding of one group; returns the smallest and largest finite companded value
+    /// (+inf, -inf when there is none).
+    @inline(__always)
+    static func compandGroup(_ src: UnsafePointer<Float>, count: Int,
+                             into out: UnsafeMutablePointer<Float>) -> (Float, Float) {
+        let rows = count / lanes
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
+        var lo = positiveInfinity, hi = negativeInfinity
+        for row in 0..<rows {
+            let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            let y = compand16(x)
+            output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+            // |y| < inf exactly where y is finite (a NaN compares false).
+            let finite = unsafeBitCast(unsafeBitCast(y, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+                .< positiveInfinity
+            let forMin = positiveInfinity.replacing(with: y, where: finite)
+            let forMax = negativeInfinity.replacing(with: y, where: finite)
+            lo.replace(with: forMin, where: forMin .< lo)
+            hi.replace(with: forMax, where: forMax .> hi)
+        }
+        let reduced = daf_platform_reduce16(lo, hi)
+        var low = reduced[0], high = reduced[1]
+        for i in rows * lanes..<count {
+            let y = KindStaging.compand(src[i])
+            out[i] = y
+            if y.isFinite {
+                low = min(low, y)
+                high = max(high, y)
+            }
+        }
+        return (low, high)
+    }
+
+    /// values[i] = floor where 0 < values[i] < floor (the group is in L1 after companding).
+    @inline(__always)
+    static func raise(_ values: UnsafeMutablePointer<Float>, count: Int, floor: Float) {
+        let rows = count / lanes
+        let raw = UnsafeMutableRawPointer(values)
+        let zero = SIMD16<Float>(repeating: 0), floors = SIMD16<Float>(repeating: floor)
+        for row in 0..<rows {
+            var y = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            // y < floor first, then y > 0 among those: one comparison mask per select.
+            let below = zero.replacing(with: y, where: y .< floors)
+            y.replace(with: floors, where: below .> zero)
+            raw.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        for i in rows * lanes..<count where values[i] > 0 && values[i] < floor { values[i] = floor }
+    }
+
+    /// values[i] = expand(values[i]) for i < count, in place.
+    static func expand(_ values: UnsafeMutablePointer<Float>, count: Int) {
+        let rows = count / lanes
+        let raw = UnsafeMutableRawPointer(values)
+        for row in 0..<rows {
+            let y = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            raw.storeBytes(of: expand16(y), toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        }
+        for i in rows * lanes..<count { values[i] = KindStaging.expand(values[i]) }
+    }
+
+    /// sign(x) * sqrt(|x|) lane by lane; non-finite lanes as they are.
+    @inline(__always)
+    static func compand16(_ x: SIMD16<Float>) -> SIMD16<Float> {
+        let bits = unsafeBitCast(x, to: SIMD16<UInt32>.self)
+        let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+        let root = unsafeBitCast(unsafeBitCast(magnitude.squareRoot(), to: SIMD16<UInt32>.self) | (bits & 0x8000_0000),
+                                 to: SIMD16<Float>.self)
+        return x.replacing(with: root, where: magnitude .< SIMD16<Float>(repeating: .infinity))
+    }
+
+    /// y * |y| lane by lane, at most the largest finite magnitude; non-finite lanes as they
+    /// are; -0 gives +0 (as the scalar y < 0 test does).
+    @inline(__always)
+    static func expand16(_ y: SIMD16<Float>) -> SIMD16<Float> {
+        let top = SIMD16<Float>(repeating: .greatestFiniteMagnitude)
+        var square = y * y
+        square.replace(with: top, where: square .> top)
+        // Negated (the sign bit set: SIMD's prefix minus is 0 - x, which keeps +0) where y < 0.
+        let bits = unsafeBitCast(y, to: SIMD16<UInt32>.self)
+        let negated = unsafeBitCast(unsafeBitCast(square, to: SIMD16<UInt32>.self) | 0x8000_0000, to: SIMD16<Float>.self)
+        square.replace(with: negated, where: y .< SIMD16<Float>(repeating: 0))
+        let magnitude = unsafeBitCast(bits & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+        return y.replacing(with: square, where: magnitude .< SIMD16<Float>(repeating: .infinity))
+    }
+}

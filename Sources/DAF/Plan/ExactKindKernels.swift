@@ -1,0 +1,100 @@
+// SPDX-License-Identifier: MIT
+// SIMD16 kernels of the exact kinds: DAF_KIND_INTEGER's check-and-offset from float32 and its
+// rounding back to int32, DAF_KIND_MASK's check of float32 input. The scalar loops in
+// KindStaging are their reference (and report the exact bad value); tested to agree. Not
+// uint8 input or output.
+
+enum ExactKindKernels {
+    static let lanes = 16
+    /// Floats below this magnitude are exact integers apart (2^24): the kernels' domain.
+    static let exactLimit: Int32 = 1 << 24
+
+    /// out[i] = src[i] - low for every src[i] that is an integer in low...high; returns the
+    /// first row (of 16) holding any other value (NaN, ±Inf, a fraction, out of range), or nil.
+    /// Needs |low|, |high| < 2^24 (then every float in the range is an exact integer apart).
+    static func stage(_ src: UnsafePointer<Float>, count: Int, low: Int32, high: Int32,
+                      into out: UnsafeMutablePointer<Float>) -> Int? {
+        let lowF = Float(low), highF = Float(high)
+        let lows = SIMD16<Float>(repeating: lowF), highs = SIMD16<Float>(repeating: highF)
+        let zero = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
+        let positiveZero = SIMD16<Float>(repeating: 0)
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        let rows = count / lanes
+        var row = 0
+        while row < rows {
+            // A block of rows checked at once: `bad` counts lanes outside the kind.
+            let end = min(row + 64, rows)
+            var bad = zero
+            for r in row..<end {
+                let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
+                // One comparison mask per select (see FiniteMinMax): NaN fails all three.
+                bad &+= one.replacing(with: zero, where: x .>= lows)
+                bad &+= one.replacing(with: zero, where: x .<= highs)
+                bad &+= one.replacing(with: zero, where: x.rounded(.toNearestOrEven) .== x)
+                // + 0 turns -0 (a float -0 at low = 0) into the reference's +0.
+                output.storeBytes(of: (x - lows) + positiveZero, toByteOffset: r &* 64, as: SIMD16<Float>.self)
+            }
+            if bad.wrappedSum() != 0 {
+                for r in row..<end where !rowIsInteger(src + r * lanes, count: lanes, low: lowF, high: highF) { return r }
+            }
+            row = end
+        }
+        let tail = rows * lanes
+        if !rowIsInteger(src + tail, count: count - tail, low: lowF, high: highF) { return rows }
+        for i in tail..<count { out[i] = (src[i] - lowF) + 0 }
+        return nil
+    }
+
+    /// out[i] = src[i] when every src[i] is 0 or 1 (±0 included); returns the first row (of
+    /// 16) holding any other value, or nil (rows before it are copied).
+    static func stageMask(_ src: UnsafePointer<Float>, count: Int, into out: UnsafeMutablePointer<Float>) -> Int? {
+        let zeros = SIMD16<Float>(repeating: 0), ones = SIMD16<Float>(repeating: 1)
+        let zero = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        let rows = count / lanes
+        var row = 0
+        while row < rows {
+            let end = min(row + 64, rows)
+            var bad = zero
+            for r in row..<end {
+                let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
+                // x * (x - 1) is 0 exactly for 0, -0 and 1 (NaN, Inf, any other value: not 0).
+                bad &+= one.replacing(with: zero, where: x * (x - ones) .== zeros)
+                output.storeBytes(of: x, toByteOffset: r &* 64, as: SIMD16<Float>.self)
+            }
+            if bad.wrappedSum() != 0 {
+                for r in row..<end where !(0..<lanes).allSatisfy({ src[r * lanes + $0] == 0 || src[r * lanes + $0] == 1 }) {
+                    return r
+                }
+            }
+            row = end
+        }
+        for i in rows * lanes..<count {
+            guard src[i] == 0 || src[i] == 1 else { return rows }
+            out[i] = src[i]
+        }
+        return nil
+    }
+
+    private static func rowIsInteger(_ x: UnsafePointer<Float>, count: Int, low: Float, high: Float) -> Bool {
+        (0..<count).allSatisfy { x[$0] >= low && x[$0] <= high && x[$0].rounded() == x[$0] }
+    }
+
+    /// dst[i] = Int32(values[i].rounded()) + low for decoded codes (0 ... 2^22 - 1), wrapping
+    /// like the reference's truncation; the rounding by the 1.5 * 2^23 magic number (a float to
+    /// int conversion of SIMD vectors compiled to per-lane calls).
+    static func finishInt32(_ values: UnsafePointer<Float>, count: Int, low: Int32, into dst: UnsafeMutableRawPointer) {
+        let magic = SIMD16<Float>(repeating: 12_582_912) // 1.5 * 2^23
+        let magicBits = SIMD16<Int32>(repeating: 0x4B40_0000), lows = SIMD16<Int32>(repeating: low)
+        let input = UnsafeRawPointer(values)
+        let rows = count / lanes
+        for r in 0..<rows {
+            let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
+            let code = unsafeBitCast(x + magic, to: SIMD16<Int32>.self) &- magicBits
+            dst.storeBytes(of: code &+ lows, toByteOffset: r &* 64, as: SIMD16<Int32>.self)
+        }
+        for i in rows * lanes..<count {
+            dst.storeBytes(of: Int32(truncatingIfNeeded: Int64(values[i].rounded()) + Int64(low)), toByteOffset: i * 4, as: Int32.self)
+        }
+    }
+}
