@@ -31,19 +31,28 @@ struct CompandKernelTests {
         }
     }
 
+    /// Six trials on `count` values: each fills src (nasty values in the even trials), draws a
+    /// group size, and calls `body` with the buffers and the generator.
+    static func trials(count: Int, seed: UInt64,
+                       _ body: (Int, Int, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>, UnsafeMutablePointer<Float>,
+                                inout SeededGenerator) throws -> Void) rethrows {
+        var rng = SeededGenerator(seed: seed)
+        let buffers = (Buffer(count), Buffer(count), Buffer(count))
+        defer { withExtendedLifetime(buffers) {} }
+        for trial in 0..<6 {
+            fill(buffers.0.pointer, count: count, nasty: trial % 2 == 0, rng: &rng)
+            let groupSize = [32, 48, 256, 4096][Int(rng.next() % 4)]
+            try body(trial, groupSize, buffers.0.pointer, buffers.1.pointer, buffers.2.pointer, &rng)
+        }
+    }
+
     static func same(_ a: UnsafePointer<Float>, _ b: UnsafePointer<Float>, count: Int) -> Int? {
         (0..<count).first { a[$0].bitPattern != b[$0].bitPattern }
     }
 
     @Test(arguments: [1, 15, 16, 17, 255, 256, 1000, 4099, 65_537])
     func meanLevelMatchesReference(count: Int) {
-        var rng = SeededGenerator(seed: UInt64(count) &* 104_729 &+ 3)
-        let buffers = (Buffer(count), Buffer(count), Buffer(count))
-        defer { withExtendedLifetime(buffers) {} }
-        let (src, fast, reference) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
-        for trial in 0..<6 {
-            CompandKernelTests.fill(src, count: count, nasty: trial % 2 == 0, rng: &rng)
-            let groupSize = [32, 48, 256, 4096][Int(rng.next() % 4)]
+        CompandKernelTests.trials(count: count, seed: UInt64(count) &* 104_729 &+ 3) { trial, groupSize, src, fast, reference, _ in
             CompandKernels.stageMeanLevel(src, count: count, groupSize: groupSize, into: fast)
             for i in 0..<count { reference[i] = KindStaging.compand(src[i]) }
             KindStaging.placeLevelAtMean(reference, count: count, groupSize: groupSize)
@@ -58,14 +67,8 @@ struct CompandKernelTests {
 
     @Test(arguments: [1, 15, 16, 17, 255, 256, 1000, 4099, 65_537])
     func stagingMatchesReference(count: Int) throws {
-        var rng = SeededGenerator(seed: UInt64(count) &* 7919)
-        let buffers = (Buffer(count), Buffer(count), Buffer(count))
-        defer { withExtendedLifetime(buffers) {} }
-        let (src, fast, reference) = (buffers.0.pointer, buffers.1.pointer, buffers.2.pointer)
-        for trial in 0..<6 {
-            // Some trials without the nasty values, so that most groups take the raise.
-            CompandKernelTests.fill(src, count: count, nasty: trial % 2 == 0, rng: &rng)
-            let groupSize = [32, 48, 256, 4096][Int(rng.next() % 4)]
+        // Odd trials without the nasty values, so that most groups take the raise.
+        try CompandKernelTests.trials(count: count, seed: UInt64(count) &* 7919) { trial, groupSize, src, fast, reference, rng in
             let spec: QuantSpec? = trial == 5 ? nil : try QuantSpec(bits: UInt32(1 + rng.next() % 8), groupSize: UInt32(groupSize),
                                                                    rounding: UInt32(trial % 2), seed: 1)
             CompandKernels.stage(src, count: count, spec: spec, into: fast)

@@ -270,6 +270,22 @@ struct KindAndSlotTests {
         #expect(daf_plan_update(context.ctx) == 0)
     }
 
+    /// `steps` steps of slots 1...6, each `count(step)` uniform values scaled by the slot, saved
+    /// with automatic bits and released at the step's end.
+    private func saveSixSlots(_ context: PlanContext, steps: Int, seed: UInt64, count: (Int) -> Int) {
+        var rng = SeededGenerator(seed: seed)
+        for step in 0..<steps {
+            var handles: [daf_handle] = []
+            for slot in UInt32(1)...6 {
+                let values = (0..<count(step)).map { _ in Float.random(in: -1...1, using: &rng) * Float(slot) }
+                let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
+                #expect(status == 0)
+                handles.append(handle)
+            }
+            for h in handles { _ = daf_release(context.ctx, h) }
+        }
+    }
+
     @Test("with a budget, the plan fits the step's saves before eviction has to act")
     func budgetIsPlannedFor() {
         let budget: UInt64 = 400 << 10
@@ -279,17 +295,7 @@ struct KindAndSlotTests {
             $0.policy = UInt32(DAF_POLICY_DEGRADE.rawValue)
             $0.bits = DAF_BITS_AUTO
         }
-        var rng = SeededGenerator(seed: 5)
-        for _ in 0..<8 {
-            var handles: [daf_handle] = []
-            for slot in UInt32(1)...6 {
-                let values = (0..<120_000).map { _ in Float.random(in: -1...1, using: &rng) * Float(slot) }
-                let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
-                #expect(status == 0)
-                handles.append(handle)
-            }
-            for h in handles { _ = daf_release(context.ctx, h) }
-        }
+        saveSixSlots(context, steps: 8, seed: 5) { _ in 120_000 }
         let s = context.stats
         // 720k values into 400 KiB: about 4.5 bits each at most; eviction acted in the first step only.
         #expect(s.evictions_after_plan == 0, "evictions after planning: \(s.evictions_after_plan)")
@@ -303,18 +309,7 @@ struct KindAndSlotTests {
         let context = PlanContext {
             ($0.budget_bytes, $0.page_size, $0.policy, $0.bits) = (budget, 4096, UInt32(DAF_POLICY_DEGRADE.rawValue), DAF_BITS_AUTO)
         }
-        var rng = SeededGenerator(seed: 6)
-        for step in 0..<10 {
-            let count = step == 5 ? 40_000 : 120_000 // step 5 is short
-            var handles: [daf_handle] = []
-            for slot in UInt32(1)...6 {
-                let values = (0..<count).map { _ in Float.random(in: -1...1, using: &rng) * Float(slot) }
-                let (status, handle) = context.save(values, dtype: DAF_DTYPE_FLOAT32) { $0.slot = slot }
-                #expect(status == 0)
-                handles.append(handle)
-            }
-            for h in handles { _ = daf_release(context.ctx, h) }
-        }
+        saveSixSlots(context, steps: 10, seed: 6) { step in step == 5 ? 40_000 : 120_000 } // step 5 is short
         let s = context.stats
         #expect(s.evictions_after_plan == 0, "evictions after planning: \(s.evictions_after_plan)")
         #expect(context.plan(1).count == 120_000)

@@ -20,25 +20,17 @@ enum ExactKindKernels {
         let positiveZero = SIMD16<Float>(repeating: 0)
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
         let rows = count / lanes
-        var row = 0
-        while row < rows {
-            // A block of rows checked at once: `bad` counts lanes outside the kind.
-            let end = min(row + 64, rows)
-            var bad = zero
-            for r in row..<end {
-                let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
-                // One comparison mask per select (see FiniteMinMax): NaN fails all three.
-                bad &+= one.replacing(with: zero, where: x .>= lows)
-                bad &+= one.replacing(with: zero, where: x .<= highs)
-                bad &+= one.replacing(with: zero, where: x.rounded(.toNearestOrEven) .== x)
-                // + 0 turns -0 (a float -0 at low = 0) into the reference's +0.
-                output.storeBytes(of: (x - lows) + positiveZero, toByteOffset: r &* 64, as: SIMD16<Float>.self)
-            }
-            if bad.wrappedSum() != 0 {
-                for r in row..<end where !rowIsInteger(src + r * lanes, count: lanes, low: lowF, high: highF) { return r }
-            }
-            row = end
-        }
+        let firstBad = firstBadRow(rows: rows, { r in
+            let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
+            // One comparison mask per select (see FiniteMinMax): NaN fails all three.
+            var bad = one.replacing(with: zero, where: x .>= lows)
+            bad &+= one.replacing(with: zero, where: x .<= highs)
+            bad &+= one.replacing(with: zero, where: x.rounded(.toNearestOrEven) .== x)
+            // + 0 turns -0 (a float -0 at low = 0) into the reference's +0.
+            output.storeBytes(of: (x - lows) + positiveZero, toByteOffset: r &* 64, as: SIMD16<Float>.self)
+            return bad
+        }, isBad: { r in !rowIsInteger(src + r * lanes, count: lanes, low: lowF, high: highF) })
+        if let firstBad { return firstBad }
         let tail = rows * lanes
         if !rowIsInteger(src + tail, count: count - tail, low: lowF, high: highF) { return rows }
         for i in tail..<count { out[i] = (src[i] - lowF) + 0 }
@@ -52,26 +44,32 @@ enum ExactKindKernels {
         let zero = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
         let rows = count / lanes
-        var row = 0
-        while row < rows {
-            let end = min(row + 64, rows)
-            var bad = zero
-            for r in row..<end {
-                let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
-                // x * (x - 1) is 0 exactly for 0, -0 and 1 (NaN, Inf, any other value: not 0).
-                bad &+= one.replacing(with: zero, where: x * (x - ones) .== zeros)
-                output.storeBytes(of: x, toByteOffset: r &* 64, as: SIMD16<Float>.self)
-            }
-            if bad.wrappedSum() != 0 {
-                for r in row..<end where !(0..<lanes).allSatisfy({ src[r * lanes + $0] == 0 || src[r * lanes + $0] == 1 }) {
-                    return r
-                }
-            }
-            row = end
-        }
+        let firstBad = firstBadRow(rows: rows, { r in
+            let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
+            output.storeBytes(of: x, toByteOffset: r &* 64, as: SIMD16<Float>.self)
+            // x * (x - 1) is 0 exactly for 0, -0 and 1 (NaN, Inf, any other value: not 0).
+            return one.replacing(with: zero, where: x * (x - ones) .== zeros)
+        }, isBad: { r in !(0..<lanes).allSatisfy { src[r * lanes + $0] == 0 || src[r * lanes + $0] == 1 } })
+        if let firstBad { return firstBad }
         for i in rows * lanes..<count {
             guard src[i] == 0 || src[i] == 1 else { return rows }
             out[i] = src[i]
+        }
+        return nil
+    }
+
+    /// Runs `row` (which writes row r's output and counts its bad lanes) over every row, in
+    /// blocks of 64 rows; after a block with a bad lane, returns its first row that `isBad`
+    /// (the scalar check) flags. Nil when no row is bad.
+    @inline(__always)
+    private static func firstBadRow(rows: Int, _ row: (Int) -> SIMD16<Int32>, isBad: (Int) -> Bool) -> Int? {
+        var start = 0
+        while start < rows {
+            let end = min(start + 64, rows)
+            var bad = SIMD16<Int32>(repeating: 0)
+            for r in start..<end { bad &+= row(r) }
+            if bad.wrappedSum() != 0, let first = (start..<end).first(where: isBad) { return first }
+            start = end
         }
         return nil
     }
