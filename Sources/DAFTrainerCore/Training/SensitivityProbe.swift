@@ -152,7 +152,7 @@ func modelError(_ x: FloatBuffer, bits: Int, group: Int, companded: Bool) -> Dou
     for start in stride(from: 0, to: x.count, by: group) {
         var low = Double.infinity, high = -Double.infinity
         for i in start..<min(x.count, start + group) where x.pointer[i].isFinite {
-            let v = x.pointer[i], s = companded ? Double(v.sign == .minus ? -(-v).squareRoot() : v.squareRoot()) : Double(v)
+            let s = staged(x.pointer[i], companded: companded)
             (low, high) = (min(low, s), max(high, s))
         }
         guard high >= low else { continue }
@@ -161,15 +161,18 @@ func modelError(_ x: FloatBuffer, bits: Int, group: Int, companded: Bool) -> Dou
     return sum / 12
 }
 
+/// v as libdaf quantizes it: sign(v) * sqrt(|v|) when `companded`, else v.
+@inline(__always)
+func staged(_ v: Float, companded: Bool) -> Double {
+    companded ? Double(v.sign == .minus ? -(-v).squareRoot() : v.squareRoot()) : Double(v)
+}
+
 /// The sum of (a - b)², or of (sqrt a - sqrt b)² (signs kept) when `companded`.
 func stagedSquaredDistance(_ a: FloatBuffer, _ b: FloatBuffer, companded: Bool) -> Double {
     precondition(a.count == b.count)
-    func staged(_ v: Float) -> Double {
-        companded ? Double(v.sign == .minus ? -(-v).squareRoot() : v.squareRoot()) : Double(v)
-    }
     var sum = 0.0
     for i in 0..<a.count {
-        let d = staged(a.pointer[i]) - staged(b.pointer[i])
+        let d = staged(a.pointer[i], companded: companded) - staged(b.pointer[i], companded: companded)
         sum += d * d
     }
     return sum
