@@ -38,7 +38,7 @@ public struct GPTSettings: Sendable {
     public var textDirectory = FortuneText.defaultDirectory
     /// daf-train --model gpt's target for automatic bits (average bits per saved value, group
     /// tables included), chosen from the measurements in the trainer's README.
-    public static let defaultAverageBits = 2.9
+    public static let defaultAverageBits = 3.1
     /// The GPT's sensitivity measurements (automatic bits): every 100 steps on 4 windows.
     public static let defaultSensitivity = SensitivitySettings(every: 100, batch: 4)
 
