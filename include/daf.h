@@ -53,6 +53,9 @@
  *  - Slots, kinds and automatic bits (a section of their own, below): daf_save_typed,
  *    daf_restore_typed, daf_slot_set_sensitivity, daf_plan_update, daf_slot_plan, and fields
  *    appended to daf_options, daf_save_params and daf_context_statistics.
+ *  - daf_options_init gives rounding = DAF_ROUND_STOCHASTIC (DAF_DEFAULT_ROUNDING; 0.1.0:
+ *    nearest), so that saving every tensor at the defaults cannot bias the gradients ("Which
+ *    tensors need care"); set DAF_ROUND_NEAREST for 0.1.0's values.
  *  - New calls: daf_restore_release, daf_release_all, daf_wait_all. Renamed types (old names
  *    kept as deprecated aliases, see the end): daf_packed_information, daf_context_statistics,
  *    daf_handle_information; pool flags are an enum (daf_pool_flag).
@@ -603,12 +606,18 @@ typedef enum daf_policy {
  *  daf_restore_range, without any libdaf lock held (it may call libdaf). */
 typedef int (*daf_recompute_fn)(void *user, daf_handle handle, float *dst, size_t count);
 
+/** daf_options.rounding's default (since 0.2.0; 0.1.0's was DAF_ROUND_NEAREST). Stochastic
+ *  rounding keeps every restored value unbiased, so a loop that saves all its tensors as plain
+ *  floats at the default 2 bits still trains (see "Which tensors need care"). The codec calls'
+ *  daf_quant_params keep DAF_ROUND_NEAREST. */
+#define DAF_DEFAULT_ROUNDING 1 /* DAF_ROUND_STOCHASTIC */
+
 /** Options for daf_create: fill with daf_options_init, then change fields. Since 0.1.0. */
 typedef struct daf_options {
     uint32_t struct_size; /**< sizeof(daf_options) */
     uint32_t bits;        /**< default bits for saves, 1..8; default 2 */
     uint32_t group_size;  /**< multiple of 16 in [16, 65536]; default 256 */
-    uint32_t rounding;    /**< a daf_rounding; default DAF_ROUND_NEAREST */
+    uint32_t rounding;    /**< a daf_rounding; default DAF_DEFAULT_ROUNDING (stochastic) */
     uint64_t seed;        /**< stochastic rounding: the n-th save that passed its argument
                                checks (n from 0) uses seed + n; default 0 */
     uint32_t threads;     /**< threads one call may use, the caller included; 0 (default) =
@@ -932,13 +941,15 @@ const char *daf_last_error(const daf_context *ctx);
  * A value outside a mask's or integer kind's set gives DAF_E_INVALID_ARGUMENT and saves nothing.
  *
  * Which tensors need care. At 1-2 bits with nearest rounding, a group's small values all come
- * back as the group's minimum. That harms tensors whose small values carry the gradient: softmax
- * probabilities (a group of 256 is one row of a 256-way softmax: the cross-entropy gradient
- * p - y is biased), attention probabilities, and layer-norm inputs. Save probabilities and ReLU
- * outputs as DAF_KIND_NONNEGATIVE with automatic bits (or at least 4 bits, or with stochastic
- * rounding); save masks and indices by kind; give each tensor a slot and let the planner
- * choose. The defaults of daf_options are unchanged from 0.1.0 (2 bits, nearest) so that
- * existing programs behave as before.
+ * back as the group's minimum. That biases the gradient wherever small values carry it: softmax
+ * probabilities (a group of 256 is one row of a 256-way softmax, and the cross-entropy gradient
+ * p - y loses its small terms), attention probabilities, layer-norm inputs. So a context
+ * rounds stochastically by default (DAF_DEFAULT_ROUNDING): every restored value is then
+ * unbiased, and a loop that saves every tensor as plain floats at the default 2 bits trains
+ * where nearest rounding can diverge, though further from fp32 than it needs to. For accuracy
+ * near fp32 at few bits: save probabilities and ReLU outputs as DAF_KIND_NONNEGATIVE, masks and
+ * indices by kind, give each tensor a slot and let the planner choose (DAF_BITS_AUTO with
+ * avg_bits); nearest rounding then has the smaller error for the same bytes.
  * ------------------------------------------------------------------------------------------- */
 
 /** daf_save_params.bits or daf_options.bits: the planner chooses the width. Since 0.2.0. */

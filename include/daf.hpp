@@ -67,7 +67,7 @@ inline void check(int status, const char *call, const daf_context *ctx = nullptr
 
 /** daf_options filled with the defaults, then bits, group size and rounding as given. */
 inline daf_options make_options(unsigned bits = DAF_DEFAULT_BITS, unsigned group_size = DAF_DEFAULT_GROUP_SIZE,
-                                daf_rounding rounding = DAF_ROUND_NEAREST) {
+                                daf_rounding rounding = static_cast<daf_rounding>(DAF_DEFAULT_ROUNDING)) {
     daf_options options;
     check(daf_options_init(&options), "daf_options_init");
     options.bits = bits;
@@ -116,7 +116,7 @@ inline daf_save_params make_save_params(unsigned bits = 0, float importance = 0)
 /** Owns one daf_context: daf_create in the constructor, daf_destroy in the destructor. */
 class context {
 public:
-    /** A context with the default options (2 bits, groups of 256, nearest rounding). */
+    /** A context with the default options (2 bits, groups of 256, stochastic rounding). */
     context() : context(make_options()) {}
 
     explicit context(const daf_options &options) { check(daf_create(&options, &ctx_), "daf_create"); }

@@ -418,6 +418,7 @@ static int save_fails_handle_zero(void) {
 static int async_over_budget(int then) {
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     F.opt.page_size = PAGE;
     F.opt.chunk_bytes = PAGE;
     F.opt.budget_bytes = PAGE;
@@ -612,6 +613,7 @@ static int pool_chunk_unmappable(void) {
 static int save_chunk_unmappable(void) {
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     F.opt.page_size = DAF_MAX_PAGE_SIZE;
     F.opt.chunk_bytes = (uint64_t)DAF_MAX_PAGE_SIZE * DAF_MAX_CHUNK_PAGES;
     daf_context *ctx = NULL;
@@ -711,6 +713,7 @@ static int evicting_setup(uint32_t policy, daf_recompute_fn recompute, int save_
     if (mkdtemp(S.dir) == NULL) return -1;
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     F.opt.bits = 8;
     F.opt.policy = policy;
     F.opt.page_size = PAGE;
@@ -913,6 +916,7 @@ static int spill_dir_is_file(void) {
     close(fd);
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     F.opt.policy = DAF_POLICY_SPILL;
     F.opt.spill_dir = path;
     int status = create_with(&F.opt);
@@ -933,12 +937,14 @@ static int tmpdir_missing_with_spill(void) {
     if (setenv("TMPDIR", "/nonexistent-libdaf-dir", 1) != 0) return SETUP_FAILED;
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     F.opt.policy = DAF_POLICY_SPILL;
     return create_with(&F.opt);
 }
 static int spill_dir_missing_with_spill(void) {
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     F.opt.policy = DAF_POLICY_SPILL;
     F.opt.spill_dir = "/nonexistent-libdaf-dir";
     return create_with(&F.opt);
@@ -1456,6 +1462,7 @@ static int setup(void) {
 
     daf_options_init(&F.opt);
     F.opt.threads = 1;
+    F.opt.rounding = DAF_ROUND_NEAREST; /* the data checks expect the codec's rounding */
     if (daf_create(&F.opt, &F.ctx) != DAF_OK || daf_create(&F.opt, &F.other) != DAF_OK ||
         daf_create(&F.opt, &F.dead) != DAF_OK || daf_destroy(F.dead) != DAF_OK)
         return -1;

@@ -74,7 +74,8 @@ void test_moved_contexts() {
     std::vector<float> back(n);
     try {
         kept[0].restore(back.data());
-        expect(within_bound(x, back, half_step(DAF_DEFAULT_BITS)), "restore after the context moved: values within the bound");
+        // The default rounding is stochastic: within one step (two half steps).
+        expect(within_bound(x, back, 2 * half_step(DAF_DEFAULT_BITS)), "restore after the context moved: values within the bound");
         daf::context moved = std::move(contexts[0]);
         std::vector<float> again = kept[0].restore();
         expect(again == back, "restore after a second move: the same values");
@@ -92,7 +93,7 @@ void test_moved_contexts() {
 void test_async_and_ranges() {
     const std::size_t n = 4099; // not a multiple of the group size
     std::vector<float> x = random_values(n, 11);
-    daf::context ctx(daf::options().bits(4).group_size(128));
+    daf::context ctx(daf::options().bits(4).group_size(128).rounding(DAF_ROUND_NEAREST));
     daf::saved plain(ctx, x.data(), n);
     daf::saved pending = daf::saved::async(ctx, x.data(), n);
     pending.wait();
@@ -129,7 +130,7 @@ void test_async_and_ranges() {
 void test_budget_options() {
     const std::size_t n = 65536;
     const uint64_t budget = 2u << 20;
-    daf::context ctx(daf::options().bits(8).budget_bytes(budget).policy(DAF_POLICY_DEGRADE).degrade_floor_bits(1));
+    daf::context ctx(daf::options().bits(8).rounding(DAF_ROUND_NEAREST).budget_bytes(budget).policy(DAF_POLICY_DEGRADE).degrade_floor_bits(1));
     std::vector<daf::saved> kept;
     std::vector<std::vector<float> > values;
     for (uint32_t i = 0; i < 20; ++i) {

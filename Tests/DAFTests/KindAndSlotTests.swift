@@ -119,7 +119,8 @@ struct KindAndSlotTests {
 
     @Test("non-negative companding: small values keep their relative size; zeros and NaN stay exact")
     func nonnegativeCompanding() {
-        let context = PlanContext()
+        // Nearest rounding: the bias companding removes (stochastic rounding has none to remove).
+        let context = PlanContext { $0.rounding = UInt32(DAF_ROUND_NEAREST.rawValue) }
         var rng = SeededGenerator(seed: 7)
         // A softmax-like row: one large value, the rest small.
         var values = (0..<4096).map { _ in Float.random(in: 0...0.01, using: &rng) }
@@ -210,6 +211,7 @@ struct KindAndSlotTests {
                 $0.policy = UInt32(policy.rawValue)
                 $0.page_size = 4096
                 $0.bits = 8
+                $0.rounding = UInt32(DAF_ROUND_NEAREST.rawValue) // the half-step bound below
             }
             var rng = SeededGenerator(seed: 3)
             let ints = (0..<50_000).map { _ in Int32.random(in: 0...15, using: &rng) }

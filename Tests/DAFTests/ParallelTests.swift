@@ -129,6 +129,7 @@ struct ParallelTests {
             var options = daf_options()
             _ = daf_options_init(&options)
             options.threads = threads
+            options.rounding = UInt32(DAF_ROUND_NEAREST.rawValue) // sync and async saves compared below
             var ctx: OpaquePointer?
             #expect(daf_create(&options, &ctx) == 0)
             var rng = SeededGenerator(seed: UInt64(threads))

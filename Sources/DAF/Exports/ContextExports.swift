@@ -7,7 +7,7 @@ import CDAF
 private var defaultOptions: daf_options {
     daf_options(
         struct_size: UInt32(MemoryLayout<daf_options>.size), bits: UInt32(DAF_DEFAULT_BITS),
-        group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_ROUND_NEAREST.rawValue), seed: 0,
+        group_size: UInt32(DAF_DEFAULT_GROUP_SIZE), rounding: UInt32(DAF_DEFAULT_ROUNDING), seed: 0,
         threads: 0, policy: UInt32(DAF_POLICY_FAIL.rawValue), budget_bytes: 0, chunk_bytes: UInt64(DAF_DEFAULT_CHUNK_BYTES),
         page_size: UInt32(DAF_DEFAULT_PAGE_SIZE), degrade_floor_bits: 1, pool_flags: 0, reserved: 0, spill_dir: nil,
         avg_bits: 0, min_bits: UInt32(DAF_MIN_BITS), max_bits: UInt32(DAF_MAX_BITS), plan_flags: UInt32(DAF_PLAN_GROUP_SIZE.rawValue))

@@ -24,7 +24,8 @@ void options_init_defaults(void) {
     CHECK_SIZE(options.struct_size, sizeof(daf_options));
     CHECK_SIZE(options.bits, DAF_DEFAULT_BITS);
     CHECK_SIZE(options.group_size, DAF_DEFAULT_GROUP_SIZE);
-    CHECK_SIZE(options.rounding, DAF_ROUND_NEAREST);
+    CHECK_SIZE(options.rounding, DAF_DEFAULT_ROUNDING);
+    CHECK_SIZE(DAF_DEFAULT_ROUNDING, DAF_ROUND_STOCHASTIC);
     CHECK_SIZE(options.seed, 0);
     CHECK_SIZE(options.threads, 0);
     CHECK_SIZE(options.policy, DAF_POLICY_FAIL);

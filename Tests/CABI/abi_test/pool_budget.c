@@ -285,6 +285,7 @@ static int try_budget_options(uint32_t policy, uint32_t floor_bits, uint32_t pag
                               const char *spill_dir) {
     daf_options options;
     daf_options_init(&options);
+    options.rounding = DAF_ROUND_NEAREST; /* bounds below are nearest rounding's */
     options.policy = policy;
     options.degrade_floor_bits = floor_bits;
     options.page_size = page_size;
@@ -345,6 +346,7 @@ static daf_context *budget_context(uint32_t policy, uint64_t budget, const char 
     const uint32_t page = os_page_size();
     daf_options options;
     daf_options_init(&options);
+    options.rounding = DAF_ROUND_NEAREST; /* bounds below are nearest rounding's */
     options.bits = 8;
     options.policy = policy;
     options.budget_bytes = budget;
