@@ -217,7 +217,8 @@ int main(int argc, char **argv) {
 
     daf_context *ctx = NULL; /* libdaf: one context for the run (NULL: plain fp32) */
     if (use_daf) { daf_options o; daf_options_init(&o); o.bits = (uint32_t)bits; /* libdaf */
-                   if (use_auto) { o.bits = DAF_BITS_AUTO; o.avg_bits = avg_bits; } /* libdaf: the planner's target */
+                   if (use_auto) { o.bits = DAF_BITS_AUTO; o.avg_bits = avg_bits; /* libdaf: the planner's target */
+                                   o.rounding = DAF_ROUND_NEAREST; } /* libdaf: least error, kinds on (daf.h) */
                    DAF(daf_create(&o, &ctx)); } /* libdaf */
     daf_handle saved_x = 0, saved_h = 0; /* libdaf */
     daf_save_params px, ph; daf_save_params_init(&px); daf_save_params_init(&ph); /* libdaf: slots and kinds */
