@@ -29,53 +29,73 @@ enum CompandKernels {
     }
 
     /// out[i] = compand(src[i]) for i < count, then KindStaging.placeLevelAtMean's 1-bit level
-    /// per group, bit for bit: the groups' minimum and the level's blend are SIMD16, the sum of
-    /// squares stays one Double sum in index order (adding 0.0 for the values it skips, which
-    /// leaves a sum of non-negative terms as it was), without the reference's branches.
+    /// per group, bit for bit: one pass companding each group while it takes the group's finite
+    /// minimum and maximum and its sum of squares in the reference's order (Float lanes over
+    /// blocks of 16 rows, each block's lanes added into Double lanes, the lanes added in
+    /// order, then the tail in Double), a second placing the level while the group is in L1.
+    /// A group whose maximum reaches KindStaging.blockedSquaresLimit (where Float squares
+    /// could overflow) takes the reference's ordered Double sum instead.
     static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
         guard groupSize > 0 else { return compand(src, count: count, into: out) }
-        // The values the sum takes (0 for those it skips), so that its loop has no branch.
-        let terms = UnsafeMutablePointer<Float>.allocate(capacity: min(groupSize, count))
-        defer { terms.deallocate() }
         var first = 0
         while first < count {
             let n = min(groupSize, count - first)
             let values = out + first
-            let (low, _) = compandGroup(src + first, count: n, into: values)
-            if low == 0 {
-                let positives = countedTerms(values, count: n, into: terms)
-                if positives > 0 {
-                    var squares = 0.0
-                    for i in 0..<n { squares += Double(terms[i]) * Double(terms[i]) }
-                    placeLevel(values, count: n, level: Float((squares / Double(positives)).squareRoot()))
+            var (low, high, squares, positives) = compandGroupSquares(src + first, count: n, into: values)
+            if low == 0, positives > 0 {
+                if !(high < KindStaging.blockedSquaresLimit) {
+                    squares = KindStaging.orderedSquares(values, count: n)
                 }
+                placeLevel(values, count: n, level: Float((squares / Double(positives)).squareRoot()))
             }
             first += n
         }
     }
 
-    /// terms[i] = values[i] where 0 < values[i] < inf, else 0; returns how many were kept.
+    /// compandGroup, also returning the sum of squares of the values in 0 < y < inf (in
+    /// KindStaging.blockedSquares' order) and how many there are.
     @inline(__always)
-    static func countedTerms(_ values: UnsafePointer<Float>, count: Int, into terms: UnsafeMutablePointer<Float>) -> Int {
+    static func compandGroupSquares(_ src: UnsafePointer<Float>, count: Int,
+                                    into out: UnsafeMutablePointer<Float>) -> (Float, Float, Double, Int) {
         let rows = count / lanes
-        let input = UnsafeRawPointer(values), output = UnsafeMutableRawPointer(terms)
-        let zero = SIMD16<Float>(repeating: 0), infinity = SIMD16<Float>(repeating: .infinity)
+        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
+        let zero = SIMD16<Float>(repeating: 0)
         let none = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
-        var kept = none
-        for row in 0..<rows {
-            let y = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            let finite = zero.replacing(with: y, where: y .< infinity)
-            let term = zero.replacing(with: finite, where: finite .> zero)
-            kept &+= none.replacing(with: one, where: term .> zero)
-            output.storeBytes(of: term, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        var lo = positiveInfinity, hi = negativeInfinity, kept = none
+        var totals = SIMD16<Double>(repeating: 0)
+        var blockStart = 0
+        while blockStart < rows {
+            let blockEnd = min(blockStart + KindStaging.squaresBlockRows, rows)
+            var block = zero
+            for row in blockStart..<blockEnd {
+                let forMax = compandRow(input, output, row: row, lo: &lo, hi: &hi)
+                // The terms: y where 0 < y < inf, else 0 (adding 0 leaves a lane as it was).
+                let term = zero.replacing(with: forMax, where: forMax .> zero)
+                kept &+= none.replacing(with: one, where: term .> zero)
+                block += term * term
+            }
+            for lane in 0..<lanes { totals[lane] += Double(block[lane]) }
+            blockStart = blockEnd
         }
-        var total = Int(kept.wrappedSum())
+        var squares = 0.0
+        for lane in 0..<lanes { squares += totals[lane] }
+        var positives = Int(kept.wrappedSum())
+        let reduced = daf_platform_reduce16(lo, hi)
+        var low = reduced[0], high = reduced[1]
         for i in rows * lanes..<count {
-            let counted = values[i] > 0 && values[i] < .infinity
-            terms[i] = counted ? values[i] : 0
-            total += counted ? 1 : 0
+            let y = KindStaging.compand(src[i])
+            out[i] = y
+            if y.isFinite {
+                low = min(low, y)
+                high = max(high, y)
+                if y > 0 {
+                    squares += Double(y) * Double(y)
+                    positives += 1
+                }
+            }
         }
-        return total
+        return (low, high, squares, positives)
     }
 
     /// values[i] = level where 0 < values[i] < inf.
@@ -115,18 +135,7 @@ enum CompandKernels {
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
         let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
         var lo = positiveInfinity, hi = negativeInfinity
-        for row in 0..<rows {
-            let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            let y = compand16(x)
-            output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
-            // |y| < inf exactly where y is finite (a NaN compares false).
-            let finite = unsafeBitCast(unsafeBitCast(y, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
-                .< positiveInfinity
-            let forMin = positiveInfinity.replacing(with: y, where: finite)
-            let forMax = negativeInfinity.replacing(with: y, where: finite)
-            lo.replace(with: forMin, where: forMin .< lo)
-            hi.replace(with: forMax, where: forMax .> hi)
-        }
+        for row in 0..<rows { _ = compandRow(input, output, row: row, lo: &lo, hi: &hi) }
         let reduced = daf_platform_reduce16(lo, hi)
         var low = reduced[0], high = reduced[1]
         for i in rows * lanes..<count {
@@ -138,6 +147,25 @@ enum CompandKernels {
             }
         }
         return (low, high)
+    }
+
+    /// Compands row `row` of input into output and folds its finite values into the running
+    /// lane minimum and maximum; returns the row with non-finite lanes at -inf.
+    @inline(__always)
+    static func compandRow(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, row: Int,
+                           lo: inout SIMD16<Float>, hi: inout SIMD16<Float>) -> SIMD16<Float> {
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity)
+        let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+        let y = compand16(x)
+        output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        // |y| < inf exactly where y is finite (a NaN compares false).
+        let finite = unsafeBitCast(unsafeBitCast(y, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+            .< positiveInfinity
+        let forMin = positiveInfinity.replacing(with: y, where: finite)
+        let forMax = (-positiveInfinity).replacing(with: y, where: finite)
+        lo.replace(with: forMin, where: forMin .< lo)
+        hi.replace(with: forMax, where: forMax .> hi)
+        return forMax
     }
 
     /// values[i] = floor where 0 < values[i] < floor (the group is in L1 after companding).

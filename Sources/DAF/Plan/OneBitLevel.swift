@@ -22,19 +22,64 @@ extension KindStaging {
         var first = 0
         while first < count {
             let end = min(first + groupSize, count)
-            var low = Float.infinity, squares = 0.0, positives = 0
+            var low = Float.infinity, high = -Float.infinity, positives = 0
             for i in first..<end where values[i].isFinite {
                 low = min(low, values[i])
-                if values[i] > 0 {
-                    squares += Double(values[i]) * Double(values[i])
-                    positives += 1
-                }
+                high = max(high, values[i])
+                if values[i] > 0 { positives += 1 }
             }
             if low == 0, positives > 0 {
+                let squares = high < blockedSquaresLimit ? blockedSquares(values + first, count: end - first)
+                                                         : orderedSquares(values + first, count: end - first)
                 let level = Float((squares / Double(positives)).squareRoot())
                 for i in first..<end where values[i].isFinite && values[i] > 0 { values[i] = level }
             }
             first = end
         }
+    }
+
+    /// Rows of 16 values whose squares one Float lane adds before they go into its Double
+    /// total: 16 terms below 2^118 each cannot overflow a Float, and the lanes' relative error
+    /// stays under 16 ulps, far below what a 1-bit level can tell.
+    static let squaresBlockRows = 16
+    /// Groups whose largest value reaches this (2^59) take orderedSquares.
+    static let blockedSquaresLimit: Float = 0x1p59
+
+    /// The sum of y * y over the values 0 < y < inf of one group, in the order the SIMD16
+    /// kernel adds them: lane l (values 16 r + l) adds its Float squares over blocks of
+    /// squaresBlockRows rows, each block's lane sum goes into the lane's Double total, the 16
+    /// totals are added in lane order, then the values past the last full row in Double.
+    /// Vectorizes, where one ordered sum is a chain of dependent adds, one per value.
+    static func blockedSquares(_ values: UnsafePointer<Float>, count: Int) -> Double {
+        let lanes = 16, rows = count / lanes
+        var totals = [Double](repeating: 0, count: lanes)
+        var blockStart = 0
+        while blockStart < rows {
+            var block = [Float](repeating: 0, count: lanes)
+            for row in blockStart..<min(blockStart + squaresBlockRows, rows) {
+                for lane in 0..<lanes {
+                    let y = values[row * lanes + lane]
+                    if y > 0, y < .infinity { block[lane] += y * y }
+                }
+            }
+            for lane in 0..<lanes { totals[lane] += Double(block[lane]) }
+            blockStart += squaresBlockRows
+        }
+        var squares = 0.0
+        for lane in 0..<lanes { squares += totals[lane] }
+        for i in rows * lanes..<count where values[i] > 0 && values[i] < .infinity {
+            squares += Double(values[i]) * Double(values[i])
+        }
+        return squares
+    }
+
+    /// The sum of y * y over the values 0 < y < inf, one Double sum in index order (groups
+    /// with values too large for blockedSquares' Float lanes).
+    static func orderedSquares(_ values: UnsafePointer<Float>, count: Int) -> Double {
+        var squares = 0.0
+        for i in 0..<count where values[i] > 0 && values[i] < .infinity {
+            squares += Double(values[i]) * Double(values[i])
+        }
+        return squares
     }
 }
