@@ -2,7 +2,7 @@
 // The SIMD16 kernels of DAF_KIND_NONNEGATIVE's staging: companding fused with the per-group
 // keep-nonzero raise or, at 1 bit, the mean level (one pass from the source, a second over the
 // group while it is in L1), and the square on restore. Bit for bit the scalar reference's
-// (KindStaging.compand, .expand, .keepNonzero, .placeLevelAtMean); tested against it. Not the
+// (KindStaging.compand, .expand, .keepNonzero, .stageMeanLevelReference); tested against it. Not the
 // packer: its input is what these write.
 import DAFPlatform
 
@@ -28,37 +28,35 @@ enum CompandKernels {
         }
     }
 
-    /// out[i] = compand(src[i]) for i < count, then KindStaging.placeLevelAtMean's 1-bit level
-    /// per group, bit for bit: one pass companding each group while it takes the group's finite
-    /// minimum and maximum and its sum of squares in the reference's order (Float lanes over
-    /// blocks of 16 rows, each block's lanes added into Double lanes, the lanes added in
-    /// order, then the tail in Double), a second placing the level while the group is in L1.
-    /// A group whose maximum reaches KindStaging.blockedSquaresLimit (where Float squares
-    /// could overflow) takes the reference's ordered Double sum instead.
+    /// KindStaging.stageMeanLevelReference bit for bit: one pass over each group for its
+    /// finite minimum and maximum and the sum of its values in 0 < x < inf in the reference's
+    /// order (Float lanes over blocks of 16 rows, each block's lanes added into Double lanes,
+    /// the lanes added in order, then the tail in Double); then, while the group is in L1,
+    /// the level written over its positive values (no square root per value), or the group
+    /// companded when it has negative values. A group whose maximum reaches
+    /// KindStaging.blockedSumLimit takes the reference's ordered Double sum instead.
     static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
         guard groupSize > 0 else { return compand(src, count: count, into: out) }
         var first = 0
         while first < count {
             let n = min(groupSize, count - first)
-            let values = out + first
-            var (low, high, squares, positives) = compandGroupSquares(src + first, count: n, into: values)
+            let (low, high, sum, positives) = measureGroup(src + first, count: n)
             if low == 0, positives > 0 {
-                if !(high < KindStaging.blockedSquaresLimit) {
-                    squares = KindStaging.orderedSquares(values, count: n)
-                }
-                placeLevel(values, count: n, level: Float((squares / Double(positives)).squareRoot()))
+                let total = high < KindStaging.blockedSumLimit ? sum : KindStaging.orderedSum(src + first, count: n)
+                placeLevel(src + first, count: n, level: Float((total / Double(positives)).squareRoot()), into: out + first)
+            } else {
+                _ = compandGroup(src + first, count: n, into: out + first)
             }
             first += n
         }
     }
 
-    /// compandGroup, also returning the sum of squares of the values in 0 < y < inf (in
-    /// KindStaging.blockedSquares' order) and how many there are.
+    /// The smallest and largest finite value of x[0..<count] (+inf, -inf when there is none),
+    /// the sum of its values in 0 < x < inf in KindStaging.blockedSum's order, and their count.
     @inline(__always)
-    static func compandGroupSquares(_ src: UnsafePointer<Float>, count: Int,
-                                    into out: UnsafeMutablePointer<Float>) -> (Float, Float, Double, Int) {
+    static func measureGroup(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float, Double, Int) {
         let rows = count / lanes
-        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
+        let input = UnsafeRawPointer(x)
         let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
         let zero = SIMD16<Float>(repeating: 0)
         let none = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
@@ -66,53 +64,57 @@ enum CompandKernels {
         var totals = SIMD16<Double>(repeating: 0)
         var blockStart = 0
         while blockStart < rows {
-            let blockEnd = min(blockStart + KindStaging.squaresBlockRows, rows)
+            let blockEnd = min(blockStart + KindStaging.sumBlockRows, rows)
             var block = zero
             for row in blockStart..<blockEnd {
-                let forMax = compandRow(input, output, row: row, lo: &lo, hi: &hi)
-                // The terms: y where 0 < y < inf, else 0 (adding 0 leaves a lane as it was).
+                let v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+                // |v| < inf exactly where v is finite (a NaN compares false).
+                let finite = unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+                    .< positiveInfinity
+                let forMin = positiveInfinity.replacing(with: v, where: finite)
+                let forMax = negativeInfinity.replacing(with: v, where: finite)
+                lo.replace(with: forMin, where: forMin .< lo)
+                hi.replace(with: forMax, where: forMax .> hi)
+                // The terms: v where 0 < v < inf, else 0 (adding 0 leaves a lane as it was).
                 let term = zero.replacing(with: forMax, where: forMax .> zero)
                 kept &+= none.replacing(with: one, where: term .> zero)
-                block += term * term
+                block += term
             }
             for lane in 0..<lanes { totals[lane] += Double(block[lane]) }
             blockStart = blockEnd
         }
-        var squares = 0.0
-        for lane in 0..<lanes { squares += totals[lane] }
+        var sum = 0.0
+        for lane in 0..<lanes { sum += totals[lane] }
         var positives = Int(kept.wrappedSum())
         let reduced = daf_platform_reduce16(lo, hi)
         var low = reduced[0], high = reduced[1]
-        for i in rows * lanes..<count {
-            let y = KindStaging.compand(src[i])
-            out[i] = y
-            if y.isFinite {
-                low = min(low, y)
-                high = max(high, y)
-                if y > 0 {
-                    squares += Double(y) * Double(y)
-                    positives += 1
-                }
+        for i in rows * lanes..<count where x[i].isFinite {
+            low = min(low, x[i])
+            high = max(high, x[i])
+            if x[i] > 0 {
+                sum += Double(x[i])
+                positives += 1
             }
         }
-        return (low, high, squares, positives)
+        return (low, high, sum, positives)
     }
 
-    /// values[i] = level where 0 < values[i] < inf.
+    /// out[i] = level where 0 < x[i] < inf, else x[i] (±0 and non-finite values, which
+    /// companding keeps as they are).
     @inline(__always)
-    static func placeLevel(_ values: UnsafeMutablePointer<Float>, count: Int, level: Float) {
+    static func placeLevel(_ x: UnsafePointer<Float>, count: Int, level: Float, into out: UnsafeMutablePointer<Float>) {
         let rows = count / lanes
-        let raw = UnsafeMutableRawPointer(values)
+        let input = UnsafeRawPointer(x), output = UnsafeMutableRawPointer(out)
         let zero = SIMD16<Float>(repeating: 0), levels = SIMD16<Float>(repeating: level)
         let infinity = SIMD16<Float>(repeating: .infinity)
         for row in 0..<rows {
-            var y = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            // y < inf first, then y > 0 among those: one comparison mask per select.
-            let belowInfinity = zero.replacing(with: y, where: y .< infinity)
-            y.replace(with: levels, where: belowInfinity .> zero)
-            raw.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+            var v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            // v < inf first, then v > 0 among those: one comparison mask per select.
+            let belowInfinity = zero.replacing(with: v, where: v .< infinity)
+            v.replace(with: levels, where: belowInfinity .> zero)
+            output.storeBytes(of: v, toByteOffset: row &* 64, as: SIMD16<Float>.self)
         }
-        for i in rows * lanes..<count where values[i] > 0 && values[i] < .infinity { values[i] = level }
+        for i in rows * lanes..<count { out[i] = x[i] > 0 && x[i] < .infinity ? level : x[i] }
     }
 
     /// out[i] = compand(src[i]) for i < count (no group work).
