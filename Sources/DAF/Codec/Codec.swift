@@ -79,16 +79,21 @@ enum Codec {
                                 simd: kernels != .reference)
     }
 
+    /// A pass over decoded values in place (dst, count), run on each run of groups right after
+    /// it is decoded, while it is in the caches, before the non-finite values are written back.
+    typealias Finish = (UnsafeMutablePointer<Float>, Int) -> Void
+
     /// Decodes the whole blob; count must match. `store` overrides RowStore.forValues (tests).
+    /// `finish`, if given, must leave non-finite values as they are (they are written after it).
     static func unpack(_ blob: UnsafeRawPointer, size: Int, into dst: UnsafeMutablePointer<Float>?, count: Int,
                        kernels: Kernels = .simd, parallelism: Parallelism = .serial,
-                       store: SIMDGroupKernels.RowStore? = nil) throws(DAFError) {
+                       store: SIMDGroupKernels.RowStore? = nil, finish: Finish? = nil) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
         guard count == header.layout.count else {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but the blob holds \(header.layout.count) values")
         }
         try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels, parallelism: parallelism,
-                   store: store)
+                   store: store, finish: finish)
     }
 
     /// Decodes values [first, first + count); identical to the same range of `unpack`.
@@ -111,7 +116,7 @@ enum Codec {
     /// Validates what the range needs (group entries, the non-finite list), then decodes it.
     private static func decode(_ blob: UnsafeRawPointer, header: BlobHeader, first: Int, count: Int,
                                into dst: UnsafeMutablePointer<Float>?, kernels: Kernels, parallelism: Parallelism,
-                               store: SIMDGroupKernels.RowStore?) throws(DAFError) {
+                               store: SIMDGroupKernels.RowStore?, finish: Finish? = nil) throws(DAFError) {
         guard count > 0, let dst else { return }
         let layout = header.layout, spec = header.spec
         let end = first + count
@@ -126,12 +131,19 @@ enum Codec {
         let runs = GroupRuns(groups: groups.count, spec: spec, minimumValues: 16_384)
         // Full groups' rows all lie a multiple of 128 bytes from the first one's: one alignment.
         let firstFull = (first + spec.groupSize - 1) / spec.groupSize * spec.groupSize
-        let store = kernels == .reference ? .cached
+        // A finish reads the run back at once: its values stay in the caches.
+        let store = kernels == .reference || finish != nil ? .cached
             : store ?? SIMDGroupKernels.RowStore.forValues(firstRow: UnsafeMutableRawPointer(dst + (firstFull - first)), count: count)
         parallelism.forEach(parts: runs.count) { run in
-            for offset in runs.groups(ofRun: run) {
+            let runGroups = runs.groups(ofRun: run)
+            for offset in runGroups {
                 decodeGroup(groups.lowerBound + offset, blob, layout: layout, spec: spec, first: first, end: end, into: dst,
                             kernels: kernels, store: store)
+            }
+            if let finish {
+                let from = max(first, (groups.lowerBound + runGroups.lowerBound) * spec.groupSize)
+                let to = min(end, (groups.lowerBound + runGroups.upperBound) * spec.groupSize)
+                if to > from { finish(dst + (from - first), to - from) }
             }
             // Non-temporal stores are weakly ordered: fenced before the run's completion (or
             // the caller's return) publishes them.

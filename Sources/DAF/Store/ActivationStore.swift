@@ -198,26 +198,34 @@ final class ActivationStore: Sendable {
 
     /// Writes the entry's values (its kind's floats) to dst[0..<count].
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
-        let decoded = try restoreStored(handle, into: dst, count: count)
+        let decoded = try restoreStored(handle, into: dst, count: count, expanding: true)
         if let decoded, let dst { KindStaging.finishFloats(dst, count: count, kind: decoded) }
     }
 
-    /// Writes what the entry stores to dst[0..<count]: its decoded floats (then returns its
-    /// kind, whose finishing is the caller's), or its callback's values (then returns nil).
-    func restoreStored(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) -> SaveKind? {
+    /// Writes what the entry stores to dst[0..<count]: its decoded floats (then returns the
+    /// kind whose finishing is left to the caller), or its callback's values (then returns
+    /// nil). With `expanding`, companded values are squared run by run as they are decoded
+    /// (then the finishing left is a plain float's: none).
+    func restoreStored(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int,
+                       expanding: Bool = false) throws(DAFError) -> SaveKind? {
         try settle(handle)
-        let (source, kind) = try withState { state throws(DAFError) in
+        var (source, kind) = try withState { state throws(DAFError) in
             (try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism), state.entries[handle]?.kind ?? .float)
+        }
+        var finish: Codec.Finish? = nil
+        if expanding, case .nonnegative = kind {
+            finish = { values, n in CompandKernels.expand(values, count: n) }
+            kind = .float
         }
         switch source {
         case .pinned(let blob):
             try unpinning(blob) { () throws(DAFError) in
-                try Codec.unpack(blob.base, size: blob.size, into: dst, count: count, parallelism: parallelism)
+                try Codec.unpack(blob.base, size: blob.size, into: dst, count: count, parallelism: parallelism, finish: finish)
             }
             return kind
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
-            try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism)
+            try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism, finish: finish)
         case .recompute(let hook, _):
             try rebuild(hook, handle, into: dst, count: count)
         }
