@@ -168,13 +168,16 @@ struct StagedValues: @unchecked Sendable {
 }
 
 extension KindStaging {
-    /// The floats to pack for src[0..<count] of `dtype` saved as `kind`.
+    /// The floats to pack for src[0..<count] of `dtype` saved as `kind`; a staging buffer
+    /// comes from `scratch` when given (the caller gives it back when the save is done).
     static func staged(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, kind: SaveKind,
-                       spec: QuantSpec? = nil) throws(DAFError) -> StagedValues {
+                       spec: QuantSpec? = nil, scratch: ScratchBlobs? = nil) throws(DAFError) -> StagedValues {
         guard needsStaging(kind, dtype), count > 0, let src else {
             return StagedValues(buffer: nil, values: src?.assumingMemoryBound(to: Float.self))
         }
-        let buffer = try AlignedBytes(count: count * MemoryLayout<Float>.stride)
+        let bytes = count * MemoryLayout<Float>.stride
+        let buffer: AlignedBytes
+        if let scratch { buffer = try scratch.take(atLeast: bytes) } else { buffer = try AlignedBytes(count: bytes) }
         let floats = buffer.base.bindMemory(to: Float.self, capacity: count)
         try stage(src, count: count, dtype: dtype, kind: kind, spec: spec, into: floats)
         return StagedValues(buffer: buffer, values: UnsafePointer(floats))

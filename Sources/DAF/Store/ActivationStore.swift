@@ -30,6 +30,8 @@ final class ActivationStore: Sendable {
     private let pending = Locked<[UInt64: Pending]>([:])
     /// Blob buffers kept between calls (outside the budget, see ScratchBlobs).
     let scratch = ScratchBlobs()
+    /// Staging buffers (float32 copies of a kind's values) kept between synchronous saves.
+    let staging = ScratchBlobs()
 
     init(_ config: StoreConfig) throws(DAFError) {
         defaults = config.defaults
@@ -128,7 +130,8 @@ final class ActivationStore: Sendable {
 
     /// Packs and keeps src[0..<count] (elements of `dtype`) as the request says.
     func save(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, request: SaveRequest) throws(DAFError) -> UInt64 {
-        let (staged, plan) = try stagedAndPlanned(src, count: count, dtype: dtype, request: request)
+        let (staged, plan) = try stagedAndPlanned(src, count: count, dtype: dtype, request: request, reusing: true)
+        defer { giveStaging(staged) }
         // Relaxed: an indivisible add gives each handle once; the entry it names is published
         // through the store's lock, not through the counter.
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
