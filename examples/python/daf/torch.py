@@ -146,10 +146,13 @@ class SavedActivations:
         self._step_seen = {}
         self.step_saved_bytes = 0   # unique storages autograd saved this step (as plain torch)
         self.step_kept_bytes = 0    # of those, kept as they are (parameters excluded from both)
+        self.step_exact_bytes = 0   # fp32 copies a calibration step keeps instead of libdaf entries
 
     def step_bytes(self):
-        """This step's saved bytes so far: (as plain torch keeps them, as stored now)."""
-        return self.step_saved_bytes, self.step_kept_bytes + self.ctx.stats()["live_packed_bytes"]
+        """This step's saved bytes so far: (as plain torch keeps them, as stored now; in a
+        calibration step the exact copies count as stored)."""
+        return (self.step_saved_bytes, self.step_kept_bytes + self.step_exact_bytes
+                + self.ctx.stats()["live_packed_bytes"])
 
     # --- the with block ---------------------------------------------------------------------
     def __enter__(self):
@@ -163,7 +166,7 @@ class SavedActivations:
     def _new_step(self):
         self._position = 0
         self._step_seen = {}
-        self.step_saved_bytes = self.step_kept_bytes = 0
+        self.step_saved_bytes = self.step_kept_bytes = self.step_exact_bytes = 0
         self._backward_seen = False
 
     def _count(self, t, kept):
@@ -177,7 +180,7 @@ class SavedActivations:
 
     def _pack(self, t):
         start = time.perf_counter()
-        with self._lock, _TorchThreads(self.hook_threads):
+        with self._lock:
             self.packs += 1
             if self._backward_seen or self._live == 0:
                 self._new_step()
@@ -197,14 +200,21 @@ class SavedActivations:
             return t
         if t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS:
             if self.kinds and t.grad_fn is None and not t.requires_grad:
-                saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
+                with _TorchThreads(self.hook_threads):
+                    saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
                 if saved is not None:
                     return saved
-            return self._pack_float(t) if self.floats else t
+            if not self.floats:
+                return t
+            if t.dtype != torch.float32:
+                with _TorchThreads(self.hook_threads):
+                    return self._pack_float(t)
+            return self._pack_float(t)  # no torch pass: libdaf reads t's storage
         if t.dtype == torch.bool and self.kinds:
             return self._pack_storage(t, "mask", DTYPE_UINT8, None)
         if t.dtype == torch.int64 and self.kinds:
-            return self._pack_indices(t)
+            with _TorchThreads(self.hook_threads):
+                return self._pack_indices(t)
         return t
 
     def _slot(self, t):
@@ -230,7 +240,8 @@ class SavedActivations:
         element = t.element_size()
         count = storage.nbytes() // element
         if t.numel() < self.view_fraction * count or storage.data_ptr() % element:
-            return self._pack_copy(t, t.contiguous(), kind, daf_dtype, t.dtype)
+            with _TorchThreads(self.hook_threads):
+                return self._pack_copy(t, t.contiguous(), kind, daf_dtype, t.dtype)
         entry = self._entries.get(key)
         if entry is not None and entry.weak.expired():
             entry = None  # the address was reused by a new storage
@@ -341,6 +352,7 @@ class SavedActivations:
         keeps a copy instead: (None, the copy)."""
         self.stored_tensors += 1
         if self._calibration is not None:
+            self.step_exact_bytes += flat.numel() * flat.element_size()
             return None, flat.clone()
         bits = 0 if kind in ("float", "nonnegative") else 8
         return self.ctx.save_pointer(flat.data_ptr(), flat.numel(), daf_dtype, bits=bits,
@@ -367,8 +379,7 @@ class SavedActivations:
         if not isinstance(saved, _Saved):
             return saved
         start = time.perf_counter()
-        with _TorchThreads(self.hook_threads):
-            result = self._unpacked(saved)
+        result = self._unpacked(saved)
         self.unpack_seconds += time.perf_counter() - start
         return result
 
@@ -393,10 +404,12 @@ class SavedActivations:
             result = flat.view(shape)
         else:
             result = flat.as_strided(shape, stride, offset)
-        if entry.decode is not None:
-            result = entry.decode(result)
-        if result.dtype != entry.dtype:
-            result = result.to(entry.dtype)
+        if entry.decode is not None or result.dtype != entry.dtype:
+            with _TorchThreads(self.hook_threads):  # the hooks' own torch passes
+                if entry.decode is not None:
+                    result = entry.decode(result)
+                if result.dtype != entry.dtype:
+                    result = result.to(entry.dtype)
         return result
 
     def _calibration_values(self, entry):
