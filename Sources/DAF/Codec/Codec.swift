@@ -30,13 +30,19 @@ enum Codec {
         return try PackedLayout(count: count, spec: spec, nonfinite: nonfinite).totalSize
     }
 
+    /// Writes values [from, to) (whole groups but the last) of the buffer a pack reads, just
+    /// before they are packed, while the run is in the caches (a kind's staging).
+    typealias Stage = (_ from: Int, _ to: Int) -> Void
+
     /// Packs values into dst (capacity bytes); returns the blob's size. On DAF_E_DST_TOO_SMALL
-    /// the error's `needed` is the size required; dst may have been written.
+    /// the error's `needed` is the size required; dst may have been written. With `stage`,
+    /// values are written run by run by it (they may hold anything before).
     static func pack(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec,
                      into dst: UnsafeMutableRawPointer, capacity: Int, kernels: Kernels = .simd,
-                     parallelism: Parallelism = .serial) throws(DAFError) -> Int {
+                     parallelism: Parallelism = .serial, stage: Stage? = nil) throws(DAFError) -> Int {
         let finiteLayout = try PackedLayout(count: count, spec: spec, nonfinite: 0)
         guard capacity >= finiteLayout.totalSize else {
+            if count > 0, let stage { stage(0, count) }
             throw .tooSmall(capacity: capacity, needed: try packedSize(values, count: count, spec: spec, parallelism: parallelism))
         }
         let tableEnd = finiteLayout.groupTableOffset(finiteLayout.groups)
@@ -46,8 +52,10 @@ enum Codec {
         var found = [[NonfiniteValue]](repeating: [], count: runs.count)
         found.withUnsafeMutableBufferPointer { found in
             parallelism.forEach(parts: runs.count) { run in
-                found[run] = packRun(runs.groups(ofRun: run), values!, count: count, spec: spec,
-                                     layout: finiteLayout, into: dst, kernels: kernels)
+                let groups = runs.groups(ofRun: run)
+                stage?(groups.lowerBound * spec.groupSize, min(count, groups.upperBound * spec.groupSize))
+                found[run] = packRun(groups, values!, count: count, spec: spec, layout: finiteLayout, into: dst,
+                                     kernels: kernels)
             }
         }
         let nonfinite = found.flatMap { $0 }

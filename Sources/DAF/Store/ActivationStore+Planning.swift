@@ -57,14 +57,15 @@ extension ActivationStore {
     /// refused save leaves no trace in a slot's step); companding needs the spec first, and
     /// has no values to refuse.
     /// A synchronous save takes its staging buffer from `staging` (give it back with
-    /// `giveStaging` once packed); an async one allocates its own.
+    /// `giveStaging` once packed) and leaves companding to the packer (StagedValues.stage);
+    /// an async one allocates its own and stages here.
     func stagedAndPlanned(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, request: SaveRequest,
                           reusing: Bool = false) throws(DAFError) -> (StagedValues, SavePlan) {
         let buffers = reusing ? staging : nil
         if request.kind == .nonnegative {
             let plan = try savePlan(request)
             return (try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, spec: plan.spec,
-                                           scratch: buffers), plan)
+                                           scratch: buffers, deferred: reusing), plan)
         }
         let staged = try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, scratch: buffers)
         return (staged, try savePlan(request))

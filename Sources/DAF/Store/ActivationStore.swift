@@ -57,16 +57,18 @@ final class ActivationStore: Sendable {
     /// Packs values and keeps the blob as `handle` (evicting under the policy if needed):
     /// in place when it can, else through a scratch buffer.
     private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, handle: UInt64,
-                              parallelism: Parallelism) throws(DAFError) {
+                              parallelism: Parallelism, stage: Codec.Stage? = nil) throws(DAFError) {
         let spec = plan.spec
         // The finite-data size first; NaN/Inf values need a second, exact-size attempt.
         var size = try PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize
         do throws(DAFError) {
-            if try packInPlace(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism) { return }
+            if try packInPlace(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism,
+                               stage: stage) { return }
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             size = error.needed
         }
-        try packCopyAndAdmit(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism)
+        try packCopyAndAdmit(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism,
+                             stage: stage)
     }
 
     /// Packs straight into a pinned block of the pool and publishes it: no copy of the blob.
@@ -74,14 +76,15 @@ final class ActivationStore: Sendable {
     /// resort (nothing is left allocated then); DAF_E_DST_TOO_SMALL (with the size needed) when
     /// the values hold NaN/Inf.
     private func packInPlace(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, size: Int, handle: UInt64,
-                             parallelism: Parallelism) throws(DAFError) -> Bool {
+                             parallelism: Parallelism, stage: Codec.Stage?) throws(DAFError) -> Bool {
         let spec = plan.spec, importance = plan.request.importance
         guard let reserved = try withState({ state throws(DAFError) in
             state.reserveForPacking(handle: handle, size: size, importance: importance)
         }) else { return false }
         let written: Int
         do throws(DAFError) {
-            written = try Codec.pack(values, count: count, spec: spec, into: reserved.base, capacity: size, parallelism: parallelism)
+            written = try Codec.pack(values, count: count, spec: spec, into: reserved.base, capacity: size, parallelism: parallelism,
+                                     stage: stage)
         } catch {
             try withState { state throws(DAFError) in state.cancelReservation(reserved) }
             throw error
@@ -99,18 +102,20 @@ final class ActivationStore: Sendable {
     /// Packs into a scratch buffer (`size` bytes first, the exact size if that is short) and
     /// admits a copy of the blob.
     private func packCopyAndAdmit(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, size expected: Int, handle: UInt64,
-                                  parallelism: Parallelism) throws(DAFError) {
+                                  parallelism: Parallelism, stage: Codec.Stage?) throws(DAFError) {
         let spec = plan.spec
         var blob = try scratch.take(atLeast: expected)
         defer { scratch.give(blob) }
         let size: Int
         do throws(DAFError) {
-            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
+            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism,
+                                  stage: stage)
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             let larger = try scratch.take(atLeast: error.needed)
             scratch.give(blob)
             blob = larger
-            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
+            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism,
+                                  stage: stage)
         }
         let measured = ActivationStore.measure(plan, blob: blob.base, size: size)
         try withState { state throws(DAFError) in
@@ -136,7 +141,7 @@ final class ActivationStore: Sendable {
         // through the store's lock, not through the counter.
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         do throws(DAFError) {
-            try packAndAdmit(staged.values, count: count, plan: plan, handle: handle, parallelism: parallelism)
+            try packAndAdmit(staged.values, count: count, plan: plan, handle: handle, parallelism: parallelism, stage: staged.stage)
         } catch {
             giveBack(plan.number)
             throw error

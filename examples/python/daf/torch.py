@@ -18,6 +18,7 @@ NONNEGATIVE_PRODUCERS = frozenset({
     "HardsigmoidBackward0", "AbsBackward0",
 })
 _CONVERTED_FLOATS = (torch.float16, torch.bfloat16, torch.float64)
+_RESTORED_DTYPE = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
 
 
 def _is_parameter_like(t):
@@ -247,8 +248,10 @@ class SavedActivations:
             entry = None  # the address was reused by a new storage
         if entry is None:
             slot = self._slot(t)
-            flat = t.new_empty(0).set_(storage, 0, (count,), (1,))
-            handle, exact = self._save(flat, daf_dtype, slot, kind)
+            # The whole storage, flat: a tensor only when a calibration copies it.
+            flat = lambda: t.new_empty(0).set_(storage, 0, (count,), (1,))  # noqa: E731
+            handle, exact = self._save(flat, daf_dtype, slot, kind, pointer=storage.data_ptr(),
+                                       count=count)
             entry = _Entry(handle, count, t.dtype, daf_dtype, key, StorageWeakRef(storage), slot,
                            decode, storage.nbytes(), kind, exact)
             self._entries[key] = entry
@@ -347,16 +350,20 @@ class SavedActivations:
             self.stored_tensors -= 1
             return None
 
-    def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0)):
-        """Saves the 1-D tensor flat to libdaf: (handle, None); during a calibration forward,
-        keeps a copy instead: (None, the copy)."""
+    def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0), pointer=None, count=None):
+        """Saves the 1-D tensor flat (or a function that makes it, with its pointer and
+        count) to libdaf: (handle, None); during a calibration forward, keeps a copy instead:
+        (None, the copy)."""
         self.stored_tensors += 1
         if self._calibration is not None:
-            self.step_exact_bytes += flat.numel() * flat.element_size()
-            return None, flat.clone()
+            copy = (flat() if pointer is not None else flat).clone()
+            self.step_exact_bytes += copy.numel() * copy.element_size()
+            return None, copy
+        if pointer is None:
+            pointer, count = flat.data_ptr(), flat.numel()
         bits = 0 if kind in ("float", "nonnegative") else 8
-        return self.ctx.save_pointer(flat.data_ptr(), flat.numel(), daf_dtype, bits=bits,
-                                     slot=slot, kind=kind, int_range=int_range), None
+        return self.ctx.save_pointer(pointer, count, daf_dtype, bits=bits, slot=slot, kind=kind,
+                                     int_range=int_range), None
 
     # --- calibration ------------------------------------------------------------------------
     def calibrate(self, forward, parameters, probe_bits=2, group_size=256):
@@ -423,8 +430,7 @@ class SavedActivations:
 
     def _restore(self, entry):
         self.restores += 1
-        dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
-        flat = torch.empty(entry.count, dtype=dtype[entry.kind])  # a mask as bool, or as 0.0/1.0
+        flat = torch.empty(entry.count, dtype=_RESTORED_DTYPE[entry.kind])  # a mask: bool or 0/1
         self.ctx.restore_pointer(entry.handle, flat.data_ptr(), entry.count, entry.kind)
         return flat
 
