@@ -2,10 +2,10 @@
 // The context behind daf_context: saved activations by handle, each a packed blob kept in the
 // context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
 // Thread-safe: a mutex guards the state; packing and unpacking run outside it, in place in the
-// pool's pages while a pin keeps them (StoreState+Pins), or else on a blob packed before
-// storing and on a copy fetched for restoring. Recompute callbacks also run outside it. Blob
-// buffers for the copies are reused between calls (ScratchBlobs). Owns the context's worker
-// threads: they split large saves and restores, and run async saves, whose handles wait in
+// pool's pages while a pin keeps them (StoreState+Pins), or else on a blob packed before storing
+// and on a copy fetched for restoring. Recompute callbacks also run outside it. Blob buffers for
+// the copies, and staging buffers, are reused between calls (ScratchBlobs). Owns the context's
+// worker threads: they split large saves and restores, and run async saves, whose handles wait in
 // `pending` until their blob is admitted.
 import CDAF
 import DAFPlatform
