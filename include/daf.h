@@ -547,10 +547,12 @@ int daf_pool_stats(daf_pool *pool, daf_pool_statistics *stats);
  * options are daf_options' page_size, chunk_bytes, pool_flags) and never lets the pool's
  * capacity exceed budget_bytes (0 = no limit). Only the pool counts: a call may also use
  * transient heap memory of up to one packed blob (none when it packs into or unpacks from the
- * pool's pages in place, the usual case; to degrade an entry, also its float32 size) while it
- * runs, and the context keeps up to two of those blob buffers idle between calls
- * (currently at most 256 MiB together; the largest are kept, freed by daf_destroy) so that
- * large saves and restores do not map and fault in fresh memory each time. When a save would
+ * pool's pages in place, the usual case; to degrade an entry, also its float32 size; to save
+ * a kind that is staged, i.e. any but DAF_KIND_FLOAT from float32, and to restore an exact
+ * kind as integers, also the tensor's float32 size) while it runs, and the context keeps up
+ * to two of those blob buffers and two staging buffers idle between calls (currently at most
+ * 256 MiB each; the largest are kept, freed by daf_destroy) so that large saves and restores
+ * do not map and fault in fresh memory each time. When a save would
  * not fit, the context evicts entries, least important first (lowest importance; among equal
  * importances the oldest save, which a backward pass needs last), never the entry being
  * saved, under the policy chosen at creation. The policy is a set of flags; for each victim

@@ -1,8 +1,9 @@
 // SPDX-License-Identifier: MIT
-// Threads change nothing but speed: packed bytes, decoded values and min/max are identical for
-// every thread count and both reduction strategies; the worker pool runs every part exactly
-// once, also with callers racing on one pool and workers that spun or slept in between; async
-// saves complete, wait, and restore exactly what a sync save gives.
+// Threads change nothing but speed: packed bytes, decoded values (also with a per-run finish)
+// and min/max are identical for every thread count and both reduction strategies; the worker
+// pool runs every part exactly once, also with callers racing on one pool and workers that
+// spun or slept in between; async saves complete, wait, and restore exactly what a sync save
+// gives.
 import CDAF
 import Dispatch
 import Glibc
@@ -62,6 +63,19 @@ struct ParallelTests {
                     }
                 }
                 #expect(zip(back, serialValues).allSatisfy { sameBits($0, $1) }, "bits \(bits) threads \(threads)")
+                // A finish (the square of companded values) run by run as decoded: the same as
+                // squaring the whole decoded tensor afterwards, non-finite values untouched.
+                for finishing in [Parallelism.serial, parallelism] {
+                    var squared = [Float](repeating: 0, count: count)
+                    try blob.withUnsafeBytes { src in
+                        try squared.withUnsafeMutableBufferPointer { dst in
+                            try Codec.unpack(src.baseAddress!, size: size, into: dst.baseAddress, count: count, parallelism: finishing,
+                                             finish: { CompandKernels.expand($0, count: $1) })
+                        }
+                    }
+                    let wrong = (0..<count).first { !sameBits(squared[$0], KindStaging.expand(serialValues[$0])) }
+                    #expect(wrong == nil, "finish: bits \(bits) threads \(finishing.threads), first wrong value \(wrong ?? -1)")
+                }
                 let first = 1234, n = 100_000
                 var part = [Float](repeating: 0, count: n)
                 try blob.withUnsafeBytes { src in

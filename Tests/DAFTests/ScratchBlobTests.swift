@@ -1,6 +1,7 @@
 // SPDX-License-Identifier: MIT
-// A context's reused blob buffers (ScratchBlobs): the bounds of the idle buffers, and restores
-// identical to the codec's own results whatever an earlier blob left in a buffer.
+// A context's reused blob and staging buffers (ScratchBlobs): the bounds of the idle buffers,
+// and restores identical to the codec's own results (or to a fresh context's) whatever an
+// earlier blob or staged tensor left in a buffer.
 import CDAF
 import Testing
 @testable import DAF
@@ -63,6 +64,40 @@ struct ScratchBlobTests {
                 #expect(part.elementsEqual(expected[first..<first + n]) { sameBits($0, $1) }, "case \(i): range")
             }
             if live.count > 2 { #expect(daf_release(c.ctx, live.removeFirst().0) == 0) }
+        }
+    }
+
+    @Test("reused staging buffers hold no stale data, staging run by run changes nothing: saves equal a fresh context's and async ones")
+    func noStaleStaging() throws {
+        var rng = SeededGenerator(seed: 77)
+        let reused = PlanContext { $0.bits = 2 }
+        // Large first, then smaller and odd sizes: every later save stages into a buffer an
+        // earlier, larger tensor filled. Each is compared with a context that saves only it.
+        for (i, count) in [300_001, 4099, 250_000, 17, 70_000].enumerated() {
+            let fresh = PlanContext { $0.bits = 2 }
+            let relu = DataShape.relu.values(count: count, rng: &rng)
+            for bits: UInt32 in [1, 2] {
+                let (a, ha) = reused.save(relu, dtype: DAF_DTYPE_FLOAT32) { $0.kind = DAF_KIND_NONNEGATIVE.rawValue; $0.bits = bits }
+                let (b, hb) = fresh.save(relu, dtype: DAF_DTYPE_FLOAT32) { $0.kind = DAF_KIND_NONNEGATIVE.rawValue; $0.bits = bits }
+                try #require(a == 0 && b == 0, "case \(i): \(name(a)) \(name(b))")
+                let (ra, backA) = reused.restore(ha, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                let (rb, backB) = fresh.restore(hb, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                #expect(ra == 0 && rb == 0 && backA.elementsEqual(backB) { sameBits($0, $1) }, "case \(i), \(bits) bits")
+                // An async save stages the whole tensor before packing; a sync one lets the
+                // packer stage run by run: the same values come back.
+                var p = PlanContext.params { $0.kind = DAF_KIND_NONNEGATIVE.rawValue; $0.bits = bits }
+                var hc: daf_handle = 0
+                #expect(daf_save_async(fresh.ctx, relu, count, &p, &hc) == 0 && daf_wait(fresh.ctx, hc) == 0)
+                let (rc, backC) = fresh.restore(hc, count: count, dtype: DAF_DTYPE_FLOAT32, fill: Float.nan)
+                #expect(rc == 0 && backC.elementsEqual(backB) { sameBits($0, $1) }, "case \(i), \(bits) bits: async")
+                #expect(daf_release(reused.ctx, ha) == 0 && daf_release(fresh.ctx, hb) == 0 && daf_release(fresh.ctx, hc) == 0)
+            }
+            let codes = (0..<count).map { _ in Int32(rng.next() % 5) - 2 }
+            let (a, ha) = reused.save(codes, dtype: DAF_DTYPE_INT32) { $0.kind = DAF_KIND_INTEGER.rawValue; $0.int_min = -2; $0.int_max = 2 }
+            try #require(a == 0, "case \(i): \(name(a))")
+            let (ra, back) = reused.restore(ha, count: count, dtype: DAF_DTYPE_INT32, fill: Int32.min)
+            #expect(ra == 0 && back == codes, "case \(i): integers")
+            #expect(daf_release(reused.ctx, ha) == 0)
         }
     }
 }

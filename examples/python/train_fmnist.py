@@ -66,6 +66,7 @@ class Run:
         self.optimizer = torch.optim.Adadelta(self.model.parameters(), lr=args.lr)
         self.rng_state = torch.get_rng_state()
         self.step_seconds, self.saved, self.stored = [], 0, 0
+        self.calibrating_stored = 0  # bytes held at the end of a calibrating step's forward
         self.hook_seconds, self.hook_tensors = [], []
         self.probe_bits = args.probe_bits
         self.calibrate_seconds = []  # whole steps that calibrated (forward, probes, backward)
@@ -86,6 +87,8 @@ class Run:
             self.hooks.reset_counters()
             loss = self.hooks.calibrate(lambda: F.nll_loss(self.model(x), y),
                                         self.model.parameters(), probe_bits=self.probe_bits)
+            # Its exact fp32 copies (what plain autograd keeps) are the peak of the whole run.
+            self.calibrating_stored = max(self.calibrating_stored, self.hooks.step_bytes()[1])
         elif hooked:
             if self.mode == "daf":
                 self.hooks.reset_counters()
@@ -177,6 +180,8 @@ def main():
             "step_ms_mean": round(1000 * statistics.mean(run.step_seconds), 3),
         })
         if run.calibrate_seconds:
+            report[-1]["stored_bytes_calibrating"] = run.calibrating_stored
+            report[-1]["stored_bytes_peak"] = max(run.stored, run.calibrating_stored)
             report[-1]["calibrations"] = len(run.calibrate_seconds)
             report[-1]["calibrate_step_ms_median"] = round(
                 1000 * statistics.median(run.calibrate_seconds), 3)

@@ -30,13 +30,19 @@ enum Codec {
         return try PackedLayout(count: count, spec: spec, nonfinite: nonfinite).totalSize
     }
 
+    /// Writes values [from, to) (whole groups but the last) of the buffer a pack reads, just
+    /// before they are packed, while the run is in the caches (a kind's staging).
+    typealias Stage = (_ from: Int, _ to: Int) -> Void
+
     /// Packs values into dst (capacity bytes); returns the blob's size. On DAF_E_DST_TOO_SMALL
-    /// the error's `needed` is the size required; dst may have been written.
+    /// the error's `needed` is the size required; dst may have been written. With `stage`,
+    /// values are written run by run by it (they may hold anything before).
     static func pack(_ values: UnsafePointer<Float>?, count: Int, spec: QuantSpec,
                      into dst: UnsafeMutableRawPointer, capacity: Int, kernels: Kernels = .simd,
-                     parallelism: Parallelism = .serial) throws(DAFError) -> Int {
+                     parallelism: Parallelism = .serial, stage: Stage? = nil) throws(DAFError) -> Int {
         let finiteLayout = try PackedLayout(count: count, spec: spec, nonfinite: 0)
         guard capacity >= finiteLayout.totalSize else {
+            if count > 0, let stage { stage(0, count) }
             throw .tooSmall(capacity: capacity, needed: try packedSize(values, count: count, spec: spec, parallelism: parallelism))
         }
         let tableEnd = finiteLayout.groupTableOffset(finiteLayout.groups)
@@ -46,8 +52,10 @@ enum Codec {
         var found = [[NonfiniteValue]](repeating: [], count: runs.count)
         found.withUnsafeMutableBufferPointer { found in
             parallelism.forEach(parts: runs.count) { run in
-                found[run] = packRun(runs.groups(ofRun: run), values!, count: count, spec: spec,
-                                     layout: finiteLayout, into: dst, kernels: kernels)
+                let groups = runs.groups(ofRun: run)
+                stage?(groups.lowerBound * spec.groupSize, min(count, groups.upperBound * spec.groupSize))
+                found[run] = packRun(groups, values!, count: count, spec: spec, layout: finiteLayout, into: dst,
+                                     kernels: kernels)
             }
         }
         let nonfinite = found.flatMap { $0 }
@@ -79,16 +87,21 @@ enum Codec {
                                 simd: kernels != .reference)
     }
 
+    /// A pass over decoded values in place (dst, count), run on each run of groups right after
+    /// it is decoded, while it is in the caches, before the non-finite values are written back.
+    typealias Finish = (UnsafeMutablePointer<Float>, Int) -> Void
+
     /// Decodes the whole blob; count must match. `store` overrides RowStore.forValues (tests).
+    /// `finish`, if given, must leave non-finite values as they are (they are written after it).
     static func unpack(_ blob: UnsafeRawPointer, size: Int, into dst: UnsafeMutablePointer<Float>?, count: Int,
                        kernels: Kernels = .simd, parallelism: Parallelism = .serial,
-                       store: SIMDGroupKernels.RowStore? = nil) throws(DAFError) {
+                       store: SIMDGroupKernels.RowStore? = nil, finish: Finish? = nil) throws(DAFError) {
         let header = try BlobHeader.read(blob, size: size)
         guard count == header.layout.count else {
             throw DAFError(DAF_E_SIZE_MISMATCH, "count is \(count) but the blob holds \(header.layout.count) values")
         }
         try decode(blob, header: header, first: 0, count: count, into: dst, kernels: kernels, parallelism: parallelism,
-                   store: store)
+                   store: store, finish: finish)
     }
 
     /// Decodes values [first, first + count); identical to the same range of `unpack`.
@@ -111,7 +124,7 @@ enum Codec {
     /// Validates what the range needs (group entries, the non-finite list), then decodes it.
     private static func decode(_ blob: UnsafeRawPointer, header: BlobHeader, first: Int, count: Int,
                                into dst: UnsafeMutablePointer<Float>?, kernels: Kernels, parallelism: Parallelism,
-                               store: SIMDGroupKernels.RowStore?) throws(DAFError) {
+                               store: SIMDGroupKernels.RowStore?, finish: Finish? = nil) throws(DAFError) {
         guard count > 0, let dst else { return }
         let layout = header.layout, spec = header.spec
         let end = first + count
@@ -126,12 +139,19 @@ enum Codec {
         let runs = GroupRuns(groups: groups.count, spec: spec, minimumValues: 16_384)
         // Full groups' rows all lie a multiple of 128 bytes from the first one's: one alignment.
         let firstFull = (first + spec.groupSize - 1) / spec.groupSize * spec.groupSize
-        let store = kernels == .reference ? .cached
+        // A finish reads the run back at once: its values stay in the caches.
+        let store = kernels == .reference || finish != nil ? .cached
             : store ?? SIMDGroupKernels.RowStore.forValues(firstRow: UnsafeMutableRawPointer(dst + (firstFull - first)), count: count)
         parallelism.forEach(parts: runs.count) { run in
-            for offset in runs.groups(ofRun: run) {
+            let runGroups = runs.groups(ofRun: run)
+            for offset in runGroups {
                 decodeGroup(groups.lowerBound + offset, blob, layout: layout, spec: spec, first: first, end: end, into: dst,
                             kernels: kernels, store: store)
+            }
+            if let finish {
+                let from = max(first, (groups.lowerBound + runGroups.lowerBound) * spec.groupSize)
+                let to = min(end, (groups.lowerBound + runGroups.upperBound) * spec.groupSize)
+                if to > from { finish(dst + (from - first), to - from) }
             }
             // Non-temporal stores are weakly ordered: fenced before the run's completion (or
             // the caller's return) publishes them.

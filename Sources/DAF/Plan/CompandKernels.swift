@@ -2,7 +2,7 @@
 // The SIMD16 kernels of DAF_KIND_NONNEGATIVE's staging: companding fused with the per-group
 // keep-nonzero raise or, at 1 bit, the mean level (one pass from the source, a second over the
 // group while it is in L1), and the square on restore. Bit for bit the scalar reference's
-// (KindStaging.compand, .expand, .keepNonzero, .placeLevelAtMean); tested against it. Not the
+// (KindStaging.compand, .expand, .keepNonzero, .stageMeanLevelReference); tested against it. Not the
 // packer: its input is what these write.
 import DAFPlatform
 
@@ -28,71 +28,93 @@ enum CompandKernels {
         }
     }
 
-    /// out[i] = compand(src[i]) for i < count, then KindStaging.placeLevelAtMean's 1-bit level
-    /// per group, bit for bit: the groups' minimum and the level's blend are SIMD16, the sum of
-    /// squares stays one Double sum in index order (adding 0.0 for the values it skips, which
-    /// leaves a sum of non-negative terms as it was), without the reference's branches.
+    /// KindStaging.stageMeanLevelReference bit for bit: one pass over each group for its
+    /// finite minimum and maximum and the sum of its values in 0 < x < inf in the reference's
+    /// order (Float lanes over blocks of 16 rows, each block's lanes added into Double lanes,
+    /// the lanes added in order, then the tail in Double); then, while the group is in L1,
+    /// the level written over its positive values (no square root per value), or the group
+    /// companded when it has negative values. A group whose maximum reaches
+    /// KindStaging.blockedSumLimit takes the reference's ordered Double sum instead.
     static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
         guard groupSize > 0 else { return compand(src, count: count, into: out) }
-        // The values the sum takes (0 for those it skips), so that its loop has no branch.
-        let terms = UnsafeMutablePointer<Float>.allocate(capacity: min(groupSize, count))
-        defer { terms.deallocate() }
         var first = 0
         while first < count {
             let n = min(groupSize, count - first)
-            let values = out + first
-            let (low, _) = compandGroup(src + first, count: n, into: values)
-            if low == 0 {
-                let positives = countedTerms(values, count: n, into: terms)
-                if positives > 0 {
-                    var squares = 0.0
-                    for i in 0..<n { squares += Double(terms[i]) * Double(terms[i]) }
-                    placeLevel(values, count: n, level: Float((squares / Double(positives)).squareRoot()))
-                }
+            let (low, high, sum, positives) = measureGroup(src + first, count: n)
+            if low == 0, positives > 0 {
+                let total = high < KindStaging.blockedSumLimit ? sum : KindStaging.orderedSum(src + first, count: n)
+                placeLevel(src + first, count: n, level: Float((total / Double(positives)).squareRoot()), into: out + first)
+            } else {
+                _ = compandGroup(src + first, count: n, into: out + first)
             }
             first += n
         }
     }
 
-    /// terms[i] = values[i] where 0 < values[i] < inf, else 0; returns how many were kept.
+    /// The smallest and largest finite value of x[0..<count] (+inf, -inf when there is none),
+    /// the sum of its values in 0 < x < inf in KindStaging.blockedSum's order, and their count.
     @inline(__always)
-    static func countedTerms(_ values: UnsafePointer<Float>, count: Int, into terms: UnsafeMutablePointer<Float>) -> Int {
+    static func measureGroup(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float, Double, Int) {
         let rows = count / lanes
-        let input = UnsafeRawPointer(values), output = UnsafeMutableRawPointer(terms)
-        let zero = SIMD16<Float>(repeating: 0), infinity = SIMD16<Float>(repeating: .infinity)
+        let input = UnsafeRawPointer(x)
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
+        let zero = SIMD16<Float>(repeating: 0)
         let none = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
-        var kept = none
-        for row in 0..<rows {
-            let y = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            let finite = zero.replacing(with: y, where: y .< infinity)
-            let term = zero.replacing(with: finite, where: finite .> zero)
-            kept &+= none.replacing(with: one, where: term .> zero)
-            output.storeBytes(of: term, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        var lo = positiveInfinity, hi = negativeInfinity, kept = none
+        var totals = SIMD16<Double>(repeating: 0)
+        var blockStart = 0
+        while blockStart < rows {
+            let blockEnd = min(blockStart + KindStaging.sumBlockRows, rows)
+            var block = zero
+            for row in blockStart..<blockEnd {
+                let v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+                // |v| < inf exactly where v is finite (a NaN compares false).
+                let finite = unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+                    .< positiveInfinity
+                let forMin = positiveInfinity.replacing(with: v, where: finite)
+                let forMax = negativeInfinity.replacing(with: v, where: finite)
+                lo.replace(with: forMin, where: forMin .< lo)
+                hi.replace(with: forMax, where: forMax .> hi)
+                // The terms: v where 0 < v < inf, else 0 (adding 0 leaves a lane as it was).
+                let term = zero.replacing(with: forMax, where: forMax .> zero)
+                kept &+= none.replacing(with: one, where: term .> zero)
+                block += term
+            }
+            for lane in 0..<lanes { totals[lane] += Double(block[lane]) }
+            blockStart = blockEnd
         }
-        var total = Int(kept.wrappedSum())
-        for i in rows * lanes..<count {
-            let counted = values[i] > 0 && values[i] < .infinity
-            terms[i] = counted ? values[i] : 0
-            total += counted ? 1 : 0
+        var sum = 0.0
+        for lane in 0..<lanes { sum += totals[lane] }
+        var positives = Int(kept.wrappedSum())
+        let reduced = daf_platform_reduce16(lo, hi)
+        var low = reduced[0], high = reduced[1]
+        for i in rows * lanes..<count where x[i].isFinite {
+            low = min(low, x[i])
+            high = max(high, x[i])
+            if x[i] > 0 {
+                sum += Double(x[i])
+                positives += 1
+            }
         }
-        return total
+        return (low, high, sum, positives)
     }
 
-    /// values[i] = level where 0 < values[i] < inf.
+    /// out[i] = level where 0 < x[i] < inf, else x[i] (±0 and non-finite values, which
+    /// companding keeps as they are).
     @inline(__always)
-    static func placeLevel(_ values: UnsafeMutablePointer<Float>, count: Int, level: Float) {
+    static func placeLevel(_ x: UnsafePointer<Float>, count: Int, level: Float, into out: UnsafeMutablePointer<Float>) {
         let rows = count / lanes
-        let raw = UnsafeMutableRawPointer(values)
+        let input = UnsafeRawPointer(x), output = UnsafeMutableRawPointer(out)
         let zero = SIMD16<Float>(repeating: 0), levels = SIMD16<Float>(repeating: level)
         let infinity = SIMD16<Float>(repeating: .infinity)
         for row in 0..<rows {
-            var y = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            // y < inf first, then y > 0 among those: one comparison mask per select.
-            let belowInfinity = zero.replacing(with: y, where: y .< infinity)
-            y.replace(with: levels, where: belowInfinity .> zero)
-            raw.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+            var v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+            // v < inf first, then v > 0 among those: one comparison mask per select.
+            let belowInfinity = zero.replacing(with: v, where: v .< infinity)
+            v.replace(with: levels, where: belowInfinity .> zero)
+            output.storeBytes(of: v, toByteOffset: row &* 64, as: SIMD16<Float>.self)
         }
-        for i in rows * lanes..<count where values[i] > 0 && values[i] < .infinity { values[i] = level }
+        for i in rows * lanes..<count { out[i] = x[i] > 0 && x[i] < .infinity ? level : x[i] }
     }
 
     /// out[i] = compand(src[i]) for i < count (no group work).
@@ -115,18 +137,7 @@ enum CompandKernels {
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
         let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
         var lo = positiveInfinity, hi = negativeInfinity
-        for row in 0..<rows {
-            let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            let y = compand16(x)
-            output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
-            // |y| < inf exactly where y is finite (a NaN compares false).
-            let finite = unsafeBitCast(unsafeBitCast(y, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
-                .< positiveInfinity
-            let forMin = positiveInfinity.replacing(with: y, where: finite)
-            let forMax = negativeInfinity.replacing(with: y, where: finite)
-            lo.replace(with: forMin, where: forMin .< lo)
-            hi.replace(with: forMax, where: forMax .> hi)
-        }
+        for row in 0..<rows { _ = compandRow(input, output, row: row, lo: &lo, hi: &hi) }
         let reduced = daf_platform_reduce16(lo, hi)
         var low = reduced[0], high = reduced[1]
         for i in rows * lanes..<count {
@@ -138,6 +149,25 @@ enum CompandKernels {
             }
         }
         return (low, high)
+    }
+
+    /// Compands row `row` of input into output and folds its finite values into the running
+    /// lane minimum and maximum; returns the row with non-finite lanes at -inf.
+    @inline(__always)
+    static func compandRow(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, row: Int,
+                           lo: inout SIMD16<Float>, hi: inout SIMD16<Float>) -> SIMD16<Float> {
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity)
+        let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
+        let y = compand16(x)
+        output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+        // |y| < inf exactly where y is finite (a NaN compares false).
+        let finite = unsafeBitCast(unsafeBitCast(y, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
+            .< positiveInfinity
+        let forMin = positiveInfinity.replacing(with: y, where: finite)
+        let forMax = (-positiveInfinity).replacing(with: y, where: finite)
+        lo.replace(with: forMin, where: forMin .< lo)
+        hi.replace(with: forMax, where: forMax .> hi)
+        return forMax
     }
 
     /// values[i] = floor where 0 < values[i] < floor (the group is in L1 after companding).

@@ -16,6 +16,11 @@ enum ExactKindKernels {
                       into out: UnsafeMutablePointer<Float>) -> Int? {
         let lowF = Float(low), highF = Float(high)
         let lows = SIMD16<Float>(repeating: lowF), highs = SIMD16<Float>(repeating: highF)
+        // Within +-2^22 the 1.5 * 2^23 magic number rounds to the nearest integer exactly
+        // (x + magic lies in (2^23, 2^24), one ulp apart); SIMD rounded() compiled to per-lane
+        // calls. Values outside low...high are refused by the range test whatever it gives.
+        let magicRounds = max(abs(Int64(low)), abs(Int64(high))) < 1 << 22
+        let magic = SIMD16<Float>(repeating: 12_582_912)
         let zero = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
         let positiveZero = SIMD16<Float>(repeating: 0)
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
@@ -25,7 +30,8 @@ enum ExactKindKernels {
             // One comparison mask per select (see FiniteMinMax): NaN fails all three.
             var bad = one.replacing(with: zero, where: x .>= lows)
             bad &+= one.replacing(with: zero, where: x .<= highs)
-            bad &+= one.replacing(with: zero, where: x.rounded(.toNearestOrEven) .== x)
+            let nearest = magicRounds ? (x + magic) - magic : x.rounded(.toNearestOrEven)
+            bad &+= one.replacing(with: zero, where: nearest .== x)
             // + 0 turns -0 (a float -0 at low = 0) into the reference's +0.
             output.storeBytes(of: (x - lows) + positiveZero, toByteOffset: r &* 64, as: SIMD16<Float>.self)
             return bad

@@ -22,12 +22,7 @@ enum KindStaging {
         case .float:
             out.update(from: src.assumingMemoryBound(to: Float.self), count: count)
         case .nonnegative:
-            let x = src.assumingMemoryBound(to: Float.self)
-            if let spec, usesMeanLevel(spec) {
-                CompandKernels.stageMeanLevel(x, count: count, groupSize: spec.groupSize, into: out)
-            } else {
-                CompandKernels.stage(x, count: count, spec: spec, into: out)
-            }
+            stageNonnegative(src.assumingMemoryBound(to: Float.self), count: count, spec: spec, into: out)
         case .mask:
             var first = 0
             if dtype == .float32 {
@@ -73,6 +68,16 @@ enum KindStaging {
                 }
                 out[i] = Float(v - Int64(low))
             }
+        }
+    }
+
+    /// DAF_KIND_NONNEGATIVE's staging (the SIMD16 kernels); group by group, so a range that
+    /// starts at a group boundary stages as it would within the whole tensor.
+    static func stageNonnegative(_ x: UnsafePointer<Float>, count: Int, spec: QuantSpec?, into out: UnsafeMutablePointer<Float>) {
+        if let spec, usesMeanLevel(spec) {
+            CompandKernels.stageMeanLevel(x, count: count, groupSize: spec.groupSize, into: out)
+        } else {
+            CompandKernels.stage(x, count: count, spec: spec, into: out)
         }
     }
 
@@ -161,21 +166,34 @@ enum KindStaging {
 }
 
 /// A save's floats for the packer: the caller's own (float data of a float kind) or a staged
-/// copy this owns. Sendable so an async save's job can keep the copy alive.
+/// copy this owns, written already or, with `stage`, by the packer run by run. Sendable so an
+/// async save's job can keep the copy alive.
 struct StagedValues: @unchecked Sendable {
     let buffer: AlignedBytes?
     let values: UnsafePointer<Float>?
+    var stage: Codec.Stage? = nil
 }
 
 extension KindStaging {
-    /// The floats to pack for src[0..<count] of `dtype` saved as `kind`.
+    /// The floats to pack for src[0..<count] of `dtype` saved as `kind`; a staging buffer
+    /// comes from `scratch` when given (the caller gives it back when the save is done).
+    /// With `deferred`, companded values are left for the packer to stage run by run (its
+    /// `stage`), each run just before it is packed, while it is in the caches.
     static func staged(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, kind: SaveKind,
-                       spec: QuantSpec? = nil) throws(DAFError) -> StagedValues {
+                       spec: QuantSpec? = nil, scratch: ScratchBlobs? = nil, deferred: Bool = false) throws(DAFError) -> StagedValues {
         guard needsStaging(kind, dtype), count > 0, let src else {
             return StagedValues(buffer: nil, values: src?.assumingMemoryBound(to: Float.self))
         }
-        let buffer = try AlignedBytes(count: count * MemoryLayout<Float>.stride)
+        let bytes = count * MemoryLayout<Float>.stride
+        let buffer: AlignedBytes
+        if let scratch { buffer = try scratch.take(atLeast: bytes) } else { buffer = try AlignedBytes(count: bytes) }
         let floats = buffer.base.bindMemory(to: Float.self, capacity: count)
+        if deferred, kind == .nonnegative, dtype == .float32 {
+            let x = src.assumingMemoryBound(to: Float.self)
+            return StagedValues(buffer: buffer, values: UnsafePointer(floats), stage: { from, to in
+                stageNonnegative(x + from, count: to - from, spec: spec, into: floats + from)
+            })
+        }
         try stage(src, count: count, dtype: dtype, kind: kind, spec: spec, into: floats)
         return StagedValues(buffer: buffer, values: UnsafePointer(floats))
     }

@@ -87,7 +87,8 @@ extension ActivationStore {
         guard kind.isExact else {
             throw .invalid("dtype \(dtype.rawValue) is an integer type; handle \(handle) holds a float kind (restore it as DAF_DTYPE_FLOAT32)")
         }
-        let floats = try AlignedBytes(count: count * MemoryLayout<Float>.stride)
+        let floats = try staging.take(atLeast: count * MemoryLayout<Float>.stride)
+        defer { staging.give(floats) }
         let values = floats.base.bindMemory(to: Float.self, capacity: count)
         // A callback rebuilds the values themselves; decoded integers are offsets from int_min.
         let decoded = try restoreStored(handle, into: count == 0 ? nil : values, count: count)

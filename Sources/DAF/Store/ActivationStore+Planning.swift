@@ -56,14 +56,24 @@ extension ActivationStore {
     /// The floats to pack and how. Values are checked before the planner sees the save (a
     /// refused save leaves no trace in a slot's step); companding needs the spec first, and
     /// has no values to refuse.
-    func stagedAndPlanned(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType,
-                                  request: SaveRequest) throws(DAFError) -> (StagedValues, SavePlan) {
+    /// A synchronous save takes its staging buffer from `staging` (give it back with
+    /// `giveStaging` once packed) and leaves companding to the packer (StagedValues.stage);
+    /// an async one allocates its own and stages here.
+    func stagedAndPlanned(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, request: SaveRequest,
+                          reusing: Bool = false) throws(DAFError) -> (StagedValues, SavePlan) {
+        let buffers = reusing ? staging : nil
         if request.kind == .nonnegative {
             let plan = try savePlan(request)
-            return (try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, spec: plan.spec), plan)
+            return (try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, spec: plan.spec,
+                                           scratch: buffers, deferred: reusing), plan)
         }
-        let staged = try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind)
+        let staged = try KindStaging.staged(src, count: count, dtype: dtype, kind: request.kind, scratch: buffers)
         return (staged, try savePlan(request))
+    }
+
+    /// Keeps a synchronous save's staging buffer for the next one.
+    func giveStaging(_ staged: StagedValues) {
+        if let buffer = staged.buffer { staging.give(buffer) }
     }
 
     /// Notes a save's group ranges for its slot's statistics (StoreState's lock held).

@@ -2,10 +2,10 @@
 // The context behind daf_context: saved activations by handle, each a packed blob kept in the
 // context's paged pool under its memory budget (StoreState), with the figures of daf_stats.
 // Thread-safe: a mutex guards the state; packing and unpacking run outside it, in place in the
-// pool's pages while a pin keeps them (StoreState+Pins), or else on a blob packed before
-// storing and on a copy fetched for restoring. Recompute callbacks also run outside it. Blob
-// buffers for the copies are reused between calls (ScratchBlobs). Owns the context's worker
-// threads: they split large saves and restores, and run async saves, whose handles wait in
+// pool's pages while a pin keeps them (StoreState+Pins), or else on a blob packed before storing
+// and on a copy fetched for restoring. Recompute callbacks also run outside it. Blob buffers for
+// the copies, and staging buffers, are reused between calls (ScratchBlobs). Owns the context's
+// worker threads: they split large saves and restores, and run async saves, whose handles wait in
 // `pending` until their blob is admitted.
 import CDAF
 import DAFPlatform
@@ -30,6 +30,8 @@ final class ActivationStore: Sendable {
     private let pending = Locked<[UInt64: Pending]>([:])
     /// Blob buffers kept between calls (outside the budget, see ScratchBlobs).
     let scratch = ScratchBlobs()
+    /// Staging buffers (float32 copies of a kind's values) kept between synchronous saves.
+    let staging = ScratchBlobs()
 
     init(_ config: StoreConfig) throws(DAFError) {
         defaults = config.defaults
@@ -55,16 +57,18 @@ final class ActivationStore: Sendable {
     /// Packs values and keeps the blob as `handle` (evicting under the policy if needed):
     /// in place when it can, else through a scratch buffer.
     private func packAndAdmit(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, handle: UInt64,
-                              parallelism: Parallelism) throws(DAFError) {
+                              parallelism: Parallelism, stage: Codec.Stage? = nil) throws(DAFError) {
         let spec = plan.spec
         // The finite-data size first; NaN/Inf values need a second, exact-size attempt.
         var size = try PackedLayout(count: count, spec: spec, nonfinite: 0).totalSize
         do throws(DAFError) {
-            if try packInPlace(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism) { return }
+            if try packInPlace(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism,
+                               stage: stage) { return }
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             size = error.needed
         }
-        try packCopyAndAdmit(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism)
+        try packCopyAndAdmit(values, count: count, plan: plan, size: size, handle: handle, parallelism: parallelism,
+                             stage: stage)
     }
 
     /// Packs straight into a pinned block of the pool and publishes it: no copy of the blob.
@@ -72,14 +76,15 @@ final class ActivationStore: Sendable {
     /// resort (nothing is left allocated then); DAF_E_DST_TOO_SMALL (with the size needed) when
     /// the values hold NaN/Inf.
     private func packInPlace(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, size: Int, handle: UInt64,
-                             parallelism: Parallelism) throws(DAFError) -> Bool {
+                             parallelism: Parallelism, stage: Codec.Stage?) throws(DAFError) -> Bool {
         let spec = plan.spec, importance = plan.request.importance
         guard let reserved = try withState({ state throws(DAFError) in
             state.reserveForPacking(handle: handle, size: size, importance: importance)
         }) else { return false }
         let written: Int
         do throws(DAFError) {
-            written = try Codec.pack(values, count: count, spec: spec, into: reserved.base, capacity: size, parallelism: parallelism)
+            written = try Codec.pack(values, count: count, spec: spec, into: reserved.base, capacity: size, parallelism: parallelism,
+                                     stage: stage)
         } catch {
             try withState { state throws(DAFError) in state.cancelReservation(reserved) }
             throw error
@@ -97,18 +102,20 @@ final class ActivationStore: Sendable {
     /// Packs into a scratch buffer (`size` bytes first, the exact size if that is short) and
     /// admits a copy of the blob.
     private func packCopyAndAdmit(_ values: UnsafePointer<Float>?, count: Int, plan: SavePlan, size expected: Int, handle: UInt64,
-                                  parallelism: Parallelism) throws(DAFError) {
+                                  parallelism: Parallelism, stage: Codec.Stage?) throws(DAFError) {
         let spec = plan.spec
         var blob = try scratch.take(atLeast: expected)
         defer { scratch.give(blob) }
         let size: Int
         do throws(DAFError) {
-            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
+            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism,
+                                  stage: stage)
         } catch where error.status == DAF_E_DST_TOO_SMALL.code {
             let larger = try scratch.take(atLeast: error.needed)
             scratch.give(blob)
             blob = larger
-            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism)
+            size = try Codec.pack(values, count: count, spec: spec, into: blob.base, capacity: blob.count, parallelism: parallelism,
+                                  stage: stage)
         }
         let measured = ActivationStore.measure(plan, blob: blob.base, size: size)
         try withState { state throws(DAFError) in
@@ -128,12 +135,13 @@ final class ActivationStore: Sendable {
 
     /// Packs and keeps src[0..<count] (elements of `dtype`) as the request says.
     func save(_ src: UnsafeRawPointer?, count: Int, dtype: ElementType, request: SaveRequest) throws(DAFError) -> UInt64 {
-        let (staged, plan) = try stagedAndPlanned(src, count: count, dtype: dtype, request: request)
+        let (staged, plan) = try stagedAndPlanned(src, count: count, dtype: dtype, request: request, reusing: true)
+        defer { giveStaging(staged) }
         // Relaxed: an indivisible add gives each handle once; the entry it names is published
         // through the store's lock, not through the counter.
         let handle = handleCounter.add(1, ordering: .relaxed).oldValue
         do throws(DAFError) {
-            try packAndAdmit(staged.values, count: count, plan: plan, handle: handle, parallelism: parallelism)
+            try packAndAdmit(staged.values, count: count, plan: plan, handle: handle, parallelism: parallelism, stage: staged.stage)
         } catch {
             giveBack(plan.number)
             throw error
@@ -198,26 +206,34 @@ final class ActivationStore: Sendable {
 
     /// Writes the entry's values (its kind's floats) to dst[0..<count].
     func restore(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) {
-        let decoded = try restoreStored(handle, into: dst, count: count)
+        let decoded = try restoreStored(handle, into: dst, count: count, expanding: true)
         if let decoded, let dst { KindStaging.finishFloats(dst, count: count, kind: decoded) }
     }
 
-    /// Writes what the entry stores to dst[0..<count]: its decoded floats (then returns its
-    /// kind, whose finishing is the caller's), or its callback's values (then returns nil).
-    func restoreStored(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int) throws(DAFError) -> SaveKind? {
+    /// Writes what the entry stores to dst[0..<count]: its decoded floats (then returns the
+    /// kind whose finishing is left to the caller), or its callback's values (then returns
+    /// nil). With `expanding`, companded values are squared run by run as they are decoded
+    /// (then the finishing left is a plain float's: none).
+    func restoreStored(_ handle: UInt64, into dst: UnsafeMutablePointer<Float>?, count: Int,
+                       expanding: Bool = false) throws(DAFError) -> SaveKind? {
         try settle(handle)
-        let (source, kind) = try withState { state throws(DAFError) in
+        var (source, kind) = try withState { state throws(DAFError) in
             (try state.fetch(handle, count: count, scratch: scratch, parallelism: parallelism), state.entries[handle]?.kind ?? .float)
+        }
+        var finish: Codec.Finish? = nil
+        if expanding, case .nonnegative = kind {
+            finish = { values, n in CompandKernels.expand(values, count: n) }
+            kind = .float
         }
         switch source {
         case .pinned(let blob):
             try unpinning(blob) { () throws(DAFError) in
-                try Codec.unpack(blob.base, size: blob.size, into: dst, count: count, parallelism: parallelism)
+                try Codec.unpack(blob.base, size: blob.size, into: dst, count: count, parallelism: parallelism, finish: finish)
             }
             return kind
         case .packed(let blob, let size, _):
             defer { scratch.give(blob) }
-            try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism)
+            try Codec.unpack(blob.base, size: size, into: dst, count: count, parallelism: parallelism, finish: finish)
         case .recompute(let hook, _):
             try rebuild(hook, handle, into: dst, count: count)
         }

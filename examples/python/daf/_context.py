@@ -89,6 +89,13 @@ class Context:
         _check(lib, None, "daf_create", lib.daf_create(ctypes.byref(opts), ctypes.byref(handle)))
         self._ctx = handle
         self._params, self._params_size = L.new_struct(L.SaveParams)
+        _check(lib, None, "daf_save_params_init_sized",
+               lib.daf_save_params_init_sized(ctypes.byref(self._params), self._params_size))
+        # What every pointer-level call passes, made once (these calls run per saved tensor).
+        self._params_ref = ctypes.byref(self._params)
+        self._handle_out = ctypes.c_uint64()
+        self._handle_out_ref = ctypes.byref(self._handle_out)
+        self._save_typed, self._restore_typed = lib.daf_save_typed, lib.daf_restore_typed
         self.bits = opts.bits
 
     # --- lifetime -------------------------------------------------------------------------
@@ -124,18 +131,17 @@ class Context:
                      importance=0.0, int_range=(0, 0)):
         """Saves `count` elements at address `pointer` (an int) of daf dtype `dtype`; returns the
         handle. The memory is only read during the call."""
-        params = self._params
-        _check(self._lib, None, "daf_save_params_init_sized",
-               self._lib.daf_save_params_init_sized(ctypes.byref(params), self._params_size))
+        params = self._params  # initialized once; every field a call can change is set here
         params.bits = BITS_AUTO if bits == "auto" else int(bits)
         params.slot = int(slot)
         params.kind = _lookup(KIND, kind, "kind")
         params.importance = float(importance)
         params.int_min, params.int_max = int(int_range[0]), int(int_range[1])
-        out = ctypes.c_uint64()
-        self._call("daf_save_typed", ctypes.c_void_p(pointer), int(count), int(dtype),
-                   ctypes.byref(params), ctypes.byref(out))
-        return out.value
+        status = self._save_typed(self.handle, pointer, int(count), int(dtype), self._params_ref,
+                                  self._handle_out_ref)
+        if status:
+            _check(self._lib, self._ctx, "daf_save_typed", status)
+        return self._handle_out.value
 
     def restore_pointer(self, handle, pointer, count, dtype=DTYPE_FLOAT32, release=False):
         """Writes the saved tensor's `count` elements at address `pointer` (daf dtype `dtype`);
@@ -143,8 +149,9 @@ class Context:
         if release and dtype == DTYPE_FLOAT32 and hasattr(self._lib, "daf_restore_release"):
             self._call("daf_restore_release", int(handle), ctypes.c_void_p(pointer), int(count))
             return
-        self._call("daf_restore_typed", int(handle), ctypes.c_void_p(pointer), int(count),
-                   int(dtype))
+        status = self._restore_typed(self.handle, int(handle), pointer, int(count), int(dtype))
+        if status:
+            _check(self._lib, self._ctx, "daf_restore_typed", status)
         if release:
             self.release(handle)
 

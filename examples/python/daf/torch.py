@@ -18,6 +18,7 @@ NONNEGATIVE_PRODUCERS = frozenset({
     "HardsigmoidBackward0", "AbsBackward0",
 })
 _CONVERTED_FLOATS = (torch.float16, torch.bfloat16, torch.float64)
+_RESTORED_DTYPE = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
 
 
 def _is_parameter_like(t):
@@ -146,10 +147,13 @@ class SavedActivations:
         self._step_seen = {}
         self.step_saved_bytes = 0   # unique storages autograd saved this step (as plain torch)
         self.step_kept_bytes = 0    # of those, kept as they are (parameters excluded from both)
+        self.step_exact_bytes = 0   # fp32 copies a calibration step keeps instead of libdaf entries
 
     def step_bytes(self):
-        """This step's saved bytes so far: (as plain torch keeps them, as stored now)."""
-        return self.step_saved_bytes, self.step_kept_bytes + self.ctx.stats()["live_packed_bytes"]
+        """This step's saved bytes so far: (as plain torch keeps them, as stored now; in a
+        calibration step the exact copies count as stored)."""
+        return (self.step_saved_bytes, self.step_kept_bytes + self.step_exact_bytes
+                + self.ctx.stats()["live_packed_bytes"])
 
     # --- the with block ---------------------------------------------------------------------
     def __enter__(self):
@@ -163,7 +167,7 @@ class SavedActivations:
     def _new_step(self):
         self._position = 0
         self._step_seen = {}
-        self.step_saved_bytes = self.step_kept_bytes = 0
+        self.step_saved_bytes = self.step_kept_bytes = self.step_exact_bytes = 0
         self._backward_seen = False
 
     def _count(self, t, kept):
@@ -177,7 +181,7 @@ class SavedActivations:
 
     def _pack(self, t):
         start = time.perf_counter()
-        with self._lock, _TorchThreads(self.hook_threads):
+        with self._lock:
             self.packs += 1
             if self._backward_seen or self._live == 0:
                 self._new_step()
@@ -197,14 +201,21 @@ class SavedActivations:
             return t
         if t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS:
             if self.kinds and t.grad_fn is None and not t.requires_grad:
-                saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
+                with _TorchThreads(self.hook_threads):
+                    saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
                 if saved is not None:
                     return saved
-            return self._pack_float(t) if self.floats else t
+            if not self.floats:
+                return t
+            if t.dtype != torch.float32:
+                with _TorchThreads(self.hook_threads):
+                    return self._pack_float(t)
+            return self._pack_float(t)  # no torch pass: libdaf reads t's storage
         if t.dtype == torch.bool and self.kinds:
             return self._pack_storage(t, "mask", DTYPE_UINT8, None)
         if t.dtype == torch.int64 and self.kinds:
-            return self._pack_indices(t)
+            with _TorchThreads(self.hook_threads):
+                return self._pack_indices(t)
         return t
 
     def _slot(self, t):
@@ -230,14 +241,17 @@ class SavedActivations:
         element = t.element_size()
         count = storage.nbytes() // element
         if t.numel() < self.view_fraction * count or storage.data_ptr() % element:
-            return self._pack_copy(t, t.contiguous(), kind, daf_dtype, t.dtype)
+            with _TorchThreads(self.hook_threads):
+                return self._pack_copy(t, t.contiguous(), kind, daf_dtype, t.dtype)
         entry = self._entries.get(key)
         if entry is not None and entry.weak.expired():
             entry = None  # the address was reused by a new storage
         if entry is None:
             slot = self._slot(t)
-            flat = t.new_empty(0).set_(storage, 0, (count,), (1,))
-            handle, exact = self._save(flat, daf_dtype, slot, kind)
+            # The whole storage, flat: a tensor only when a calibration copies it.
+            flat = lambda: t.new_empty(0).set_(storage, 0, (count,), (1,))  # noqa: E731
+            handle, exact = self._save(flat, daf_dtype, slot, kind, pointer=storage.data_ptr(),
+                                       count=count)
             entry = _Entry(handle, count, t.dtype, daf_dtype, key, StorageWeakRef(storage), slot,
                            decode, storage.nbytes(), kind, exact)
             self._entries[key] = entry
@@ -336,15 +350,20 @@ class SavedActivations:
             self.stored_tensors -= 1
             return None
 
-    def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0)):
-        """Saves the 1-D tensor flat to libdaf: (handle, None); during a calibration forward,
-        keeps a copy instead: (None, the copy)."""
+    def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0), pointer=None, count=None):
+        """Saves the 1-D tensor flat (or a function that makes it, with its pointer and
+        count) to libdaf: (handle, None); during a calibration forward, keeps a copy instead:
+        (None, the copy)."""
         self.stored_tensors += 1
         if self._calibration is not None:
-            return None, flat.clone()
+            copy = (flat() if pointer is not None else flat).clone()
+            self.step_exact_bytes += copy.numel() * copy.element_size()
+            return None, copy
+        if pointer is None:
+            pointer, count = flat.data_ptr(), flat.numel()
         bits = 0 if kind in ("float", "nonnegative") else 8
-        return self.ctx.save_pointer(flat.data_ptr(), flat.numel(), daf_dtype, bits=bits,
-                                     slot=slot, kind=kind, int_range=int_range), None
+        return self.ctx.save_pointer(pointer, count, daf_dtype, bits=bits, slot=slot, kind=kind,
+                                     int_range=int_range), None
 
     # --- calibration ------------------------------------------------------------------------
     def calibrate(self, forward, parameters, probe_bits=2, group_size=256):
@@ -367,8 +386,7 @@ class SavedActivations:
         if not isinstance(saved, _Saved):
             return saved
         start = time.perf_counter()
-        with _TorchThreads(self.hook_threads):
-            result = self._unpacked(saved)
+        result = self._unpacked(saved)
         self.unpack_seconds += time.perf_counter() - start
         return result
 
@@ -393,10 +411,12 @@ class SavedActivations:
             result = flat.view(shape)
         else:
             result = flat.as_strided(shape, stride, offset)
-        if entry.decode is not None:
-            result = entry.decode(result)
-        if result.dtype != entry.dtype:
-            result = result.to(entry.dtype)
+        if entry.decode is not None or result.dtype != entry.dtype:
+            with _TorchThreads(self.hook_threads):  # the hooks' own torch passes
+                if entry.decode is not None:
+                    result = entry.decode(result)
+                if result.dtype != entry.dtype:
+                    result = result.to(entry.dtype)
         return result
 
     def _calibration_values(self, entry):
@@ -410,8 +430,7 @@ class SavedActivations:
 
     def _restore(self, entry):
         self.restores += 1
-        dtype = {DTYPE_FLOAT32: torch.float32, DTYPE_UINT8: torch.bool, DTYPE_INT32: torch.int32}
-        flat = torch.empty(entry.count, dtype=dtype[entry.kind])  # a mask as bool, or as 0.0/1.0
+        flat = torch.empty(entry.count, dtype=_RESTORED_DTYPE[entry.kind])  # a mask: bool or 0/1
         self.ctx.restore_pointer(entry.handle, flat.data_ptr(), entry.count, entry.kind)
         return flat
 

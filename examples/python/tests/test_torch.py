@@ -262,6 +262,10 @@ def test_calibration_measures_slots_and_keeps_its_step_exact():
     params = list(model.parameters())
     plain = torch.autograd.grad(forward(), params)
     loss = hooks.calibrate(forward, params)
+    # its exact copies count as stored: as many bytes as plain autograd's, less what torch kept
+    saved, stored = hooks.step_bytes()
+    assert 0 < hooks.step_exact_bytes <= stored <= saved
+    assert stored - hooks.step_exact_bytes == hooks.step_kept_bytes  # no libdaf entry is live
     exact = torch.autograd.grad(loss, params)  # the calibration step's own gradients
     for a, b in zip(exact, plain):
         assert torch.equal(a, b)
