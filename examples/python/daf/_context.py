@@ -58,9 +58,10 @@ class Context:
     """A libdaf context: saved tensors kept quantized and bit-packed in its own pool.
 
     bits: 1..8, or "auto" (the planner chooses per slot under avg_bits and the budget).
+    rounding: "nearest" or "stochastic"; None keeps libdaf's default (stochastic).
     Every failure of the C library raises daf.Error; use it as a context manager or close()."""
 
-    def __init__(self, bits=2, group_size=256, rounding="nearest", seed=0, threads=1,
+    def __init__(self, bits=2, group_size=256, rounding=None, seed=0, threads=1,
                  policy="fail", budget_bytes=0, avg_bits=0.0, min_bits=1, max_bits=8,
                  plan_group_size=True, degrade_floor_bits=1, spill_dir=None, library_path=None):
         self._lib = lib = library(library_path)
@@ -70,7 +71,8 @@ class Context:
                lib.daf_options_init_sized(ctypes.byref(opts), size))
         opts.bits = BITS_AUTO if bits == "auto" else int(bits)
         opts.group_size = int(group_size)
-        opts.rounding = _lookup(ROUNDING, rounding, "rounding")
+        if rounding is not None:  # None: libdaf's default (stochastic: unbiased, see daf.h)
+            opts.rounding = _lookup(ROUNDING, rounding, "rounding")
         opts.seed = int(seed)
         opts.threads = int(threads)
         if isinstance(policy, str):

@@ -56,7 +56,8 @@ class Calibration:
         exact = torch.autograd.grad(loss, params, retain_graph=True, allow_unused=True)
         norms = [None if g is None else float(g.double().pow(2).sum()) for g in exact]
         report = {}
-        probe_ctx = Context(bits=self.probe_bits, group_size=self.group_size, threads=1)
+        probe_ctx = Context(bits=self.probe_bits, group_size=self.group_size, rounding="nearest",
+                            threads=1)
         try:
             for entry in self.entries:
                 if entry.save_kind not in _FLOAT_KINDS or entry.exact is None:

@@ -101,19 +101,21 @@ class SavedActivations:
     """Keeps every tensor autograd saves (above min_numel elements) in a libdaf context.
 
     context: a daf.Context, or a dict of daf.Context options (default: automatic bits at
-    avg_bits=2, one libdaf thread so that torch keeps its own). min_numel: smaller tensors stay
-    in torch. kinds: bool masks and small-range int64 indices go to libdaf exactly. floats=False
-    stores only those lossless kinds (gradients then equal plain autograd's). nonnegative: ReLU,
-    softmax and sigmoid outputs saved companded (DAF_KIND_NONNEGATIVE). Use it as
-    `with daf.torch.saved_activations(...):` around the forward passes (or the whole loop);
-    every few hundred steps, `calibrate` measures each slot's sensitivity for the planner."""
+    avg_bits=2, nearest rounding, one libdaf thread so that torch keeps its own). min_numel:
+    smaller tensors stay in torch. kinds: bool masks and small-range int64 indices go to libdaf
+    exactly. floats=False stores only those lossless kinds (gradients then equal plain
+    autograd's). nonnegative: ReLU, softmax and sigmoid outputs saved companded
+    (DAF_KIND_NONNEGATIVE). Use it as `with daf.torch.saved_activations(...):` around the
+    forward passes (or the whole loop); every few hundred steps, `calibrate` measures each
+    slot's sensitivity for the planner."""
 
     def __init__(self, context=None, min_numel=4096, kinds=True, floats=True, nonnegative=True,
                  view_fraction=0.5, hook_threads=1):
         if context is None:
             context = {}
         if isinstance(context, dict):
-            options = {"bits": "auto", "avg_bits": 2.0, "threads": 1}
+            # Kinds and automatic bits: nearest rounding has the smaller error (daf.h).
+            options = {"bits": "auto", "avg_bits": 2.0, "rounding": "nearest", "threads": 1}
             options.update(context)
             context = Context(**options)
         self.ctx = context

@@ -28,7 +28,7 @@ def test_float_round_trip_within_bound(seed, bits):
     rng = np.random.default_rng(seed)
     n = int(rng.integers(1, 5000))  # odd sizes, partial last group
     x = (rng.standard_normal(n) * rng.uniform(0.01, 100)).astype(np.float32)
-    with daf.Context(bits=bits, group_size=64) as ctx:
+    with daf.Context(bits=bits, group_size=64, rounding="nearest") as ctx:
         h = ctx.save(x)
         y = ctx.restore(h)
         assert y.shape == (n,) and y.dtype == np.float32
