@@ -161,6 +161,7 @@ struct CodecCases {
         var options = daf_options()
         check(daf_options_init_sized(&options, MemoryLayout<daf_options>.size))
         options.bits = UInt32(bits)
+        options.rounding = UInt32(DAF_ROUND_NEAREST.rawValue) // the rows say so (contexts default to stochastic)
         options.threads = UInt32(settings.threads)
         var ctx: OpaquePointer?
         check(daf_create(&options, &ctx))

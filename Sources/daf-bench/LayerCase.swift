@@ -24,6 +24,7 @@ struct LayerCase {
         var options = daf_options()
         check(daf_options_init_sized(&options, MemoryLayout<daf_options>.size))
         options.threads = UInt32(threads)
+        options.rounding = UInt32(DAF_ROUND_NEAREST.rawValue) // as measured in the README (the default is stochastic)
         var ctx: OpaquePointer?
         check(daf_create(&options, &ctx))
         defer { check(daf_destroy(ctx)) }
