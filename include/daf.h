@@ -611,7 +611,7 @@ typedef int (*daf_recompute_fn)(void *user, daf_handle handle, float *dst, size_
 /** daf_options.rounding's default (since 0.2.0; 0.1.0's was DAF_ROUND_NEAREST). Stochastic
  *  rounding keeps every restored value unbiased, so a loop that saves all its tensors as plain
  *  floats at the default 2 bits still trains (see "Which tensors need care"). The codec calls'
- *  daf_quant_params keep DAF_ROUND_NEAREST. */
+ *  daf_quantize_params keep DAF_ROUND_NEAREST. */
 #define DAF_DEFAULT_ROUNDING 1 /* DAF_ROUND_STOCHASTIC */
 
 /** Options for daf_create: fill with daf_options_init, then change fields. Since 0.1.0. */

@@ -68,13 +68,7 @@ enum CompandKernels {
             var block = zero
             for row in blockStart..<blockEnd {
                 let v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-                // |v| < inf exactly where v is finite (a NaN compares false).
-                let finite = unsafeBitCast(unsafeBitCast(v, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
-                    .< positiveInfinity
-                let forMin = positiveInfinity.replacing(with: v, where: finite)
-                let forMax = negativeInfinity.replacing(with: v, where: finite)
-                lo.replace(with: forMin, where: forMin .< lo)
-                hi.replace(with: forMax, where: forMax .> hi)
+                let forMax = FiniteMinMax.foldFinite(v, lo: &lo, hi: &hi)
                 // The terms: v where 0 < v < inf, else 0 (adding 0 leaves a lane as it was).
                 let term = zero.replacing(with: forMax, where: forMax .> zero)
                 kept &+= none.replacing(with: one, where: term .> zero)
@@ -137,7 +131,7 @@ enum CompandKernels {
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
         let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
         var lo = positiveInfinity, hi = negativeInfinity
-        for row in 0..<rows { _ = compandRow(input, output, row: row, lo: &lo, hi: &hi) }
+        for row in 0..<rows { compandRow(input, output, row: row, lo: &lo, hi: &hi) }
         let reduced = daf_platform_reduce16(lo, hi)
         var low = reduced[0], high = reduced[1]
         for i in rows * lanes..<count {
@@ -152,22 +146,13 @@ enum CompandKernels {
     }
 
     /// Compands row `row` of input into output and folds its finite values into the running
-    /// lane minimum and maximum; returns the row with non-finite lanes at -inf.
+    /// lane minimum and maximum.
     @inline(__always)
     static func compandRow(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, row: Int,
-                           lo: inout SIMD16<Float>, hi: inout SIMD16<Float>) -> SIMD16<Float> {
-        let positiveInfinity = SIMD16<Float>(repeating: .infinity)
-        let x = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-        let y = compand16(x)
+                           lo: inout SIMD16<Float>, hi: inout SIMD16<Float>) {
+        let y = compand16(input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self))
         output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
-        // |y| < inf exactly where y is finite (a NaN compares false).
-        let finite = unsafeBitCast(unsafeBitCast(y, to: SIMD16<UInt32>.self) & 0x7FFF_FFFF, to: SIMD16<Float>.self)
-            .< positiveInfinity
-        let forMin = positiveInfinity.replacing(with: y, where: finite)
-        let forMax = (-positiveInfinity).replacing(with: y, where: finite)
-        lo.replace(with: forMin, where: forMin .< lo)
-        hi.replace(with: forMax, where: forMax .> hi)
-        return forMax
+        FiniteMinMax.foldFinite(y, lo: &lo, hi: &hi)
     }
 
     /// values[i] = floor where 0 < values[i] < floor (the group is in L1 after companding).

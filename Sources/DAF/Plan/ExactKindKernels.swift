@@ -8,6 +8,9 @@ enum ExactKindKernels {
     static let lanes = 16
     /// Floats below this magnitude are exact integers apart (2^24): the kernels' domain.
     static let exactLimit: Int32 = 1 << 24
+    /// 1.5 * 2^23: x + magic - magic rounds x (|x| <= 2^22) to the nearest integer, half to
+    /// even, and the bits of x + magic less magic's bits are that integer.
+    static let magic: Float = 12_582_912
 
     /// out[i] = src[i] - low for every src[i] that is an integer in low...high; returns the
     /// first row (of 16) holding any other value (NaN, ±Inf, a fraction, out of range), or nil.
@@ -20,14 +23,14 @@ enum ExactKindKernels {
         // (x + magic lies in (2^23, 2^24), one ulp apart); SIMD rounded() compiled to per-lane
         // calls. Values outside low...high are refused by the range test whatever it gives.
         let magicRounds = max(abs(Int64(low)), abs(Int64(high))) < 1 << 22
-        let magic = SIMD16<Float>(repeating: 12_582_912)
+        let magic = SIMD16<Float>(repeating: Self.magic)
         let zero = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
         let positiveZero = SIMD16<Float>(repeating: 0)
         let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
         let rows = count / lanes
         let firstBad = firstBadRow(rows: rows, { r in
             let x = input.loadUnaligned(fromByteOffset: r &* 64, as: SIMD16<Float>.self)
-            // One comparison mask per select (see FiniteMinMax): NaN fails all three.
+            // One comparison mask per select (see FiniteMinMax.foldFinite): NaN fails all three.
             var bad = one.replacing(with: zero, where: x .>= lows)
             bad &+= one.replacing(with: zero, where: x .<= highs)
             let nearest = magicRounds ? (x + magic) - magic : x.rounded(.toNearestOrEven)
@@ -88,8 +91,8 @@ enum ExactKindKernels {
     /// like the reference's truncation; the rounding by the 1.5 * 2^23 magic number (a float to
     /// int conversion of SIMD vectors compiled to per-lane calls).
     static func finishInt32(_ values: UnsafePointer<Float>, count: Int, low: Int32, into dst: UnsafeMutableRawPointer) {
-        let magic = SIMD16<Float>(repeating: 12_582_912) // 1.5 * 2^23
-        let magicBits = SIMD16<Int32>(repeating: 0x4B40_0000), lows = SIMD16<Int32>(repeating: low)
+        let magic = SIMD16<Float>(repeating: Self.magic)
+        let magicBits = SIMD16<Int32>(repeating: Int32(bitPattern: Self.magic.bitPattern)), lows = SIMD16<Int32>(repeating: low)
         let input = UnsafeRawPointer(values)
         let rows = count / lanes
         for r in 0..<rows {

@@ -88,23 +88,30 @@ struct FiniteMinMax: Equatable {
         var hi = SIMD16<Float>(repeating: -.infinity)
         var nonfinite = SIMD16<UInt32>(repeating: 0)
         let raw = UnsafeRawPointer(values)
-        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
         for row in 0..<rows {
             let x = raw.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            let magnitude = absoluteBits(x)
-            nonfinite &+= nonfiniteLanes(magnitude)
-            // One comparison mask per select: combining masks (.&, .!) compiles to slow per-lane code.
-            let finite = unsafeBitCast(magnitude, to: SIMD16<Float>.self) .< positiveInfinity
-            let forMin = positiveInfinity.replacing(with: x, where: finite)
-            let forMax = negativeInfinity.replacing(with: x, where: finite)
-            lo.replace(with: forMin, where: forMin .< lo)
-            hi.replace(with: forMax, where: forMax .> hi)
+            nonfinite &+= nonfiniteLanes(absoluteBits(x))
+            foldFinite(x, lo: &lo, hi: &hi)
         }
         let reduced = daf_platform_reduce16(lo, hi)
         var result = FiniteMinMax(lo: reduced[0], hi: reduced[1],
                                   nonfinite: Int(nonfinite.wrappedSum()))
         result.merge(scalar(values + rows * 16, count: count - rows * 16))
         return result
+    }
+
+    /// Folds x's finite lanes into running lane minima and maxima (lo starts at +inf, hi at
+    /// -inf); returns x with its non-finite lanes at -inf (what hi was offered).
+    @inline(__always) @discardableResult
+    static func foldFinite(_ x: SIMD16<Float>, lo: inout SIMD16<Float>, hi: inout SIMD16<Float>) -> SIMD16<Float> {
+        let positiveInfinity = SIMD16<Float>(repeating: .infinity)
+        // One comparison mask per select: combining masks (.&, .!) compiles to slow per-lane code.
+        let finite = unsafeBitCast(absoluteBits(x), to: SIMD16<Float>.self) .< positiveInfinity
+        let forMin = positiveInfinity.replacing(with: x, where: finite)
+        let forMax = (-positiveInfinity).replacing(with: x, where: finite)
+        lo.replace(with: forMin, where: forMin .< lo)
+        hi.replace(with: forMax, where: forMax .> hi)
+        return forMax
     }
 
     /// The bits of |x|.
