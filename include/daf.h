@@ -55,7 +55,9 @@
  *    appended to daf_options, daf_save_params and daf_context_statistics.
  *  - daf_options_init gives rounding = DAF_ROUND_STOCHASTIC (DAF_DEFAULT_ROUNDING; 0.1.0:
  *    nearest), so that saving every tensor at the defaults cannot bias the gradients ("Which
- *    tensors need care"); set DAF_ROUND_NEAREST for 0.1.0's values.
+ *    tensors need care"); set DAF_ROUND_NEAREST for 0.1.0's values. Stochastic rounding's
+ *    offsets are centred (mean 0; 0.1.0's were 2^-17 of a step low and moved one in 2^16
+ *    values at a group's maximum one code down), so its codes differ from 0.1.0's for the same seed.
  *  - New calls: daf_restore_release, daf_release_all, daf_wait_all. Renamed types (old names
  *    kept as deprecated aliases, see the end): daf_packed_information, daf_context_statistics,
  *    daf_handle_information; pool flags are an enum (daf_pool_flag).
@@ -160,8 +162,10 @@ const char *daf_status_message(int status);
  * -Inf are kept aside bit-exactly (see the format below) and come back exactly where they
  * were; the rest of their group is quantized as usual.
  *
- * Stochastic rounding rounds up with probability equal to the fractional part, so the mean
- * error tends to 0 (to within 2^-17 of a step); its random numbers come from a counter-based
+ * Stochastic rounding rounds up with probability equal to the fractional part (to within
+ * 2^-16), so the mean error tends to 0, and a value whose position is a code to within
+ * 2^-17 of a step (a group's minimum and maximum up to 5 bits, a 1-bit level) comes back on
+ * that code; its random numbers come from a counter-based
  * hash of (seed, element index), so the output bytes are the same for the same seed whatever
  * the thread count or chunking.
  *
@@ -211,9 +215,10 @@ const char *daf_status_message(int status);
  * even row and of the odd row after it: for value i, c = (i >> 5) * 16 + i % 16,
  * h = lowbias32(c_lo ^ k), k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(c_hi))),
  * lowbias32 being the integer hash of C. Wellons' hash-prospector; r = h >> 16 if (i / 16) is
- * even, else h & 0xFFFF; u = asfloat(0x3F800000 | (r << 7)) - 1.5, in [-0.5, 0.5);
- * q = min(t + u rounded half to even, L) (t + u >= -0.5 never rounds below 0). The mean of q
- * is t to within 2^-17 of a step.
+ * even, else h & 0xFFFF; u = asfloat(0x3F800000 | (r << 7) | 0x40) - 1.5 = (r + 1/2) / 2^16
+ * - 1/2, in (-0.5, 0.5) with mean 0 (0.2.0; 0.1.0 had no "| 0x40": u in [-0.5, 0.5));
+ * q = min(t + u rounded half to even, L) (t + u > -0.5 never rounds below 0). The mean of q
+ * is t to within 2^-16 of a step (the grid of u); a t within 2^-17 of a code gives that code.
  * ------------------------------------------------------------------------------------------- */
 
 /** Rounding modes. */
@@ -927,8 +932,8 @@ const char *daf_last_error(const daf_context *ctx);
  *    x) is quantized and the restore squares it back (y * |y|), so the step shrinks where the
  *    values are small. In a group whose smallest value is 0, a positive value never comes back
  *    as 0 (one too small for the first nonzero code gets that code), so a ReLU mask taken from
- *    the restored tensor is exact (with stochastic rounding at 1 bit, all but a 2^-16 chance;
- *    and until DAF_POLICY_DEGRADE re-quantizes it). At 1 bit, such a group's one nonzero level
+ *    the restored tensor is exact (also with stochastic rounding; until DAF_POLICY_DEGRADE
+ *    re-quantizes it). At 1 bit, such a group's one nonzero level
  *    is the mean of its positive values, not their maximum: each positive value comes back as
  *    that mean (the group's sum is kept; a value's error is at most the group's maximum). Bits,
  *    rounding and automatic bits apply as for floats.

@@ -58,6 +58,33 @@ struct CodecPropertyTests {
         #expect(abs(Double(nearest[2]) - Double(target) + 0.3) < 1e-4, "nearest rounds 0.3 down")
     }
 
+    @Test("stochastic: a group's minimum and maximum come back as nearest gives them", arguments: 1...5)
+    func stochasticKeepsEndpoints(bits: Int) throws {
+        // Groups of 16 values: 2^16 maxima. An offset of exactly -1/2 (one draw in 2^16) would
+        // move a maximum one code down, about once a width here. Up to 5 bits the maximum's
+        // position is within 2^-17 of the top code (a few ulps of at most 31); at 6-8 bits it
+        // can be a few ulps of the top short, and rounding it down is then its true chance.
+        var rng = SeededGenerator(seed: 0xE5D &+ UInt64(bits))
+        let count = 1 << 20, group = 16
+        let values = DataShape.normal.values(count: count, rng: &rng)
+        var ends: [Int] = []
+        for first in stride(from: 0, to: count, by: group) {
+            var low = first, high = first
+            for i in first..<first + group {
+                if values[i] < values[low] { low = i }
+                if values[i] > values[high] { high = i }
+            }
+            ends += [low, high]
+        }
+        let s = spec(bits: bits, group: group, rounding: .stochastic, seed: UInt64(bits))
+        let nearest = try unpack(try pack(values, spec(bits: bits, group: group), kernels: .reference), count: count, kernels: .simd)
+        for kernels in [Kernels.reference, .baselineSIMD, .avx512] {
+            let back = try unpack(try pack(values, s, kernels: kernels), count: count, kernels: .simd)
+            let moved = ends.filter { back[$0] != nearest[$0] }
+            #expect(moved.isEmpty, "\(kernels) \(bits) bits: \(moved.count) group ends moved, first \(moved.prefix(3).map { (values[$0], back[$0], nearest[$0]) })")
+        }
+    }
+
     @Test("stochastic output depends on the seed only, and differs between seeds")
     func stochasticReproducible() throws {
         var rng = SeededGenerator(seed: 99)

@@ -56,21 +56,26 @@ extension SIMDGroupKernels {
     struct PlainStochastic: DitheredRowEncoder {
         let plain: PlainNearest
         let top: Floats
+        /// top + 1/2 - 2^-16: the largest sum that rounds to the top (a float for top <= 255).
+        let ceiling: Floats
 
         init(plain: PlainNearest, top: Float) {
             self.plain = plain
             self.top = Floats(repeating: top)
+            ceiling = Floats(repeating: top + 0.5 - 0x1p-16)
         }
 
-        /// min(t, top) + u rounded, as GroupEncoder.stochasticCode: t may lie a few ulps above
-        /// the top (PlainNearest.positions), and t + u would then round differently from
-        /// top + u where it meets a half; min(t, top) + u <= top + 0.5 - 2^-16, a float (their
-        /// spacing there is at most 2^-16 for top <= 255), so it never rounds past the top.
-        /// The add of u is an FMA of the scaled offset by 2^-32 (exact, so the same bits).
+        /// min(t, top) + u rounded, then clamped to the top, as GroupEncoder.stochasticCode: t
+        /// may lie a few ulps above the top (PlainNearest.positions), and t + u would then
+        /// round differently from top + u where it meets a half. min(t, top) + u is at most
+        /// top + 1/2 - 2^-17, which for an 8-bit top (255) is a tie that rounds up to 255.5
+        /// and past the top: the min with `ceiling` clamps exactly those sums (smaller ones
+        /// round to the same code either way). The add of u is an FMA of the scaled offset by
+        /// 2^-32 (exact, so the same bits).
         @inline(__always)
         func codes(_ x: Floats, scaledOffsets f: Floats) -> Words {
             let t = daf_platform_min16(plain.positions(x), top)
-            return rounded(daf_platform_fma_exact16(f, Floats(repeating: offsetUnscale), t))
+            return rounded(daf_platform_min16(daf_platform_fma_exact16(f, Floats(repeating: offsetUnscale), t), ceiling))
         }
     }
 

@@ -63,9 +63,12 @@ enum StochasticHash {
     @inline(__always)
     static func counter(index i: UInt64) -> UInt64 { (i >> 5) << 4 | (i & 15) }
 
-    /// u in [-0.5, 0.5) from 16 random bits r: a float's mantissa in [1, 2), minus 1.5 (exact).
+    /// u = (r + 1/2) / 2^16 - 1/2 in (-0.5, 0.5) from 16 random bits r: a float's mantissa in
+    /// (1, 2) (r and a half unit below it), minus 1.5 (exact). The half unit centres the 2^16
+    /// values on 0, so the mean of u is 0, and u is never -1/2: a value on a code (the
+    /// group's maximum, a 1-bit level) is never moved to the code below by a tie.
     @inline(__always)
-    static func centered(bits r: UInt32) -> Float { Float(bitPattern: 0x3F80_0000 | (r << 7)) - 1.5 }
+    static func centered(bits r: UInt32) -> Float { Float(bitPattern: 0x3F80_0000 | (r << 7) | 0x40) - 1.5 }
 
     /// The random offset of value i: the high half of its pair's hash for an even row, the low
     /// half for an odd row (rows of 16 values).
@@ -76,19 +79,20 @@ enum StochasticHash {
         return centered(bits: (i >> 4) & 1 == 0 ? h >> 16 : h & 0xFFFF)
     }
 
-    /// Sixteen offsets u, as centered(bits:), scaled by 2^32 (exact floats (r - 32768) * 2^16),
+    /// Sixteen offsets u, as centered(bits:), scaled by 2^32 (exact floats (r - 32768) * 2^16
+    /// + 2^15: 16 significant bits),
     /// from the high halves r of sixteen hashes (even rows) ... `x` is each hash before its last
     /// xorshift h = x ^ (x >> 16), which leaves the high half as it is: x with its top bit
-    /// flipped and its low half cleared (one ternary logic op) is (r - 32768) * 2^16 as a signed
-    /// integer, and one conversion makes it a float. The encoders add u as an FMA of this by
+    /// flipped and its low half set to 2^15 is (r - 32768) * 2^16 + 2^15 as a signed integer,
+    /// and one conversion makes it a float. The encoders add u as an FMA of this by
     /// 2^-32 (exact): three vector ops a row where the mantissa form (or, subtract 1.5, add)
     /// took four, and the conversion and FMA leave the float-add pipes to the encoder.
     @inline(__always)
     static func scaledHigh(_ x: SIMD16<UInt32>) -> SIMD16<Float> { daf_platform_int_to_float16(flippedHigh(x)) }
 
     /// ... and from their low halves (odd rows), h's low half being x's low half xor its high
-    /// half: (x << 16) ^ flippedHigh(x) holds it, top bit flipped, in its high half over a zero
-    /// low half (flippedHigh is shared with scaledHigh: two ops more for the odd row).
+    /// half: (x << 16) ^ flippedHigh(x) holds it, top bit flipped, in its high half over a low
+    /// half of 2^15 (flippedHigh is shared with scaledHigh: two ops more for the odd row).
     @inline(__always)
     static func scaledLow(_ x: SIMD16<UInt32>) -> SIMD16<Float> {
         daf_platform_int_to_float16(unsafeBitCast(x &<< 16, to: SIMD16<Int32>.self) ^ flippedHigh(x))
@@ -96,6 +100,6 @@ enum StochasticHash {
 
     @inline(__always)
     private static func flippedHigh(_ x: SIMD16<UInt32>) -> SIMD16<Int32> {
-        unsafeBitCast((x ^ 0x8000_0000) & 0xFFFF_0000, to: SIMD16<Int32>.self)
+        unsafeBitCast(((x ^ 0x8000_0000) & 0xFFFF_0000) | 0x8000, to: SIMD16<Int32>.self)
     }
 }

@@ -114,8 +114,7 @@ enum KindStaging {
     /// In each group whose smallest finite value is 0, raises positive values below the first
     /// nonzero code's threshold to just past it: half a step (nearest rounding) or one step
     /// and a bit (stochastic rounding moves a value by up to half a step more), at most the
-    /// group's maximum; none of them then comes back as 0 (with stochastic rounding at 1 bit,
-    /// where the maximum itself is one step, still with a chance of 2^-16).
+    /// group's maximum; none of them then comes back as 0.
     /// The scalar reference of CompandKernels.stage's group work.
     static func keepNonzero(_ values: UnsafeMutablePointer<Float>, count: Int, spec: QuantSpec) {
         let share = nonzeroShare(spec)

@@ -13,8 +13,8 @@ extension KindStaging {
     /// value is 0 and that has positive values, every positive finite x is staged as
     /// sqrt(mean of the group's positive finite values) and the rest (±0, non-finite) as they
     /// are: the positives all come back as that mean, a ReLU mask comes back exactly (with
-    /// stochastic rounding all but a 2^-16 chance per value, as at the maximum before), and
-    /// the group's sum is kept. Other groups are companded value by value. A 1-bit code cannot
+    /// either rounding: the level is the group's maximum, which stochastic rounding keeps),
+    /// and the group's sum is kept. Other groups are companded value by value. A 1-bit code cannot
     /// say more than "zero or not" here, and for the weight gradient a saved ReLU output
     /// multiplies, the mean is an unbiased stand-in for the group where the maximum overstates
     /// every value (measured on daf-train's CNN, 10000 examples x 2 epochs, every ReLU output

@@ -313,8 +313,8 @@ uint32_t ref_code(float x, float min, float step, uint32_t levels, uint32_t roun
     uint32_t k = lowbias32(seed_lo ^ lowbias32(seed_hi ^ lowbias32(c_hi)));
     uint32_t h = lowbias32(c_lo ^ k);
     uint32_t r = ((index >> 4) & 1) == 0 ? h >> 16 : h & 0xFFFFu;
-    float u = float_of(0x3F800000u | (r << 7)) - 1.5f;
-    float v = round_half_even(t + u); /* t + u >= -0.5 rounds to 0 or more */
+    float u = float_of(0x3F800000u | (r << 7) | 0x40u) - 1.5f; /* (r + 1/2) / 2^16 - 1/2 */
+    float v = round_half_even(t + u); /* t + u > -0.5 rounds to 0 or more */
     uint32_t q = v > 0.0f ? (uint32_t)v : 0u;
     return q > levels ? levels : q;
 }
