@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# daf.torch's sensitivity calibration (SavedActivations.calibrate): one step kept exact, its
-# gradients compared with those of one slot quantized at a time. Not a training loop.
+# daf.torch's sensitivity calibration (SavedActivations.calibrate): one forward (often on a
+# sub-batch) kept exact, its gradients compared with those of one slot quantized at a time.
+# Not a training loop.
 import math
 import time
 
@@ -8,7 +9,7 @@ import torch
 
 from ._context import DTYPE_FLOAT32, Context
 
-_FLOAT_KINDS = ("float", "nonnegative")
+FLOAT_KINDS = ("float", "nonnegative")  # the kinds a calibration measures
 
 
 class Calibration:
@@ -27,16 +28,6 @@ class Calibration:
     def add(self, entry):
         self.entries.append(entry)
 
-    def keep_indices(self, t, codes, top):
-        """Indices during the calibration forward: kept by torch as they are, in the slot
-        they have in other steps when their codes fit 0..top (as libdaf would check); None
-        when they do not (the caller measures the layout again)."""
-        lo, hi = torch.aminmax(codes)
-        if float(lo) < 0 or float(hi) > top:
-            return None
-        self.hooks._slot(t)
-        return t
-
     def run(self, forward, parameters):
         hooks = self.hooks
         params = [p for p in parameters if isinstance(p, torch.Tensor) and p.requires_grad]
@@ -46,6 +37,7 @@ class Calibration:
             raise RuntimeError("calibrate is already running on these hooks")
         start = time.perf_counter()
         hooks._calibration = self
+        hooks._backward_seen = True  # its forward is a step of its own: places count from 1
         try:
             with hooks:
                 loss = forward()
@@ -60,7 +52,7 @@ class Calibration:
                             threads=1)
         try:
             for entry in self.entries:
-                if entry.save_kind not in _FLOAT_KINDS or entry.exact is None:
+                if entry.save_kind not in FLOAT_KINDS or entry.exact is None:
                     continue
                 probe, error = self._probe(probe_ctx, entry)
                 if not 0 < error < math.inf:
