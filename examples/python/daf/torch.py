@@ -48,6 +48,17 @@ def _batch_free_shape(t):
     return (None,) + tuple(t.shape[1:]) if t.dim() else ()
 
 
+def _first_sight(seen, storage, key):
+    """True when this step has not counted storage yet (seen: key -> weak reference). Only a
+    weak reference is kept, so counting never keeps a saved storage alive; an address freed
+    and reused by a new storage counts again."""
+    weak = seen.get(key)
+    if weak is not None and not weak.expired():
+        return False
+    seen[key] = StorageWeakRef(storage)
+    return True
+
+
 def _storage_key(t):
     storage = t.untyped_storage()
     return storage, (storage.data_ptr(), t.dtype, t._version)
@@ -183,8 +194,7 @@ class SavedActivations:
     def _count(self, t, kept):
         storage = t.untyped_storage()
         key = (storage.data_ptr(), t._version)
-        if key not in self._step_seen:
-            self._step_seen[key] = storage  # held for the step: the key stays unique
+        if _first_sight(self._step_seen, storage, key):
             self.step_saved_bytes += storage.nbytes()
             if kept:
                 self.step_kept_bytes += storage.nbytes()
@@ -492,8 +502,7 @@ class count_saved:
         if not _is_parameter_like(t) and t.layout == torch.strided:
             storage = t.untyped_storage()
             key = (storage.data_ptr(), t._version)
-            if key not in self._seen:
-                self._seen[key] = storage
+            if _first_sight(self._seen, storage, key):
                 self.step_saved_bytes += storage.nbytes()
         return _as_is(t)
 

@@ -173,6 +173,23 @@ def live(hooks):
     return hooks.ctx.stats()["live_entries"]
 
 
+def test_a_stored_tensor_is_freed_before_the_backward():
+    # libdaf holds its values: nothing of the hooks keeps the fp32 storage alive
+    from torch.multiprocessing.reductions import StorageWeakRef
+    torch.manual_seed(1)
+    conv, x = nn.Conv2d(3, 8, 3), torch.randn(4, 3, 20, 20)
+    for hooks in (daf.torch.saved_activations({"bits": 8}, min_numel=256), None):
+        with hooks or daf.torch.count_saved():
+            y = torch.relu(conv(x))  # saved by relu, and twice by the product
+            weak = StorageWeakRef(y.untyped_storage())
+            loss = (y * y).sum()
+        del y
+        gc.collect()
+        assert weak.expired() == (hooks is not None)  # plain autograd keeps it
+        loss.backward()
+        assert weak.expired()
+
+
 def test_dropped_graph_and_retained_graph_release_everything():
     model, x, target = cnn_case(5)
     hooks = daf.torch.saved_activations({"bits": 8}, min_numel=256)
