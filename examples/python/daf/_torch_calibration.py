@@ -54,15 +54,16 @@ class Calibration:
             for entry in self.entries:
                 if entry.save_kind not in FLOAT_KINDS or entry.exact is None:
                     continue
-                probe, error = self._probe(probe_ctx, entry)
-                if not 0 < error < math.inf:
-                    continue
-                entry.probe = probe
+                handle, error = self._probe(probe_ctx, entry)
                 try:
+                    if not 0 < error < math.inf:
+                        continue
+                    entry.probe = _restorer(probe_ctx, handle, entry.exact)
                     grads = torch.autograd.grad(loss, params, retain_graph=True,
                                                 allow_unused=True)
                 finally:
                     entry.probe = None
+                    probe_ctx.release(handle)
                 change = 0.0
                 for g, e, n in zip(grads, exact, norms):
                     if g is not None and e is not None and n is not None and n > 0:
@@ -80,19 +81,29 @@ class Calibration:
         return loss
 
     def _probe(self, ctx, entry):
-        """The entry's values quantized at the probe width (as libdaf stores its kind), and
-        the squared error that made, summed in the stored domain over finite values."""
+        """The entry's values saved in ctx at the probe width (as libdaf stores its kind): its
+        handle, and the squared error that made, summed in the stored domain over finite
+        values. Only the packed probe is held; a backward restores it where it reads it."""
         x = entry.exact
         handle = ctx.save_pointer(x.data_ptr(), x.numel(), DTYPE_FLOAT32, bits=self.probe_bits,
                                   kind=entry.save_kind)
         q = torch.empty_like(x)
-        ctx.restore_pointer(handle, q.data_ptr(), q.numel(), DTYPE_FLOAT32, release=True)
+        ctx.restore_pointer(handle, q.data_ptr(), q.numel(), DTYPE_FLOAT32)
         if entry.save_kind == "nonnegative":
             difference = _compand(q) - _compand(x)
         else:
             difference = q - x
         difference = torch.where(torch.isfinite(difference), difference, 0.0).double()
-        return q, float(difference.pow(2).sum())
+        return handle, float(difference.pow(2).sum())
+
+
+def _restorer(ctx, handle, like):
+    """A function that restores the probe into a new tensor shaped as `like`."""
+    def restore():
+        values = torch.empty_like(like)
+        ctx.restore_pointer(handle, values.data_ptr(), values.numel(), DTYPE_FLOAT32)
+        return values
+    return restore
 
 
 def _compand(x):

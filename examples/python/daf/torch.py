@@ -87,8 +87,9 @@ class _TorchThreads:
 
 class _Entry:
     """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy.
-    kind: the libdaf dtype it is restored as; save_kind: its libdaf kind. During a calibration
-    step (SavedActivations.calibrate) handle is None and exact holds the values as fp32."""
+    kind: the libdaf dtype it is restored as; save_kind: its libdaf kind. A float saved by a
+    calibration (SavedActivations.calibrate) has no handle: exact holds its values as fp32,
+    and probe, while its slot is measured, restores the probe."""
     __slots__ = ("handle", "count", "dtype", "kind", "users", "cache", "unpacks_left", "key",
                  "weak", "slot", "decode", "nbytes", "save_kind", "exact", "probe")
 
@@ -406,7 +407,8 @@ class SavedActivations:
         its fp32 copies are that fraction of what plain autograd keeps for a step. The weights
         of a sub-batch share one scale factor against a full batch's (tensors that all scale
         with the batch); the planner uses only their ratios. Holds meanwhile: the fp32 copies,
-        the exact kinds' libdaf entries, one gradient per parameter and one probe tensor.
+        the exact kinds' libdaf entries, one gradient per parameter and one packed probe
+        (restored where a backward reads it, as any stored tensor).
         Costs one forward and one backward per float slot plus one; self.calibrate_seconds
         sums its time."""
         return Calibration(self, probe_bits, group_size).run(forward, parameters)
@@ -450,10 +452,10 @@ class SavedActivations:
         return result
 
     def _calibration_values(self, entry):
-        """An entry of a calibration step: its exact values, or the probe's (the slot being
+        """An entry of a calibration: its exact values, or the probe's, restored (the slot being
         measured); a copy when decode changes the buffer in place."""
         if entry.probe is not None:
-            return entry.probe
+            return entry.probe()
         if entry.decode is not None:
             return entry.exact.clone()
         return entry.exact
