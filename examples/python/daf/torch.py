@@ -376,12 +376,15 @@ class SavedActivations:
     def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0), pointer=None, count=None):
         """Saves the 1-D tensor flat (or a function that makes it, with its pointer and
         count) to libdaf: (handle, None); a float during a calibration forward is kept as a
-        copy instead: (None, the copy). Exact kinds are saved as in any step."""
+        copy instead: (None, the copy). A calibration saves exact kinds without a slot, so that
+        its (smaller) tensors neither begin a planner step nor enter the slots' statistics."""
         self.stored_tensors += 1
-        if self._calibration is not None and kind in FLOAT_KINDS:
-            copy = (flat() if pointer is not None else flat).clone()
-            self.step_exact_bytes += copy.numel() * copy.element_size()
-            return None, copy
+        if self._calibration is not None:
+            if kind in FLOAT_KINDS:
+                copy = (flat() if pointer is not None else flat).clone()
+                self.step_exact_bytes += copy.numel() * copy.element_size()
+                return None, copy
+            slot = 0
         if pointer is None:
             pointer, count = flat.data_ptr(), flat.numel()
         bits = 0 if kind in FLOAT_KINDS else 8
@@ -393,8 +396,8 @@ class SavedActivations:
         """Measures each float slot's sensitivity and reports it to the planner
         (daf_slot_set_sensitivity), in the manner of GACT (Liu et al., ICML 2022). Runs
         forward() (which must return a scalar loss) under these hooks with every saved float
-        kept exact, as an fp32 copy, whatever its size (masks and indices are saved as in any
-        step: exactly); takes the gradients of `parameters` once as they are and once per
+        kept exact, as an fp32 copy, whatever its size (masks and indices are saved exactly, as
+        in any step, but outside the planner's slots); takes the gradients of `parameters` once as they are and once per
         float slot with only that slot quantized at probe_bits; reports for each slot
         c = sum over parameters of |g_probe - g|^2 / |g|^2, divided by the probe's squared
         error summed over the slot's values in its stored domain (square roots for companded
