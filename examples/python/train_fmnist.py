@@ -209,6 +209,18 @@ class Run:
         return 100.0 * correct / len(x)
 
 
+def last_plan(hooks):
+    """{slot: "bits/group size, bytes"} of every slot libdaf has seen saved."""
+    plan = {}
+    for slot in sorted(set(hooks._slots.values())):
+        try:
+            p = hooks.ctx.plan(slot)
+        except daf.Error:  # a slot only a calibration measured: never saved to libdaf
+            continue
+        plan[slot] = "%d/%d, %d" % (p["bits"], p["group_size"], p["bytes"])
+    return plan
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__)
     parser.add_argument("--data", default=DATA)
@@ -287,6 +299,7 @@ def main():
                 hook_ms, 1000 * hook_ms / max(tensors, 1), tensors)
             if run.mode == "daf":
                 line += "  libdaf plans %d" % run.hooks.ctx.stats()["plans"]
+                line += "; last plan (slot: bits/group, bytes) %s" % last_plan(run.hooks)
             if run.calibrate_seconds:
                 line += "  %d calibrations, %.1f ms per calibrating step; sensitivities %s" % (
                     len(run.calibrate_seconds), 1000 * statistics.median(run.calibrate_seconds),
