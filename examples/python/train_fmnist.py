@@ -14,6 +14,7 @@ import numpy as np
 import torch
 import torch.nn as nn
 import torch.nn.functional as F
+from torch.multiprocessing.reductions import StorageWeakRef
 
 import daf
 import daf.torch
@@ -57,6 +58,76 @@ def load(root, split):
     return x.unsqueeze(1), torch.from_numpy(labels.astype(np.int64))
 
 
+class CopySaved:
+    """--modes copy: the least any activation compressor behind saved_tensors_hooks does, as a
+    floor for daf's step time. It takes what daf.torch stores (floats, bool masks and int64
+    indices with at least min_numel values, once per storage and version, parameters left to
+    torch), packs each as one clone of its storage and unpacks a fresh clone (one per entry and
+    backward, as daf.torch restores once and shares), on one torch thread as daf.torch's own
+    passes. Saves no memory; not part of daf."""
+    TAKEN = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.bool, torch.int64)
+
+    def __init__(self, min_numel=4096):
+        self.min_numel = min_numel
+        self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
+        self.reset_counters()
+
+    def reset_counters(self):
+        """A new step: counters zeroed, storages seen forgotten."""
+        self.pack_seconds = self.unpack_seconds = 0.0
+        self.packs = self.unpacks = self.step_saved_bytes = 0
+        self._copies = {}
+
+    def _pack(self, t):
+        start = time.perf_counter()
+        self.packs += 1
+        if (t.numel() < self.min_numel or t.dtype not in self.TAKEN or t.layout != torch.strided
+                or t.device.type != "cpu" or daf.torch._is_parameter_like(t)):
+            result = daf.torch._as_is(t)  # what daf.torch leaves to torch
+        else:
+            storage = t.untyped_storage()
+            key = (storage.data_ptr(), t.dtype, t._version)
+            entry = self._copies.get(key)
+            if entry is None or entry["weak"].expired():  # new, or a freed address reused
+                flat = t.new_empty(0).set_(storage, 0, (storage.nbytes() // t.element_size(),),
+                                           (1,))
+                with daf.torch._TorchThreads(1):  # as daf.torch's own passes (hook_threads)
+                    copy = flat.clone()
+                entry = self._copies[key] = {"copy": copy, "users": 0, "cache": None,
+                                             "weak": StorageWeakRef(storage)}
+                self.step_saved_bytes += storage.nbytes()
+            entry["users"] += 1
+            result = (entry, tuple(t.shape), t.stride(), t.storage_offset())
+        self.pack_seconds += time.perf_counter() - start
+        return result
+
+    def _unpack(self, saved):
+        if not isinstance(saved, tuple):
+            return saved
+        start = time.perf_counter()
+        self.unpacks += 1
+        entry, shape, stride, offset = saved
+        flat = entry["cache"]
+        if flat is None:
+            with daf.torch._TorchThreads(1):
+                flat = entry["copy"].clone()
+            if entry["users"] > 1:
+                entry["cache"], entry["left"] = flat, entry["users"]
+        if entry["cache"] is not None:
+            entry["left"] -= 1
+            if entry["left"] == 0:
+                entry["cache"] = None
+        self.unpack_seconds += time.perf_counter() - start
+        return flat.as_strided(shape, stride, offset)
+
+    def __enter__(self):
+        self._hooks.__enter__()
+        return self
+
+    def __exit__(self, *exc):
+        self._hooks.__exit__(*exc)
+
+
 class Run:
     """One model with its optimizer and its own dropout random stream."""
 
@@ -66,31 +137,42 @@ class Run:
         self.optimizer = torch.optim.Adadelta(self.model.parameters(), lr=args.lr)
         self.rng_state = torch.get_rng_state()
         self.step_seconds, self.saved, self.stored = [], 0, 0
-        self.calibrating_stored = 0  # bytes held at the end of a calibrating step's forward
+        self.calibrating_stored = 0  # bytes held at the end of a calibration's forward
         self.hook_seconds, self.hook_tensors = [], []
-        self.probe_bits = args.probe_bits
+        self.probe_bits, self.calibrate_examples = args.probe_bits, args.calibrate_examples
         self.calibrate_seconds = []  # whole steps that calibrated (forward, probes, backward)
         if mode == "daf":
             options = {"bits": "auto", "avg_bits": args.avg_bits, "threads": args.daf_threads}
             if args.bits:
                 options = {"bits": args.bits, "threads": args.daf_threads}
             self.hooks = daf.torch.saved_activations(options)
+        elif mode == "copy":
+            self.hooks = CopySaved()
         else:
             self.hooks = daf.torch.count_saved()
+
+    def calibrate(self, x, y):
+        """daf: slot sensitivities measured on the batch's first examples (their floats kept
+        as fp32 copies), before the step trains as usual; the step's dropout masks stay the
+        plain run's."""
+        n = self.calibrate_examples or len(x)
+        self.hooks.reset_counters()
+        loss = self.hooks.calibrate(lambda: F.nll_loss(self.model(x[:n]), y[:n]),
+                                    self.model.parameters(), probe_bits=self.probe_bits)
+        self.calibrating_stored = max(self.calibrating_stored, self.hooks.step_bytes()[1])
+        del loss  # its graph and exact copies freed before the step's own forward
+        torch.set_rng_state(self.rng_state)
 
     def step(self, x, y, measure, calibrate=False):
         torch.set_rng_state(self.rng_state)
         self.model.train()
         start = time.perf_counter()
-        hooked = self.mode == "daf" or measure
-        if calibrate and self.mode == "daf":  # this step's saved tensors exact, slots measured
-            self.hooks.reset_counters()
-            loss = self.hooks.calibrate(lambda: F.nll_loss(self.model(x), y),
-                                        self.model.parameters(), probe_bits=self.probe_bits)
-            # Its exact fp32 copies (what plain autograd keeps) are the peak of the whole run.
-            self.calibrating_stored = max(self.calibrating_stored, self.hooks.step_bytes()[1])
-        elif hooked:
-            if self.mode == "daf":
+        hooked = self.mode != "fp32" or measure
+        calibrate = calibrate and self.mode == "daf"
+        if calibrate:
+            self.calibrate(x, y)
+        if hooked:
+            if self.mode != "fp32":
                 self.hooks.reset_counters()
             else:
                 self.hooks.new_step()
@@ -110,9 +192,9 @@ class Run:
         elapsed = time.perf_counter() - start
         if not measure:
             self.step_seconds.append(elapsed)  # calibration steps included
-            if calibrate and self.mode == "daf":
+            if calibrate:
                 self.calibrate_seconds.append(elapsed)
-            elif self.mode == "daf":
+            elif self.mode != "fp32":
                 self.hook_seconds.append(self.hooks.pack_seconds + self.hooks.unpack_seconds)
                 self.hook_tensors.append(self.hooks.packs + self.hooks.unpacks)
         self.rng_state = torch.get_rng_state()
@@ -125,6 +207,18 @@ class Run:
             for i in range(0, len(x), 1000):
                 correct += int((self.model(x[i:i + 1000]).argmax(1) == y[i:i + 1000]).sum())
         return 100.0 * correct / len(x)
+
+
+def last_plan(hooks):
+    """{slot: "bits/group size, bytes"} of every slot libdaf has seen saved."""
+    plan = {}
+    for slot in sorted(set(hooks._slots.values())):
+        try:
+            p = hooks.ctx.plan(slot)
+        except daf.Error:  # a slot only a calibration measured: never saved to libdaf
+            continue
+        plan[slot] = "%d/%d, %d" % (p["bits"], p["group_size"], p["bytes"])
+    return plan
 
 
 def main():
@@ -142,8 +236,12 @@ def main():
     parser.add_argument("--calibrate-every", type=int, default=100,
                         help="daf: measure slot sensitivities (SavedActivations.calibrate) at "
                              "step 1 and every n-th step after; 0: never")
+    parser.add_argument("--calibrate-examples", type=int, default=4,
+                        help="calibrate on the batch's first n examples; 0: the whole batch")
     parser.add_argument("--probe-bits", type=int, default=2, help="calibration's probe width")
-    parser.add_argument("--modes", default="fp32,daf")
+    parser.add_argument("--modes", default="fp32,daf",
+                        help="runs in lockstep: fp32 (plain PyTorch), daf (one with line), copy "
+                             "(CopySaved: hooks that only clone, the floor of the hooks' time)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 
@@ -162,8 +260,6 @@ def main():
         # Bytes are counted once the planner has a plan (it plans from the second step on).
         measure = step % args.measure_every == 0
         calibrate = args.calibrate_every > 0 and step % args.calibrate_every == 1 % args.calibrate_every
-        if calibrate and measure:
-            measure = False  # a calibration step keeps fp32 copies: its bytes are not the step's
         # Lockstep, alternating which run goes first, so both see the same machine load.
         for run in (runs if step % 2 else runs[::-1]):
             loss = run.step(x, y, measure, calibrate)
@@ -179,9 +275,12 @@ def main():
             "step_ms_median": round(1000 * statistics.median(run.step_seconds), 3),
             "step_ms_mean": round(1000 * statistics.mean(run.step_seconds), 3),
         })
+        if run.hook_seconds:
+            report[-1]["hook_ms_median"] = round(1000 * statistics.median(run.hook_seconds), 3)
         if run.calibrate_seconds:
             report[-1]["stored_bytes_calibrating"] = run.calibrating_stored
             report[-1]["stored_bytes_peak"] = max(run.stored, run.calibrating_stored)
+            report[-1]["calibrate_examples"] = args.calibrate_examples or args.batch
             report[-1]["calibrations"] = len(run.calibrate_seconds)
             report[-1]["calibrate_step_ms_median"] = round(
                 1000 * statistics.median(run.calibrate_seconds), 3)
@@ -189,13 +288,18 @@ def main():
         line = "%-4s acc %.2f %%  saved %d B  stored %d B (%.1fx)  step %.2f ms" % (
             run.mode, row["test_accuracy"], row["saved_unique_fp32_bytes"], row["stored_bytes"],
             row["saved_unique_fp32_bytes"] / max(row["stored_bytes"], 1), row["step_ms_median"])
+        if "stored_bytes_peak" in row:
+            line += "  calibrating %d B, peak %d B (%.1fx over all steps)" % (
+                row["stored_bytes_calibrating"], row["stored_bytes_peak"],
+                row["saved_unique_fp32_bytes"] / max(row["stored_bytes_peak"], 1))
         if run.hook_seconds:
             tensors = statistics.median(run.hook_tensors)
             hook_ms = 1000 * statistics.median(run.hook_seconds)
             line += "  hooks %.2f ms/step, %.1f us per pack or unpack (%d per step)" % (
                 hook_ms, 1000 * hook_ms / max(tensors, 1), tensors)
-            stats = run.hooks.ctx.stats()
-            line += "  libdaf plans %d" % stats["plans"]
+            if run.mode == "daf":
+                line += "  libdaf plans %d" % run.hooks.ctx.stats()["plans"]
+                line += "; last plan (slot: bits/group, bytes) %s" % last_plan(run.hooks)
             if run.calibrate_seconds:
                 line += "  %d calibrations, %.1f ms per calibrating step; sensitivities %s" % (
                     len(run.calibrate_seconds), 1000 * statistics.median(run.calibrate_seconds),

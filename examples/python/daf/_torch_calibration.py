@@ -1,6 +1,7 @@
 # SPDX-License-Identifier: MIT
-# daf.torch's sensitivity calibration (SavedActivations.calibrate): one step kept exact, its
-# gradients compared with those of one slot quantized at a time. Not a training loop.
+# daf.torch's sensitivity calibration (SavedActivations.calibrate): one forward (often on a
+# sub-batch) kept exact, its gradients compared with those of one slot quantized at a time.
+# Not a training loop.
 import math
 import time
 
@@ -8,7 +9,7 @@ import torch
 
 from ._context import DTYPE_FLOAT32, Context
 
-_FLOAT_KINDS = ("float", "nonnegative")
+FLOAT_KINDS = ("float", "nonnegative")  # the kinds a calibration measures
 
 
 class Calibration:
@@ -27,16 +28,6 @@ class Calibration:
     def add(self, entry):
         self.entries.append(entry)
 
-    def keep_indices(self, t, codes, top):
-        """Indices during the calibration forward: kept by torch as they are, in the slot
-        they have in other steps when their codes fit 0..top (as libdaf would check); None
-        when they do not (the caller measures the layout again)."""
-        lo, hi = torch.aminmax(codes)
-        if float(lo) < 0 or float(hi) > top:
-            return None
-        self.hooks._slot(t)
-        return t
-
     def run(self, forward, parameters):
         hooks = self.hooks
         params = [p for p in parameters if isinstance(p, torch.Tensor) and p.requires_grad]
@@ -46,6 +37,7 @@ class Calibration:
             raise RuntimeError("calibrate is already running on these hooks")
         start = time.perf_counter()
         hooks._calibration = self
+        hooks._backward_seen = True  # its forward is a step of its own: places count from 1
         try:
             with hooks:
                 loss = forward()
@@ -60,17 +52,18 @@ class Calibration:
                             threads=1)
         try:
             for entry in self.entries:
-                if entry.save_kind not in _FLOAT_KINDS or entry.exact is None:
+                if entry.save_kind not in FLOAT_KINDS or entry.exact is None:
                     continue
-                probe, error = self._probe(probe_ctx, entry)
-                if not 0 < error < math.inf:
-                    continue
-                entry.probe = probe
+                handle, error = self._probe(probe_ctx, entry)
                 try:
+                    if not 0 < error < math.inf:
+                        continue
+                    entry.probe = _restorer(probe_ctx, handle, entry.exact)
                     grads = torch.autograd.grad(loss, params, retain_graph=True,
                                                 allow_unused=True)
                 finally:
                     entry.probe = None
+                    probe_ctx.release(handle)
                 change = 0.0
                 for g, e, n in zip(grads, exact, norms):
                     if g is not None and e is not None and n is not None and n > 0:
@@ -88,19 +81,29 @@ class Calibration:
         return loss
 
     def _probe(self, ctx, entry):
-        """The entry's values quantized at the probe width (as libdaf stores its kind), and
-        the squared error that made, summed in the stored domain over finite values."""
+        """The entry's values saved in ctx at the probe width (as libdaf stores its kind): its
+        handle, and the squared error that made, summed in the stored domain over finite
+        values. Only the packed probe is held; a backward restores it where it reads it."""
         x = entry.exact
         handle = ctx.save_pointer(x.data_ptr(), x.numel(), DTYPE_FLOAT32, bits=self.probe_bits,
                                   kind=entry.save_kind)
         q = torch.empty_like(x)
-        ctx.restore_pointer(handle, q.data_ptr(), q.numel(), DTYPE_FLOAT32, release=True)
+        ctx.restore_pointer(handle, q.data_ptr(), q.numel(), DTYPE_FLOAT32)
         if entry.save_kind == "nonnegative":
             difference = _compand(q) - _compand(x)
         else:
             difference = q - x
         difference = torch.where(torch.isfinite(difference), difference, 0.0).double()
-        return q, float(difference.pow(2).sum())
+        return handle, float(difference.pow(2).sum())
+
+
+def _restorer(ctx, handle, like):
+    """A function that restores the probe into a new tensor shaped as `like`."""
+    def restore():
+        values = torch.empty_like(like)
+        ctx.restore_pointer(handle, values.data_ptr(), values.numel(), DTYPE_FLOAT32)
+        return values
+    return restore
 
 
 def _compand(x):

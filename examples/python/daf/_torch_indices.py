@@ -19,6 +19,8 @@ class IndexLayout:
     codes are not integers in their range; |base|, base + top and p * (reach + 1) stay below
     2^23, so every accepted code and d is an exact float32 integer, and a t at or beyond 2^24
     (where float32 rounds; rounding is monotonic) gives a d of at least 2^23, never accepted.
+    d is computed by one torch subtraction of int64 t and float32 base, which converts t to
+    float32 as it reads it (type promotion).
     r is d - p * q exactly, so p * q + r is d whatever q is."""
     __slots__ = ("base", "base_float", "top", "pitch", "reach")
 
@@ -49,12 +51,12 @@ class IndexLayout:
 
     def codes(self, t):
         """(float32 codes, their largest allowed value): t - base (t's shape), or q and r
-        stacked (shape (2,) + t's shape). One torch pass, or three."""
+        stacked (shape (2,) + t's shape). One torch pass, or five."""
         if self.pitch is None:
-            return t.to(torch.float32).sub_(self.base_float), self.top
+            return torch.sub(t, self.base_float), self.top
         codes = torch.empty((2,) + tuple(t.shape), dtype=torch.float32)
         q, r = codes[0], codes[1]
-        r.copy_(t).sub_(self.base_float)  # d
+        torch.sub(t, self.base_float, out=r)  # d
         # floor(d / p) from (d + 1/2) / p, half a step from any integer; any q is exact here
         torch.add(r, 0.5, out=q).mul_(1.0 / self.pitch).floor_()
         r.sub_(q, alpha=self.pitch)

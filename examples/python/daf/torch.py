@@ -8,7 +8,7 @@ import torch
 from torch.multiprocessing.reductions import StorageWeakRef
 
 from ._context import DTYPE_FLOAT32, DTYPE_INT32, DTYPE_UINT8, Context, Error
-from ._torch_calibration import Calibration
+from ._torch_calibration import FLOAT_KINDS, Calibration
 from ._torch_indices import IndexLayout
 
 # Producers whose outputs are mostly >= 0 with small values that matter: saved companded.
@@ -41,6 +41,24 @@ def _producer(t):
     return type(node).__name__ if node is not None else "leaf"
 
 
+def _batch_free_shape(t):
+    """t's shape with its leading (batch) dimension left out: (None, *t.shape[1:]), or () for a
+    scalar. A slot's signature uses it, so that a step on fewer examples (calibrate's sub-batch,
+    an epoch's last batch) saves into the slots of a full step."""
+    return (None,) + tuple(t.shape[1:]) if t.dim() else ()
+
+
+def _first_sight(seen, storage, key):
+    """True when this step has not counted storage yet (seen: key -> weak reference). Only a
+    weak reference is kept, so counting never keeps a saved storage alive; an address freed
+    and reused by a new storage counts again."""
+    weak = seen.get(key)
+    if weak is not None and not weak.expired():
+        return False
+    seen[key] = StorageWeakRef(storage)
+    return True
+
+
 def _storage_key(t):
     storage = t.untyped_storage()
     return storage, (storage.data_ptr(), t.dtype, t._version)
@@ -69,8 +87,9 @@ class _TorchThreads:
 
 class _Entry:
     """One libdaf entry: a whole storage (views rebuilt with as_strided) or one view's copy.
-    kind: the libdaf dtype it is restored as; save_kind: its libdaf kind. During a calibration
-    step (SavedActivations.calibrate) handle is None and exact holds the values as fp32."""
+    kind: the libdaf dtype it is restored as; save_kind: its libdaf kind. A float saved by a
+    calibration (SavedActivations.calibrate) has no handle: exact holds its values as fp32,
+    and probe, while its slot is measured, restores the probe."""
     __slots__ = ("handle", "count", "dtype", "kind", "users", "cache", "unpacks_left", "key",
                  "weak", "slot", "decode", "nbytes", "save_kind", "exact", "probe")
 
@@ -129,10 +148,11 @@ class SavedActivations:
         self._entries = {}
         self._live = 0
         self._backward_seen = True
-        self._slots = {}          # (position in step, signature) -> slot id
+        self._step_had_entries = False
+        self._slots = {}          # (position, producer, batch-free shape, dtype) -> slot id
         self._next_slot = 1
-        self._position = 0
-        self._index_layouts = {}  # (position in step, shape) -> IndexLayout
+        self._position = 0        # pack calls so far in this step: a tensor's place in the step
+        self._index_layouts = {}  # (position, shape with its batch) -> IndexLayout
         self._not_masks = set()   # (position in step, shape, dtype) of constants not 0 or c
         self._calibration = None  # a _Calibration while calibrate runs its forward and probes
         self.sensitivities = {}   # slot -> the last sensitivity calibrate reported
@@ -170,13 +190,12 @@ class SavedActivations:
         self._position = 0
         self._step_seen = {}
         self.step_saved_bytes = self.step_kept_bytes = self.step_exact_bytes = 0
-        self._backward_seen = False
+        self._backward_seen = self._step_had_entries = False
 
     def _count(self, t, kept):
         storage = t.untyped_storage()
         key = (storage.data_ptr(), t._version)
-        if key not in self._step_seen:
-            self._step_seen[key] = storage  # held for the step: the key stays unique
+        if _first_sight(self._step_seen, storage, key):
             self.step_saved_bytes += storage.nbytes()
             if kept:
                 self.step_kept_bytes += storage.nbytes()
@@ -185,8 +204,13 @@ class SavedActivations:
         start = time.perf_counter()
         with self._lock:
             self.packs += 1
-            if self._backward_seen or self._live == 0:
+            # A step ends with a backward pass, or when all its entries were released (a graph
+            # dropped without one).
+            if self._backward_seen or (self._live == 0 and self._step_had_entries):
                 self._new_step()
+            # Every call counts, whatever is saved: a tensor's place in the step depends only on
+            # the graph, not on sizes (a sub-batch passes the same places as the full batch).
+            self._position += 1
             if _is_parameter_like(t) or t.layout != torch.strided or t.device.type != "cpu":
                 result = _as_is(t)
             else:
@@ -199,9 +223,11 @@ class SavedActivations:
         return result
 
     def _pack_activation(self, t):
-        if t.numel() < self.min_numel:
-            return t
         if t.dtype == torch.float32 or t.dtype in _CONVERTED_FLOATS:
+            # A calibration measures floats of any size but scalars: on a sub-batch, a tensor
+            # may hold fewer than min_numel values that a full step stores.
+            if t.numel() < self.min_numel and (self._calibration is None or t.dim() == 0):
+                return t
             if self.kinds and t.grad_fn is None and not t.requires_grad:
                 with _TorchThreads(self.hook_threads):
                     saved = self._pack_scaled_mask(t)  # e.g. a dropout mask: 0 or 1/(1-p)
@@ -213,6 +239,8 @@ class SavedActivations:
                 with _TorchThreads(self.hook_threads):
                     return self._pack_float(t)
             return self._pack_float(t)  # no torch pass: libdaf reads t's storage
+        if t.numel() < self.min_numel:
+            return t
         if t.dtype == torch.bool and self.kinds:
             return self._pack_storage(t, "mask", DTYPE_UINT8, None)
         if t.dtype == torch.int64 and self.kinds:
@@ -221,8 +249,7 @@ class SavedActivations:
         return t
 
     def _slot(self, t):
-        self._position += 1
-        signature = (self._position, _producer(t), tuple(t.shape), t.dtype)
+        signature = (self._position, _producer(t), _batch_free_shape(t), t.dtype)
         slot = self._slots.get(signature)
         if slot is None:
             slot = self._slots[signature] = self._next_slot
@@ -260,26 +287,24 @@ class SavedActivations:
             if exact is not None:
                 self._calibration.add(entry)
             self._live += 1
+            self._step_had_entries = True
         return _Saved(self, entry, (tuple(t.shape), t.stride(), t.storage_offset()))
 
     def _pack_copy(self, t, dense, kind, daf_dtype, dtype, decode=None, int_range=(0, 0),
                    restore_dtype=None, shape=None):
         """Saves a dense copy of one view (a part of a larger storage, a converted dtype). Its
         entry has one user and is never cached, so decode may change the restored buffer. A
-        refused save raises and leaves the step's slot positions as they were."""
+        refused save raises."""
         dense = dense.contiguous()
         slot = self._slot(t)
-        try:
-            handle, exact = self._save(dense.reshape(-1), daf_dtype, slot, kind, int_range)
-        except Error:
-            self._position -= 1
-            raise
+        handle, exact = self._save(dense.reshape(-1), daf_dtype, slot, kind, int_range)
         entry = _Entry(handle, dense.numel(), dtype,
                        daf_dtype if restore_dtype is None else restore_dtype, None, None, slot,
                        decode, t.numel() * t.element_size(), kind, exact)
         if exact is not None:
             self._calibration.add(entry)
         self._live += 1
+        self._step_had_entries = True
         return _Saved(self, entry, (tuple(t.shape if shape is None else shape), None, 0))
 
     def _pack_scaled_mask(self, t):
@@ -299,9 +324,6 @@ class SavedActivations:
         if not 1.0 <= scale < float("inf"):
             return None
         unit = t.to(torch.float32) / scale
-        if self._calibration is not None and not bool(((unit == 0) | (unit == 1)).all()):
-            self._not_masks.add(place)
-            return None  # the check libdaf makes in other steps
         try:
             return self._pack_copy(t, unit, "mask", DTYPE_FLOAT32, t.dtype,
                                    decode=lambda r: r.mul_(scale))
@@ -315,8 +337,9 @@ class SavedActivations:
     def _pack_indices(self, t):
         """int64 indices (e.g. max-pool argmax positions) kept exactly as small codes (see
         IndexLayout), or t as it is when their offsets span more than 256 values. A place's
-        layout, measured in the first step, is kept for the same place in later steps (one or
-        three cheap passes per save); it is measured again only when libdaf refuses a save."""
+        layout, measured in the first step, is kept for the same place and shape in later
+        steps (one or three cheap passes per save; a sub-batch's shape has its own); it is
+        measured again only when libdaf refuses a save."""
         rows = t.dim() - 2 if t.dim() > 2 else 1 if t.dim() == 2 else 0
         lead = 1
         for n in t.shape[:rows]:
@@ -340,8 +363,6 @@ class SavedActivations:
     def _pack_index_codes(self, t, layout):
         """t saved as its layout's codes; None (nothing saved) if they do not fit it."""
         codes, reach = layout.codes(t)
-        if self._calibration is not None:  # t kept as it is, in the slot it has in other steps
-            return self._calibration.keep_indices(t, codes, reach)
         try:
             return self._pack_copy(t, codes, "integer", DTYPE_FLOAT32, torch.int64,
                                    decode=layout.decoder(), int_range=(0, reach),
@@ -354,16 +375,19 @@ class SavedActivations:
 
     def _save(self, flat, daf_dtype, slot, kind, int_range=(0, 0), pointer=None, count=None):
         """Saves the 1-D tensor flat (or a function that makes it, with its pointer and
-        count) to libdaf: (handle, None); during a calibration forward, keeps a copy instead:
-        (None, the copy)."""
+        count) to libdaf: (handle, None); a float during a calibration forward is kept as a
+        copy instead: (None, the copy). A calibration saves exact kinds without a slot, so that
+        its (smaller) tensors neither begin a planner step nor enter the slots' statistics."""
         self.stored_tensors += 1
         if self._calibration is not None:
-            copy = (flat() if pointer is not None else flat).clone()
-            self.step_exact_bytes += copy.numel() * copy.element_size()
-            return None, copy
+            if kind in FLOAT_KINDS:
+                copy = (flat() if pointer is not None else flat).clone()
+                self.step_exact_bytes += copy.numel() * copy.element_size()
+                return None, copy
+            slot = 0
         if pointer is None:
             pointer, count = flat.data_ptr(), flat.numel()
-        bits = 0 if kind in ("float", "nonnegative") else 8
+        bits = 0 if kind in FLOAT_KINDS else 8
         return self.ctx.save_pointer(pointer, count, daf_dtype, bits=bits, slot=slot, kind=kind,
                                      int_range=int_range), None
 
@@ -371,20 +395,30 @@ class SavedActivations:
     def calibrate(self, forward, parameters, probe_bits=2, group_size=256):
         """Measures each float slot's sensitivity and reports it to the planner
         (daf_slot_set_sensitivity), in the manner of GACT (Liu et al., ICML 2022). Runs
-        forward() (which must return a scalar loss) under these hooks with every saved tensor
-        kept exact, as fp32 copies; takes the gradients of `parameters` once as they are and
-        once per float slot with only that slot quantized at probe_bits; reports for each slot
+        forward() (which must return a scalar loss) under these hooks with every saved float
+        kept exact, as an fp32 copy, whatever its size (masks and indices are saved exactly, as
+        in any step, but outside the planner's slots); takes the gradients of `parameters` once as they are and once per
+        float slot with only that slot quantized at probe_bits; reports for each slot
         c = sum over parameters of |g_probe - g|^2 / |g|^2, divided by the probe's squared
         error summed over the slot's values in its stored domain (square roots for companded
         slots), the unit of libdaf's predicted error. Returns the loss, its graph still held
-        (the caller may call backward on it for this step's exact gradients, or drop it).
-        Holds meanwhile: fp32 copies of the step's saved tensors (what plain autograd keeps),
-        one gradient per parameter and one probe tensor. Costs one forward and one backward
-        per float slot plus one; self.calibrate_seconds sums its time."""
+        (call backward on it, or drop it).
+
+        forward() may run the model on a few examples of the batch (e.g. 4 of 64): slots are
+        keyed by place in the step, producer, dtype and shape without its leading (batch)
+        dimension, so the sub-batch's tensors measure the slots the full batch saves into, and
+        its fp32 copies are that fraction of what plain autograd keeps for a step. The weights
+        of a sub-batch share one scale factor against a full batch's (tensors that all scale
+        with the batch); the planner uses only their ratios. Holds meanwhile: the fp32 copies,
+        the exact kinds' libdaf entries, one gradient per parameter and one packed probe
+        (restored where a backward reads it, as any stored tensor).
+        Costs one forward and one backward per float slot plus one; self.calibrate_seconds
+        sums its time."""
         return Calibration(self, probe_bits, group_size).run(forward, parameters)
 
     # --- unpack -------------------------------------------------------------------------------
     def _unpack(self, saved):
+        self._backward_seen = True  # the next pack begins a new step
         if not isinstance(saved, _Saved):
             return saved
         start = time.perf_counter()
@@ -395,7 +429,6 @@ class SavedActivations:
     def _unpacked(self, saved):
         with self._lock:
             self.unpacks += 1
-            self._backward_seen = True
             entry = saved.entry
             flat = entry.cache
             if entry.exact is not None:
@@ -422,10 +455,10 @@ class SavedActivations:
         return result
 
     def _calibration_values(self, entry):
-        """An entry of a calibration step: its exact values, or the probe's (the slot being
+        """An entry of a calibration: its exact values, or the probe's, restored (the slot being
         measured); a copy when decode changes the buffer in place."""
         if entry.probe is not None:
-            return entry.probe
+            return entry.probe()
         if entry.decode is not None:
             return entry.exact.clone()
         return entry.exact
@@ -474,8 +507,7 @@ class count_saved:
         if not _is_parameter_like(t) and t.layout == torch.strided:
             storage = t.untyped_storage()
             key = (storage.data_ptr(), t._version)
-            if key not in self._seen:
-                self._seen[key] = storage
+            if _first_sight(self._seen, storage, key):
                 self.step_saved_bytes += storage.nbytes()
         return _as_is(t)
 

@@ -173,6 +173,23 @@ def live(hooks):
     return hooks.ctx.stats()["live_entries"]
 
 
+def test_a_stored_tensor_is_freed_before_the_backward():
+    # libdaf holds its values: nothing of the hooks keeps the fp32 storage alive
+    from torch.multiprocessing.reductions import StorageWeakRef
+    torch.manual_seed(1)
+    conv, x = nn.Conv2d(3, 8, 3), torch.randn(4, 3, 20, 20)
+    for hooks in (daf.torch.saved_activations({"bits": 8}, min_numel=256), None):
+        with hooks or daf.torch.count_saved():
+            y = torch.relu(conv(x))  # saved by relu, and twice by the product
+            weak = StorageWeakRef(y.untyped_storage())
+            loss = (y * y).sum()
+        del y
+        gc.collect()
+        assert weak.expired() == (hooks is not None)  # plain autograd keeps it
+        loss.backward()
+        assert weak.expired()
+
+
 def test_dropped_graph_and_retained_graph_release_everything():
     model, x, target = cnn_case(5)
     hooks = daf.torch.saved_activations({"bits": 8}, min_numel=256)
@@ -248,6 +265,17 @@ def test_indices_reuse_their_base_and_fall_back_exactly():
     assert torch.equal(hooks._unpack(hooks._pack(wide)), wide)
 
 
+def float_slots_saved(hooks):
+    """Wraps hooks._save: the list it fills with the slot of every float it saves."""
+    slots, save = [], hooks._save
+    def spy(flat, daf_dtype, slot, kind, *args, **kwargs):
+        if kind in ("float", "nonnegative"):
+            slots.append(slot)
+        return save(flat, daf_dtype, slot, kind, *args, **kwargs)
+    hooks._save = spy
+    return slots
+
+
 def calibration_case(seed=4):
     model, x, target = cnn_case(seed)
     hooks = daf.torch.saved_activations({"bits": "auto", "avg_bits": 2.0}, min_numel=256)
@@ -262,10 +290,11 @@ def test_calibration_measures_slots_and_keeps_its_step_exact():
     params = list(model.parameters())
     plain = torch.autograd.grad(forward(), params)
     loss = hooks.calibrate(forward, params)
-    # its exact copies count as stored: as many bytes as plain autograd's, less what torch kept
+    # floats are kept as exact copies (counted as stored); the max-pool indices and dropout's
+    # mask are saved to libdaf exactly, as in any step, so the step stores less than plain
     saved, stored = hooks.step_bytes()
-    assert 0 < hooks.step_exact_bytes <= stored <= saved
-    assert stored - hooks.step_exact_bytes == hooks.step_kept_bytes  # no libdaf entry is live
+    assert 0 < hooks.step_exact_bytes < stored < saved
+    assert hooks.ctx.stats()["live_entries"] == 2
     exact = torch.autograd.grad(loss, params)  # the calibration step's own gradients
     for a, b in zip(exact, plain):
         assert torch.equal(a, b)
@@ -276,13 +305,70 @@ def test_calibration_measures_slots_and_keeps_its_step_exact():
     # the first ReLU's output feeds conv2: quantizing it moves the gradients
     assert max(sensitivities.values()) > 0
     # a normal step afterwards saves into the same slots, and libdaf weighs them as reported
+    full = float_slots_saved(hooks)
     with hooks:
         loss = forward()
     loss.backward()
-    for slot, value in sensitivities.items():
+    assert len(full) >= 3 and set(full) <= set(sensitivities)
+    for slot in full:
         plan = hooks.ctx.plan(slot)
         assert plan["saves"] >= 1
-        assert plan["sensitivity"] == pytest.approx(value, rel=1e-6, abs=1e-30)
+        assert plan["sensitivity"] == pytest.approx(sensitivities[slot], rel=1e-6, abs=1e-30)
+
+
+@pytest.mark.parametrize("case", [cnn_case, transformer_case])
+def test_a_sub_batch_calibrates_the_slots_of_the_full_batch(case):
+    # min_numel 2000: the CNN's input holds 6144 values at 24 examples and 1024 at 4, so a
+    # sub-batch must measure a tensor that the full batch alone stores
+    model, x, target = case(3)
+    params = list(model.parameters())
+    def loss_of(n):
+        torch.manual_seed(3)
+        out = model(x[:n])
+        return nn.functional.cross_entropy(out.reshape(-1, out.shape[-1]), target[:n].reshape(-1))
+    hooks = daf.torch.saved_activations({"bits": "auto", "avg_bits": 2.0}, min_numel=2000)
+    measured = float_slots_saved(hooks)
+    hooks.calibrate(lambda: loss_of(4), params)  # its loss dropped
+    slots_before, measured = hooks._next_slot, list(measured)
+    assert len(measured) == len(set(measured)) and set(hooks.sensitivities) == set(measured)
+    for step in range(2):
+        full = float_slots_saved(hooks)
+        with hooks:
+            loss = loss_of(len(x))
+        loss.backward()
+        # the full batch saves its floats into slots the sub-batch measured (which also
+        # measured floats below min_numel at the full batch: those stay in torch)
+        assert len(full) >= 3 and set(full) <= set(measured), step
+    assert hooks._next_slot == slots_before  # no slot of the full batch was new
+    # the calibration's masks and indices stayed outside the slots: only the two steps count
+    exact_slots = 0
+    for slot in set(hooks._slots.values()) - set(hooks.sensitivities):
+        try:
+            saves = hooks.ctx.plan(slot)["saves"]
+        except daf.Error:  # a tensor the full batch left in torch
+            continue
+        assert saves == 2
+        exact_slots += 1
+    assert exact_slots >= 1  # dropout's masks (and the CNN's max-pool indices)
+    for slot in full:
+        assert hooks.ctx.plan(slot)["sensitivity"] == pytest.approx(
+            hooks.sensitivities[slot], rel=1e-6, abs=1e-30)
+    assert live(hooks) == 0
+
+
+def test_a_sub_batch_calibration_holds_its_fraction_of_a_step():
+    model, x, target = cnn_case(5)
+    plain = daf.torch.count_saved()
+    with plain:
+        nn.functional.cross_entropy(model(x), target)
+    hooks = daf.torch.saved_activations({"bits": "auto", "avg_bits": 2.0}, min_numel=256)
+    loss = hooks.calibrate(lambda: nn.functional.cross_entropy(model(x[:4]), target[:4]),
+                           model.parameters())
+    saved, stored = hooks.step_bytes()
+    # less than its share of plain autograd's full step: the masks and indices are packed
+    assert 0 < hooks.step_exact_bytes < stored and stored * len(x) < plain.step_saved_bytes * 4
+    del loss
+    assert live(hooks) == 0
 
 
 def test_calibration_finds_a_mask_only_tensor_insensitive():
