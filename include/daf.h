@@ -923,7 +923,10 @@ const char *daf_last_error(const daf_context *ctx);
  * optimal for the bytes it spends), then fills what is left with any upgrade that still fits.
  * Ties break by slot id, so the same statistics give the same plan. Hysteresis: a new plan
  * replaces the current one only when it predicts at least 2 % less error, or the current one
- * no longer fits the target, so widths do not flip between steps on noise.
+ * no longer fits the target, so widths do not flip between steps on noise. An async save's
+ * ranges reach the statistics when its packing ends: a loop that restores or waits for a
+ * step's saves before the next step begins (as a backward pass does) gets the same plans and
+ * bytes with daf_save_async as with daf_save.
  *
  * Kinds. daf_save_params.kind says what a tensor is, so that it is stored right:
  *  - DAF_KIND_FLOAT: any floats (the 0.1.0 behaviour).
