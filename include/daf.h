@@ -57,7 +57,8 @@
  *    nearest), so that saving every tensor at the defaults cannot bias the gradients ("Which
  *    tensors need care"); set DAF_ROUND_NEAREST for 0.1.0's values. Stochastic rounding's
  *    offsets are centred (mean 0; 0.1.0's were 2^-17 of a step low and moved one in 2^16
- *    values at a group's maximum one code down), so its codes differ from 0.1.0's for the same seed.
+ *    values at a group's maximum one code down), so its codes differ from 0.1.0's for the
+ *    same seed.
  *  - New calls: daf_restore_release, daf_release_all, daf_wait_all. Renamed types (old names
  *    kept as deprecated aliases, see the end): daf_packed_information, daf_context_statistics,
  *    daf_handle_information; pool flags are an enum (daf_pool_flag).
@@ -163,11 +164,10 @@ const char *daf_status_message(int status);
  * were; the rest of their group is quantized as usual.
  *
  * Stochastic rounding rounds up with probability equal to the fractional part (to within
- * 2^-16), so the mean error tends to 0, and a value whose position is a code to within
- * 2^-17 of a step (a group's minimum and maximum up to 5 bits, a 1-bit level) comes back on
- * that code; its random numbers come from a counter-based
- * hash of (seed, element index), so the output bytes are the same for the same seed whatever
- * the thread count or chunking.
+ * 2^-16), so the mean error tends to 0, and a value whose position is a code to within 2^-17
+ * of a step (a group's minimum and maximum up to 5 bits, a 1-bit level) comes back on that
+ * code. Its random numbers come from a counter-based hash of (seed, element index), so the
+ * output bytes are the same for the same seed whatever the thread count or chunking.
  *
  * Packed blob, format version 1. All integers little-endian; floats IEEE-754 binary32.
  *   offset  size  field
@@ -935,11 +935,11 @@ const char *daf_last_error(const daf_context *ctx);
  *    x) is quantized and the restore squares it back (y * |y|), so the step shrinks where the
  *    values are small. In a group whose smallest value is 0, a positive value never comes back
  *    as 0 (one too small for the first nonzero code gets that code), so a ReLU mask taken from
- *    the restored tensor is exact (also with stochastic rounding; until DAF_POLICY_DEGRADE
- *    re-quantizes it). At 1 bit, such a group's one nonzero level
- *    is the mean of its positive values, not their maximum: each positive value comes back as
- *    that mean (the group's sum is kept; a value's error is at most the group's maximum). Bits,
- *    rounding and automatic bits apply as for floats.
+ *    the restored tensor is exact (with either rounding; until DAF_POLICY_DEGRADE re-quantizes
+ *    it). At 1 bit, such a group's one nonzero level is the mean of its positive values, not
+ *    their maximum: each positive value comes back as that mean (the group's sum is kept; a
+ *    value's error is at most the group's maximum). Bits, rounding and automatic bits apply as
+ *    for floats.
  *  - DAF_KIND_MASK: 0/1 values (float 0 and 1; or uint8 or int32, any nonzero one counting
  *    as 1), stored exactly in 1 bit per value, e.g. dropout and ReLU masks. bits is ignored.
  *  - DAF_KIND_INTEGER: integers in [int_min, int_max] (int_max - int_min <= 255), e.g. max-pool

@@ -56,7 +56,8 @@ extension SIMDGroupKernels {
     struct PlainStochastic: DitheredRowEncoder {
         let plain: PlainNearest
         let top: Floats
-        /// top + 1/2 - 2^-16: the largest sum that rounds to the top (a float for top <= 255).
+        /// top + 1/2 - 2^-16, a float below top + 1/2 for every top <= 255: a sum clamped to
+        /// it rounds to the top.
         let ceiling: Floats
 
         init(plain: PlainNearest, top: Float) {

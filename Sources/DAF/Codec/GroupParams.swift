@@ -94,8 +94,8 @@ struct GroupEncoder {
 
     /// Stochastic rounding as dithering: t + u rounded half to even, with u in (-0.5, 0.5) from
     /// StochasticHash.centered, so q = floor(t) + 1 with probability frac(t) (up to the 2^-16
-    /// grid of u), and q = t when t is a code. t + u > -0.5 rounds to 0 or more; the top is
-    /// clamped.
+    /// grid of u), and a t within 2^-17 of a code gives that code. t + u > -0.5 rounds to 0 or
+    /// more; the top is clamped.
     @inline(__always)
     func stochasticCode(_ x: Float, _ u: Float) -> UInt32 {
         min(UInt32(max(0, (position(x) + u).rounded(.toNearestOrEven))), UInt32(top))
