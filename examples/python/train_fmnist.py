@@ -59,16 +59,19 @@ def load(root, split):
 
 
 class CopySaved:
-    """--modes copy: the least any activation compressor behind saved_tensors_hooks does, as a
-    floor for daf's step time. It takes what daf.torch stores (floats, bool masks and int64
-    indices with at least min_numel values, once per storage and version, parameters left to
-    torch), packs each as one clone of its storage and unpacks a fresh clone (one per entry and
-    backward, as daf.torch restores once and shares), on one torch thread as daf.torch's own
-    passes. Saves no memory; not part of daf."""
+    """--modes copy and touch: hooks that take what daf.torch stores (floats, bool masks and
+    int64 indices with at least min_numel values, once per storage and version, parameters left
+    to torch) and move it without compressing it, as floors for daf's step time. copy packs
+    each as one clone of its storage and unpacks a fresh clone; touch (the least traffic any
+    compressor behind saved_tensors_hooks needs) reads each storage once when it packs (a sum)
+    and writes a fresh buffer of its size once when it unpacks (zeros; the values are lost,
+    so its training learns nothing). Both unpack once per entry and backward, as daf.torch
+    restores once and shares, on one torch thread as daf.torch's own passes. They save no
+    memory; not part of daf."""
     TAKEN = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.bool, torch.int64)
 
-    def __init__(self, min_numel=4096):
-        self.min_numel = min_numel
+    def __init__(self, min_numel=4096, touch=False):
+        self.min_numel, self.touch = min_numel, touch
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
         self.reset_counters()
 
@@ -92,7 +95,11 @@ class CopySaved:
                 flat = t.new_empty(0).set_(storage, 0, (storage.nbytes() // t.element_size(),),
                                            (1,))
                 with daf.torch._TorchThreads(1):  # as daf.torch's own passes (hook_threads)
-                    copy = flat.clone()
+                    if self.touch:
+                        flat.sum()
+                        copy = torch.empty(1, dtype=flat.dtype).expand(flat.numel())
+                    else:
+                        copy = flat.clone()
                 entry = self._copies[key] = {"copy": copy, "users": 0, "cache": None,
                                              "weak": StorageWeakRef(storage)}
                 self.step_saved_bytes += storage.nbytes()
@@ -110,7 +117,10 @@ class CopySaved:
         flat = entry["cache"]
         if flat is None:
             with daf.torch._TorchThreads(1):
-                flat = entry["copy"].clone()
+                if self.touch:  # copy is a stand-in of the storage's dtype and length
+                    flat = torch.empty(entry["copy"].shape, dtype=entry["copy"].dtype).zero_()
+                else:
+                    flat = entry["copy"].clone()
             if entry["users"] > 1:
                 entry["cache"], entry["left"] = flat, entry["users"]
         if entry["cache"] is not None:
@@ -146,8 +156,8 @@ class Run:
             if args.bits:
                 options = {"bits": args.bits, "threads": args.daf_threads}
             self.hooks = daf.torch.saved_activations(options)
-        elif mode == "copy":
-            self.hooks = CopySaved()
+        elif mode in ("copy", "touch"):
+            self.hooks = CopySaved(touch=mode == "touch")
         else:
             self.hooks = daf.torch.count_saved()
 
@@ -241,7 +251,8 @@ def main():
     parser.add_argument("--probe-bits", type=int, default=2, help="calibration's probe width")
     parser.add_argument("--modes", default="fp32,daf",
                         help="runs in lockstep: fp32 (plain PyTorch), daf (one with line), copy "
-                             "(CopySaved: hooks that only clone, the floor of the hooks' time)")
+                             "(CopySaved: hooks that only clone), touch (hooks that read each "
+                             "stored tensor once and write a fresh one: the hooks' floor)")
     parser.add_argument("--json", action="store_true")
     args = parser.parse_args()
 

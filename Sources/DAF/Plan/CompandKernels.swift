@@ -28,12 +28,12 @@ enum CompandKernels {
         }
     }
 
-    /// KindStaging.stageMeanLevelReference bit for bit: one pass over each group for its
-    /// finite minimum and maximum and the sum of its values in 0 < x < inf in the reference's
-    /// order (Float lanes over blocks of 16 rows, each block's lanes added into Double lanes,
-    /// the lanes added in order, then the tail in Double); then, while the group is in L1,
-    /// the level written over its positive values (no square root per value), or the group
-    /// companded when it has negative values. A group whose maximum reaches
+    /// KindStaging.stageMeanLevelReference bit for bit: for each group, its finite minimum
+    /// and maximum, and (while the group is in L1) the sum of its values in 0 < x < inf in the
+    /// reference's order (Float lanes over blocks of 16 rows, each block's lanes added into
+    /// Double lanes, the lanes added in order, then the tail in Double); then the level
+    /// written over its positive values (no square root per value), or the group companded
+    /// when it has negative values. A group whose maximum reaches
     /// KindStaging.blockedSumLimit takes the reference's ordered Double sum instead.
     static func stageMeanLevel(_ src: UnsafePointer<Float>, count: Int, groupSize: Int, into out: UnsafeMutablePointer<Float>) {
         guard groupSize > 0 else { return compand(src, count: count, into: out) }
@@ -53,44 +53,49 @@ enum CompandKernels {
 
     /// The smallest and largest finite value of x[0..<count] (+inf, -inf when there is none),
     /// the sum of its values in 0 < x < inf in KindStaging.blockedSum's order, and their count.
+    /// Two passes: FiniteMinMax's (which brings the group into L1), then the sum in integer
+    /// lane arithmetic (outsidePositiveFinite), no comparison masks.
     @inline(__always)
     static func measureGroup(_ x: UnsafePointer<Float>, count: Int) -> (Float, Float, Double, Int) {
+        let range = FiniteMinMax.group(x, count: count)
         let rows = count / lanes
         let input = UnsafeRawPointer(x)
-        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
-        let zero = SIMD16<Float>(repeating: 0)
-        let none = SIMD16<Int32>(repeating: 0), one = SIMD16<Int32>(repeating: 1)
-        var lo = positiveInfinity, hi = negativeInfinity, kept = none
+        var outsideLanes = SIMD16<Int32>(repeating: 0)  // minus the full rows' values outside (0, inf)
         var totals = SIMD16<Double>(repeating: 0)
         var blockStart = 0
         while blockStart < rows {
             let blockEnd = min(blockStart + KindStaging.sumBlockRows, rows)
-            var block = zero
+            var block = SIMD16<Float>(repeating: 0)
             for row in blockStart..<blockEnd {
-                let v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-                let forMax = FiniteMinMax.foldFinite(v, lo: &lo, hi: &hi)
-                // The terms: v where 0 < v < inf, else 0 (adding 0 leaves a lane as it was).
-                let term = zero.replacing(with: forMax, where: forMax .> zero)
-                kept &+= none.replacing(with: one, where: term .> zero)
-                block += term
+                let bits = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Int32>.self)
+                let outside = outsidePositiveFinite(bits)
+                outsideLanes &+= outside
+                // The terms: x where 0 < x < inf, else +0 (adding it leaves a lane as it was).
+                block += unsafeBitCast(bits & ~outside, to: SIMD16<Float>.self)
             }
             for lane in 0..<lanes { totals[lane] += Double(block[lane]) }
             blockStart = blockEnd
         }
         var sum = 0.0
         for lane in 0..<lanes { sum += totals[lane] }
-        var positives = Int(kept.wrappedSum())
-        let reduced = daf_platform_reduce16(lo, hi)
-        var low = reduced[0], high = reduced[1]
-        for i in rows * lanes..<count where x[i].isFinite {
-            low = min(low, x[i])
-            high = max(high, x[i])
-            if x[i] > 0 {
-                sum += Double(x[i])
-                positives += 1
-            }
+        var positives = rows &* lanes &+ Int(outsideLanes.wrappedSum())
+        for i in rows * lanes..<count where x[i] > 0 && x[i] < .infinity {
+            sum += Double(x[i])
+            positives += 1
         }
-        return (low, high, sum, positives)
+        return (range.lo, range.hi, sum, positives)
+    }
+
+    /// All ones in the lanes whose float (given as its bits b) is not in 0 < x < inf (±0,
+    /// negatives, ±Inf, NaN), zero in the others. The positive finite floats are exactly the
+    /// bit patterns 1 ... 0x7F7FFFFF, where t = b - 1 lies in 0 ... 0x7F7FFFFE; for every other
+    /// b, t or 0x7F7FFFFE - t is negative, so their OR has its sign bit set, which the
+    /// arithmetic shift spreads over the lane. Four integer operations (Swift's float
+    /// comparison masks, combined, compile to slow per-lane code).
+    @inline(__always)
+    static func outsidePositiveFinite(_ bits: SIMD16<Int32>) -> SIMD16<Int32> {
+        let t = bits &- 1
+        return (t | (0x7F7F_FFFE &- t)) &>> 31
     }
 
     /// out[i] = level where 0 < x[i] < inf, else x[i] (±0 and non-finite values, which
@@ -99,14 +104,11 @@ enum CompandKernels {
     static func placeLevel(_ x: UnsafePointer<Float>, count: Int, level: Float, into out: UnsafeMutablePointer<Float>) {
         let rows = count / lanes
         let input = UnsafeRawPointer(x), output = UnsafeMutableRawPointer(out)
-        let zero = SIMD16<Float>(repeating: 0), levels = SIMD16<Float>(repeating: level)
-        let infinity = SIMD16<Float>(repeating: .infinity)
+        let levels = SIMD16<Int32>(repeating: Int32(bitPattern: level.bitPattern))
         for row in 0..<rows {
-            var v = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self)
-            // v < inf first, then v > 0 among those: one comparison mask per select.
-            let belowInfinity = zero.replacing(with: v, where: v .< infinity)
-            v.replace(with: levels, where: belowInfinity .> zero)
-            output.storeBytes(of: v, toByteOffset: row &* 64, as: SIMD16<Float>.self)
+            let bits = input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Int32>.self)
+            let outside = outsidePositiveFinite(bits)
+            output.storeBytes(of: (bits & outside) | (levels & ~outside), toByteOffset: row &* 64, as: SIMD16<Int32>.self)
         }
         for i in rows * lanes..<count { out[i] = x[i] > 0 && x[i] < .infinity ? level : x[i] }
     }
