@@ -51,14 +51,19 @@ class IndexLayout:
 
     def codes(self, t):
         """(float32 codes, their largest allowed value): t - base (t's shape), or q and r
-        stacked (shape (2,) + t's shape). One torch pass, or five."""
+        stacked (shape (2,) + t's shape). One torch pass, or three (five when reach > 1)."""
         if self.pitch is None:
             return torch.sub(t, self.base_float), self.top
         codes = torch.empty((2,) + tuple(t.shape), dtype=torch.float32)
         q, r = codes[0], codes[1]
         torch.sub(t, self.base_float, out=r)  # d
-        # floor(d / p) from (d + 1/2) / p, half a step from any integer; any q is exact here
-        torch.add(r, 0.5, out=q).mul_(1.0 / self.pitch).floor_()
+        if self.reach == 1:
+            # q in 0..1 (a 2x2 window): one comparison. A d outside the layout still gives
+            # an r outside 0..1 (d >= 2p: r >= p; d < 0: r < 0), which libdaf refuses.
+            torch.ge(r, self.pitch, out=q)
+        else:
+            # floor(d / p) from (d + 1/2) / p, half a step from any integer; any q is exact
+            torch.add(r, 0.5, out=q).mul_(1.0 / self.pitch).floor_()
         r.sub_(q, alpha=self.pitch)
         return codes, self.reach
 

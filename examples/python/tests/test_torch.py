@@ -436,3 +436,23 @@ def test_max_pool_indices_are_split_by_row_pitch_and_stay_exact():
     hooks._backward_seen = True
     near = indices.clamp_min(0) + (2 ** 24 - 100)
     assert torch.equal(hooks._unpack(hooks._pack(near)), near) and hooks.stored_tensors == 3
+
+
+def test_wider_pool_windows_split_by_row_pitch_and_stay_exact():
+    # 3x3 windows: offsets 0..2, W..W+2, 2W..2W+2, so q and r each take 0..2 (the floor path)
+    hooks = daf.torch.saved_activations({"bits": 8}, min_numel=1)
+    torch.manual_seed(11)
+    for step in range(3):
+        x = torch.randn(64, 3, 15, 15)  # enough windows that every offset occurs
+        _, indices = nn.functional.max_pool2d_with_indices(x, 3)
+        if step == 2:
+            indices[0, 1, 2, 3] += 3  # d = W + 3 in a 3x3 window: r = 3, outside the layout
+        hooks._backward_seen = True
+        saved = hooks._pack(indices)
+        back = hooks._unpack(saved)
+        assert back.dtype == torch.int64 and torch.equal(back, indices), step
+        layout = next(iter(hooks._index_layouts.values()))
+        if step < 2:
+            assert layout.pitch == 15 and layout.reach == 2 and isinstance(saved, daf.torch._Saved)
+        del saved
+    assert hooks.stored_tensors == 3
