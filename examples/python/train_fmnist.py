@@ -66,12 +66,12 @@ class CopySaved:
     compressor behind saved_tensors_hooks needs) reads each storage once when it packs (a sum)
     and writes a fresh buffer of its size once when it unpacks (zeros; the values are lost,
     so its training learns nothing). Both unpack once per entry and backward, as daf.torch
-    restores once and shares, on one torch thread as daf.torch's own passes. They save no
-    memory; not part of daf."""
+    restores once and shares, on as many torch threads as daf.torch's own passes (hook_threads).
+    They save no memory; not part of daf."""
     TAKEN = (torch.float32, torch.float16, torch.bfloat16, torch.float64, torch.bool, torch.int64)
 
-    def __init__(self, min_numel=4096, touch=False):
-        self.min_numel, self.touch = min_numel, touch
+    def __init__(self, min_numel=4096, touch=False, hook_threads=1):
+        self.min_numel, self.touch, self.hook_threads = min_numel, touch, hook_threads
         self._hooks = torch.autograd.graph.saved_tensors_hooks(self._pack, self._unpack)
         self.reset_counters()
 
@@ -94,7 +94,7 @@ class CopySaved:
             if entry is None or entry["weak"].expired():  # new, or a freed address reused
                 flat = t.new_empty(0).set_(storage, 0, (storage.nbytes() // t.element_size(),),
                                            (1,))
-                with daf.torch._TorchThreads(1):  # as daf.torch's own passes (hook_threads)
+                with daf.torch._TorchThreads(self.hook_threads):
                     if self.touch:
                         flat.sum()
                         copy = torch.empty(1, dtype=flat.dtype).expand(flat.numel())
@@ -116,7 +116,7 @@ class CopySaved:
         entry, shape, stride, offset = saved
         flat = entry["cache"]
         if flat is None:
-            with daf.torch._TorchThreads(1):
+            with daf.torch._TorchThreads(self.hook_threads):
                 if self.touch:  # copy is a stand-in of the storage's dtype and length
                     flat = torch.empty(entry["copy"].shape, dtype=entry["copy"].dtype).zero_()
                 else:
@@ -151,13 +151,14 @@ class Run:
         self.hook_seconds, self.hook_tensors = [], []
         self.probe_bits, self.calibrate_examples = args.probe_bits, args.calibrate_examples
         self.calibrate_seconds = []  # whole steps that calibrated (forward, probes, backward)
+        hook_threads = args.hook_threads or None  # None: torch's own thread count
         if mode == "daf":
             options = {"bits": "auto", "avg_bits": args.avg_bits, "threads": args.daf_threads}
             if args.bits:
                 options = {"bits": args.bits, "threads": args.daf_threads}
-            self.hooks = daf.torch.saved_activations(options)
+            self.hooks = daf.torch.saved_activations(options, hook_threads=hook_threads)
         elif mode in ("copy", "touch"):
-            self.hooks = CopySaved(touch=mode == "touch")
+            self.hooks = CopySaved(touch=mode == "touch", hook_threads=hook_threads)
         else:
             self.hooks = daf.torch.count_saved()
 
@@ -240,7 +241,10 @@ def main():
     parser.add_argument("--seed", type=int, default=1)
     parser.add_argument("--avg-bits", type=float, default=1.9, help="daf target (automatic bits)")
     parser.add_argument("--bits", type=int, default=0, help="fixed width instead of automatic bits")
-    parser.add_argument("--daf-threads", type=int, default=1)
+    parser.add_argument("--daf-threads", type=int, default=1, help="libdaf's threads")
+    parser.add_argument("--hook-threads", type=int, default=1,
+                        help="torch threads of the hooks' own passes (daf, copy, touch); 0: "
+                             "torch's own count")
     parser.add_argument("--measure-every", type=int, default=50,
                         help="every n-th step's saved bytes are counted (that step is not timed)")
     parser.add_argument("--calibrate-every", type=int, default=100,
