@@ -947,7 +947,8 @@ const char *daf_last_error(const daf_context *ctx);
  *    (ceil(log2(int_max - int_min + 1)), at least 1). bits is ignored.
  * Mask and integer entries always use nearest rounding and groups of at least 4096 values
  * (the context's group size if larger: their codes are exact in any group, so the group table
- * is only overhead, 1/64 bit per value at 4096), restore exactly, and are never degraded (DAF_POLICY_DEGRADE passes over them; spill and recompute apply as to any entry).
+ * is only overhead, 1/64 bit per value at 4096), restore exactly, and are never degraded
+ * (DAF_POLICY_DEGRADE passes over them; spill and recompute apply as to any entry).
  * A value outside a mask's or integer kind's set gives DAF_E_INVALID_ARGUMENT and saves nothing.
  *
  * Which tensors need care. At 1-2 bits with nearest rounding, a group's small values all come
