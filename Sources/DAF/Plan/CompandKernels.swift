@@ -1,10 +1,9 @@
 // SPDX-License-Identifier: MIT
 // The SIMD16 kernels of DAF_KIND_NONNEGATIVE's staging: companding fused with the per-group
-// keep-nonzero raise or, at 1 bit, the mean level (one pass from the source, a second over the
+// keep-nonzero raise or, at 1 bit, the mean level (one pass from the source, the others over the
 // group while it is in L1), and the square on restore. Bit for bit the scalar reference's
 // (KindStaging.compand, .expand, .keepNonzero, .stageMeanLevelReference); tested against it. Not the
 // packer: its input is what these write.
-import DAFPlatform
 
 enum CompandKernels {
     static let lanes = 16
@@ -125,36 +124,14 @@ enum CompandKernels {
     }
 
     /// Companding of one group; returns the smallest and largest finite companded value
-    /// (+inf, -inf when there is none).
+    /// (+inf, -inf when there is none), from FiniteMinMax's pass over the companded group while
+    /// it is in L1 (integer extrema of the bits, fewer operations than folding float lanes).
     @inline(__always)
     static func compandGroup(_ src: UnsafePointer<Float>, count: Int,
                              into out: UnsafeMutablePointer<Float>) -> (Float, Float) {
-        let rows = count / lanes
-        let input = UnsafeRawPointer(src), output = UnsafeMutableRawPointer(out)
-        let positiveInfinity = SIMD16<Float>(repeating: .infinity), negativeInfinity = -positiveInfinity
-        var lo = positiveInfinity, hi = negativeInfinity
-        for row in 0..<rows { compandRow(input, output, row: row, lo: &lo, hi: &hi) }
-        let reduced = daf_platform_reduce16(lo, hi)
-        var low = reduced[0], high = reduced[1]
-        for i in rows * lanes..<count {
-            let y = KindStaging.compand(src[i])
-            out[i] = y
-            if y.isFinite {
-                low = min(low, y)
-                high = max(high, y)
-            }
-        }
-        return (low, high)
-    }
-
-    /// Compands row `row` of input into output and folds its finite values into the running
-    /// lane minimum and maximum.
-    @inline(__always)
-    static func compandRow(_ input: UnsafeRawPointer, _ output: UnsafeMutableRawPointer, row: Int,
-                           lo: inout SIMD16<Float>, hi: inout SIMD16<Float>) {
-        let y = compand16(input.loadUnaligned(fromByteOffset: row &* 64, as: SIMD16<Float>.self))
-        output.storeBytes(of: y, toByteOffset: row &* 64, as: SIMD16<Float>.self)
-        FiniteMinMax.foldFinite(y, lo: &lo, hi: &hi)
+        compand(src, count: count, into: out)
+        let range = FiniteMinMax.group(out, count: count)
+        return (range.lo, range.hi)
     }
 
     /// values[i] = floor where 0 < values[i] < floor (the group is in L1 after companding).
