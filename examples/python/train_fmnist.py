@@ -88,19 +88,16 @@ class CopySaved:
                 or t.device.type != "cpu" or daf.torch._is_parameter_like(t)):
             result = daf.torch._as_is(t)  # what daf.torch leaves to torch
         else:
-            storage = t.untyped_storage()
-            key = (storage.data_ptr(), t.dtype, t._version)
+            storage, key = daf.torch._storage_key(t)  # keyed as daf.torch keys its entries
             entry = self._copies.get(key)
             if entry is None or entry["weak"].expired():  # new, or a freed address reused
-                flat = t.new_empty(0).set_(storage, 0, (storage.nbytes() // t.element_size(),),
-                                           (1,))
+                flat = daf.torch._whole_storage(t, storage)
                 with daf.torch._TorchThreads(self.hook_threads):
                     if self.touch:
-                        flat.sum()
-                        copy = torch.empty(1, dtype=flat.dtype).expand(flat.numel())
-                    else:
-                        copy = flat.clone()
-                entry = self._copies[key] = {"copy": copy, "users": 0, "cache": None,
+                        flat.sum()  # the read; nothing is kept
+                    copy = None if self.touch else flat.clone()
+                entry = self._copies[key] = {"copy": copy, "count": flat.numel(),
+                                             "dtype": flat.dtype, "users": 0, "cache": None,
                                              "weak": StorageWeakRef(storage)}
                 self.step_saved_bytes += storage.nbytes()
             entry["users"] += 1
@@ -117,8 +114,8 @@ class CopySaved:
         flat = entry["cache"]
         if flat is None:
             with daf.torch._TorchThreads(self.hook_threads):
-                if self.touch:  # copy is a stand-in of the storage's dtype and length
-                    flat = torch.empty(entry["copy"].shape, dtype=entry["copy"].dtype).zero_()
+                if self.touch:  # one write of the storage's size
+                    flat = torch.empty(entry["count"], dtype=entry["dtype"]).zero_()
                 else:
                     flat = entry["copy"].clone()
             if entry["users"] > 1:

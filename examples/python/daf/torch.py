@@ -64,6 +64,11 @@ def _storage_key(t):
     return storage, (storage.data_ptr(), t.dtype, t._version)
 
 
+def _whole_storage(t, storage):
+    """storage (t's) as a flat tensor of t's dtype, every element of it."""
+    return t.new_empty(0).set_(storage, 0, (storage.nbytes() // t.element_size(),), (1,))
+
+
 class _TorchThreads:
     """torch's intra-op threads set to n (if fewer) for the hooks' own passes over a tensor:
     memory-bound, and on a busy machine a second thread waited for costs far more than it
@@ -278,7 +283,7 @@ class SavedActivations:
         if entry is None:
             slot = self._slot(t)
             # The whole storage, flat: a tensor only when a calibration copies it.
-            flat = lambda: t.new_empty(0).set_(storage, 0, (count,), (1,))  # noqa: E731
+            flat = lambda: _whole_storage(t, storage)  # noqa: E731
             handle, exact = self._save(flat, daf_dtype, slot, kind, pointer=storage.data_ptr(),
                                        count=count)
             entry = _Entry(handle, count, t.dtype, daf_dtype, key, StorageWeakRef(storage), slot,
@@ -397,8 +402,9 @@ class SavedActivations:
         (daf_slot_set_sensitivity), in the manner of GACT (Liu et al., ICML 2022). Runs
         forward() (which must return a scalar loss) under these hooks with every saved float
         kept exact, as an fp32 copy, whatever its size (masks and indices are saved exactly, as
-        in any step, but outside the planner's slots); takes the gradients of `parameters` once as they are and once per
-        float slot with only that slot quantized at probe_bits; reports for each slot
+        in any step, but outside the planner's slots); takes the gradients of `parameters` once
+        as they are and once per float slot with only that slot quantized at probe_bits;
+        reports for each slot
         c = sum over parameters of |g_probe - g|^2 / |g|^2, divided by the probe's squared
         error summed over the slot's values in its stored domain (square roots for companded
         slots), the unit of libdaf's predicted error. Returns the loss, its graph still held
